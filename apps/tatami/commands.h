@@ -1,0 +1,13 @@
+// Registration of the `tatami` subcommands. Each Add*Command adds one
+// subcommand to `app` and arranges for its exit code to be stored in
+// `*exit_code` when it runs.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace tatami::cli {
+
+void AddReplCommand(CLI::App& app, int* exit_code);
+void AddProtocolCheckCommand(CLI::App& app, int* exit_code);
+
+}  // namespace tatami::cli

@@ -1,0 +1,143 @@
+// ReplProcess: one Lean REPL child process, driven asynchronously.
+//
+// Many ReplProcess objects share one boost::asio::io_context; there is no
+// thread per child. Requests are queued and sent one at a time (the REPL is
+// strictly sequential). Every request completes its callback exactly once with
+// a ReplOutcome. After a timeout, crash or protocol error the child is killed
+// and reaped and the worker is Dead until Restart(), which launches a new child
+// and replays the start-up requests (e.g. the `import` header).
+//
+// Thread-safety: not thread-safe. All member functions must be called from the
+// thread running the io_context (or before it runs); callbacks are invoked on
+// that thread. The destructor kills and reaps the child.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tatami/dojo/repl_outcome.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace tatami::dojo {
+
+struct ReplProcessOptions {
+  // argv of the child. argv[0] is looked up on PATH unless it contains '/'.
+  // For users: {"lake", "env", "repl"} run in a Lean project directory.
+  // Default: empty (must be set).
+  std::vector<std::string> command;
+
+  // Working directory of the child. Default: empty = inherit ours.
+  std::filesystem::path working_directory;
+
+  // Extra environment variables for the child (added to ours). Default: none.
+  std::map<std::string, std::string> environment;
+
+  // Deadline for one request when the caller gives none. Default: 60 s.
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(60)};
+
+  // Deadline for each start-up request (imports can be slow). Default: 600 s.
+  std::chrono::milliseconds startup_timeout{std::chrono::seconds(600)};
+
+  // Address-space limit of the child (RLIMIT_AS), in bytes. 0 = unlimited.
+  // Default: 0.
+  std::uint64_t memory_limit_bytes = 0;
+
+  // How many trailing bytes of the child's stderr are kept for crash reports.
+  // Default: 8 KiB.
+  std::size_t stderr_tail_bytes = 8 * 1024;
+
+  // A response larger than this is a protocol error. Default: 1 GiB.
+  std::size_t max_response_bytes = std::size_t{1} << 30;
+
+  // Requests sent (in order) after every start and restart, e.g. an
+  // {"cmd": "import Mathlib"}. Their responses are kept (startup_responses())
+  // so that callers can learn the `env` they created. Default: none.
+  std::vector<nlohmann::json> startup_requests;
+};
+
+// Result of Start()/Restart().
+struct StartResult {
+  bool ok = false;
+  // Set when !ok: why the worker could not be started (spawn failure, a
+  // start-up request that failed, ...).
+  std::optional<ReplOutcome> failure;
+  std::string error;  // one-line description when !ok
+};
+
+class ReplProcess {
+ public:
+  enum class State { kStopped, kStarting, kReady, kBusy, kDead };
+
+  using Callback = std::function<void(ReplOutcome)>;
+  using StartCallback = std::function<void(StartResult)>;
+
+  ReplProcess(boost::asio::io_context& io, ReplProcessOptions options);
+  ~ReplProcess();
+  ReplProcess(const ReplProcess&) = delete;
+  ReplProcess& operator=(const ReplProcess&) = delete;
+
+  // Launches the child and sends the start-up requests. `done` runs once.
+  void AsyncStart(StartCallback done);
+
+  // Kills the current child (if any; pending requests complete as crashes)
+  // and starts a new one, replaying the start-up requests.
+  void AsyncRestart(StartCallback done);
+
+  // Queues `request`; `done` runs exactly once with its outcome. `timeout`
+  // overrides options.request_timeout. If the worker is Dead, the outcome is a
+  // ReplCrash describing the earlier death (call AsyncRestart first).
+  void AsyncRequest(nlohmann::json request, Callback done,
+                    std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  // Kills the child's process group with SIGKILL and reaps it. Pending
+  // requests complete as ReplCrash. Idempotent.
+  void Kill();
+
+  State state() const;
+  // OS pid of the child, or -1 when none is running.
+  int pid() const;
+  // Number of children started so far (1 after the first start).
+  std::uint64_t generation() const;
+  // Responses to options.startup_requests from the latest (re)start.
+  const std::vector<nlohmann::json>& startup_responses() const;
+  // Resident set size of the child in bytes (from /proc), or 0 if unknown.
+  std::uint64_t ResidentBytes() const;
+  const ReplProcessOptions& options() const;
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+// A blocking convenience wrapper: owns an io_context and one ReplProcess.
+// For tools and tests that talk to a single worker.
+// Thread-safety: not thread-safe.
+class ReplClient {
+ public:
+  explicit ReplClient(ReplProcessOptions options);
+  ~ReplClient();
+
+  StartResult Start();
+  StartResult Restart();
+  ReplOutcome Send(const nlohmann::json& request,
+                   std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  ReplProcess& process();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tatami::dojo

@@ -1,0 +1,65 @@
+#include "tatami/dojo/framing.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace tatami::dojo {
+namespace {
+
+TEST(EncodeRequest, IsCompactAndEndsWithBlankLine) {
+  nlohmann::json req = {{"tactic", "intro h\nexact h"}, {"proofState", 3}};
+  std::string wire = EncodeRequest(req);
+  ASSERT_GE(wire.size(), 2u);
+  EXPECT_EQ(wire.substr(wire.size() - 2), "\n\n");
+  // The only raw newlines are the terminator: the one inside the tactic is escaped.
+  EXPECT_EQ(wire.find('\n'), wire.size() - 2);
+  EXPECT_EQ(nlohmann::json::parse(wire), req);
+}
+
+TEST(EncodeRequest, RejectsNonObjectsAndInvalidUtf8) {
+  EXPECT_THROW(EncodeRequest(nlohmann::json::array()), std::invalid_argument);
+  nlohmann::json bad = {{"tactic", std::string("exact \xff")}, {"proofState", 0}};
+  try {
+    EncodeRequest(bad);
+    FAIL() << "expected invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("/tactic"), std::string::npos) << e.what();
+  }
+}
+
+TEST(FrameSplitter, SplitsPrettyPrintedResponsesAtBlankLines) {
+  FrameSplitter s;
+  s.Append("{\"env\":\n 0}\n\n{\"proofState\": 1,\n \"goals\": []}\n\n");
+  auto a = s.Next();
+  auto b = s.Next();
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(nlohmann::json::parse(*a)["env"], 0);
+  EXPECT_EQ(nlohmann::json::parse(*b)["proofState"], 1);
+  EXPECT_FALSE(s.Next());
+  EXPECT_EQ(s.pending_size(), 0u);
+}
+
+TEST(FrameSplitter, HandlesBytesArrivingOneAtATime) {
+  const std::string stream = "{\"a\":\n 1}\n\n\n{\"b\": 2}\r\n\r\n{\"c\"";
+  FrameSplitter s;
+  std::vector<std::string> frames;
+  for (char c : stream) {
+    s.Append(std::string_view(&c, 1));
+    while (auto f = s.Next()) frames.push_back(*f);
+  }
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[0], "{\"a\":\n 1}");
+  EXPECT_EQ(frames[1], "{\"b\": 2}");
+  EXPECT_EQ(s.pending(), "{\"c\"");
+}
+
+TEST(IsValidUtf8, AcceptsUnicodeAndRejectsMalformed) {
+  EXPECT_TRUE(IsValidUtf8("⊢ ∀ x : ℕ, x = x 𝔽"));
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xe2\x8a"));          // truncated
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // > U+10FFFF
+}
+
+}  // namespace
+}  // namespace tatami::dojo
