@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# REPL round-trip latency: ReplProcess against the physical floor and against a
+# Python asyncio client, all talking to the REPL test double in --instant mode.
+# Run through scripts/bench.sh repl [--requests N] [--warmup N] [--rounds N].
+#
+# Each configuration (pinned: client and child on CPU 0; unpinned) runs every
+# client in --rounds rounds of requests/rounds measured round trips, in an
+# order rotated every round, so that load changes on the machine hit all
+# clients alike. Every client invocation starts a fresh child and does
+# --warmup unmeasured round trips first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+requests=100000
+warmup=2000
+rounds=5
+clients="floor ours blocking python"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --requests) requests="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --clients) clients="$2"; shift 2 ;;
+    *) echo "run_repl.sh: unknown argument '$1' (expected --requests N, --warmup N," \
+         "--rounds N, --clients 'floor ours blocking python')" >&2; exit 2 ;;
+  esac
+done
+if ! [ "$requests" -gt 0 ] 2>/dev/null || ! [ "$rounds" -gt 0 ] 2>/dev/null \
+   || ! [ "$warmup" -ge 0 ] 2>/dev/null; then
+  echo "run_repl.sh: --requests and --rounds must be positive integers, --warmup >= 0" >&2
+  exit 2
+fi
+
+build="${TATAMI_BUILD_DIR:-build-bench}"
+bench="$build/bench/tatami-bench-repl-latency"
+double="$build/tests/repl_double/tatami-repl-double"
+python=/usr/bin/python3
+for f in "$bench" "$double" "$python"; do
+  [ -x "$f" ] || { echo "run_repl.sh: $f not found (run via scripts/bench.sh repl)" >&2; exit 1; }
+done
+
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+request='{"tactic": "intro h", "proofState": 0}'
+child=("$double" --instant)
+
+run_client() {  # config client count
+  local pin=()
+  [ "$1" = pinned ] && pin=(taskset -c 0)
+  local common=(--requests "$3" --warmup "$warmup" --samples "$out/$1-$2.ns" --request "$request")
+  if [ "$2" = python ]; then
+    "${pin[@]}" "$python" bench/repl_latency.py "${common[@]}" -- "${child[@]}"
+  else
+    "${pin[@]}" "$bench" --client "$2" "${common[@]}" -- "${child[@]}"
+  fi
+}
+
+read -r -a order <<<"$clients"
+echo "REPL round-trip latency: $requests requests per client and configuration" \
+  "($rounds rounds, $warmup warm-up each), child: tatami-repl-double --instant"
+echo "request: $request"
+for config in pinned unpinned; do
+  for ((r = 0; r < rounds; r++)); do
+    count=$((requests / rounds + (r < requests % rounds ? 1 : 0)))
+    [ "$count" -gt 0 ] || continue
+    for ((k = 0; k < ${#order[@]}; k++)); do
+      run_client "$config" "${order[(k + r) % ${#order[@]}]}" "$count"
+    done
+  done
+done
+"$python" bench/repl_report.py "$out"
