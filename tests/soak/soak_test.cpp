@@ -317,12 +317,14 @@ TEST(Soak, ManyWorkersWithInjectedFaults) {
               5 * response_sigma + 1);
   EXPECT_EQ(restarts, total_requests - counts[kResponse]) << "one restart per failed request";
 
+  // One line of key=value figures; bench/run_soak.sh reports it.
   std::ostringstream summary;
-  summary << "soak: " << size.workers << " workers x " << size.requests_per_worker
-          << " requests, fault rate " << size.fault_rate << ", timeout " << size.timeout.count()
-          << " ms: " << seconds << " s wall;";
+  summary << "soak: workers=" << size.workers << " requests_per_worker=" << size.requests_per_worker
+          << " fault_rate=" << size.fault_rate << " timeout_ms=" << size.timeout.count()
+          << " wall_s=" << seconds;
   for (int kind = 0; kind < kKinds; ++kind) summary << " " << kKindNames[kind] << "=" << counts[kind];
-  summary << " restarts=" << restarts << " leaked_fds=" << leaked.size();
+  summary << " restarts=" << restarts << " leaked_fds=" << leaked.size()
+          << " leaked_children=" << ChildPids().size();
   std::cout << summary.str() << "\n";
   RecordProperty("wall_seconds", std::to_string(seconds));
   RecordProperty("restarts", std::to_string(restarts));
