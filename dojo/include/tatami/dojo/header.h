@@ -6,8 +6,9 @@
 //
 // Normalisation keeps the order of the imports (it is semantically visible:
 // it decides the order of initialisers and of scoped extensions), trims
-// whitespace, and writes one module per line, so `import A B` and
-// "import A\n  import B" give the same key, "import A\nimport B".
+// whitespace and comments, and writes one import per line, so
+// "  import   A -- why\nimport B" and "import A import B" give the same key,
+// "import A\nimport B".
 //
 // Thread-safety: all functions are pure and thread-safe.
 #pragma once
@@ -19,19 +20,21 @@
 
 namespace tatami::dojo {
 
-// The normalised header of a snippet: the imported modules, in order.
+// The normalised header of a snippet: its header commands, in order.
 struct ImportHeader {
-  // Module names in the order they are imported, e.g. {"Mathlib", "Aesop"}.
-  // Empty for a snippet without imports (it runs on Lean's prelude).
-  std::vector<std::string> modules;
-  // True when the snippet starts with `prelude` (no implicit `import Init`).
-  bool prelude = false;
+  // One normalised command per entry, single-spaced, one module per import:
+  // "import Mathlib", "public import Foo.Bar", "import all Baz", and the
+  // header keywords "prelude" / "module" where present. Empty for a snippet
+  // without imports (it runs on Lean's prelude).
+  std::vector<std::string> lines;
 
-  // The key the worker pool uses: "import M1\nimport M2..." (no trailing
-  // newline, preceded by "prelude\n" if set), or "" when there are no imports. It is also a valid
-  // Lean header, which is what a worker is started with.
+  // The key the worker pool uses: `lines` joined with '\n' (no trailing
+  // newline), "" when there are no imports. It is also a valid Lean header,
+  // which is what a worker is started with.
   std::string Key() const;
-  bool empty() const { return modules.empty() && !prelude; }
+  // The imported module names, in order.
+  std::vector<std::string> Modules() const;
+  bool empty() const { return lines.empty(); }
 
   friend bool operator==(const ImportHeader&, const ImportHeader&) = default;
 };
@@ -50,8 +53,10 @@ struct SplitSnippet {
 
 // Cuts `snippet` into header and body. The header is the run of `import`
 // commands at the start, after any blank lines, `--` line comments and
-// (nested) `/- ... -/` block comments, and an optional leading `prelude`.
-// An import line may name several modules and may end in a line comment.
+// (nested) `/- ... -/` block comments, with an optional leading `module` or
+// `prelude`. An import is `import M`, optionally with the module-system
+// modifiers (`public`/`private`/`meta` before, `all`/`runtime` after); several
+// may share a line, and a line may end in a comment.
 // Throws std::invalid_argument, naming the line, for an `import` with no
 // module name or a module name that is not a Lean identifier.
 SplitSnippet SplitHeader(std::string_view snippet);
@@ -61,8 +66,8 @@ SplitSnippet SplitHeader(std::string_view snippet);
 // contains anything after its imports.
 ImportHeader ParseHeader(std::string_view text);
 
-// Builds a header from module names, validating each (throws
-// std::invalid_argument naming the bad one).
+// Builds the header `import M` for each of `modules`, validating each name
+// (throws std::invalid_argument naming the bad one).
 ImportHeader HeaderOf(std::vector<std::string> modules);
 
 }  // namespace tatami::dojo

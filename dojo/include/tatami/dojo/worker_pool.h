@@ -176,14 +176,15 @@ struct SubmitOptions {
 // Counters since the pool was created. A snapshot; values are consistent
 // with each other.
 struct PoolStats {
-  std::uint64_t imports = 0;          // header imports started (incl. restores)
+  std::uint64_t starts = 0;           // worker processes started, for any reason
+  std::uint64_t imports = 0;          // starts that ran a header's import command
   std::uint64_t import_failures = 0;  // imports that failed or timed out
-  std::uint64_t reuses = 0;           // requests/leases served by an already warm worker
+  std::uint64_t reuses = 0;           // requests/leases given a worker already holding the header
   std::uint64_t repurposes = 0;       // idle workers killed to serve another header
   std::uint64_t recycles = 0;         // restarts because of max_proof_states / RSS
   std::uint64_t restarts = 0;         // restarts after a worker died (crash/timeout)
   std::uint64_t pickles = 0;          // header envs pickled
-  std::uint64_t restores = 0;         // workers started from a pickle
+  std::uint64_t restores = 0;         // starts that unpickled the header env instead of importing
   std::uint64_t requests = 0;         // requests answered by a worker (any outcome)
   std::size_t queue_depth = 0;        // requests/acquires waiting now
   std::size_t workers_alive = 0;      // worker processes running now
@@ -298,6 +299,7 @@ class WorkerPool {
   std::size_t size() const;
 
  private:
+  friend class Lease;
   class Core;
   std::shared_ptr<Core> core_;
 };
