@@ -1,0 +1,219 @@
+#include "serve.h"
+
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "request_text.h"
+#include "tatami/dojo/framing.h"
+
+namespace tatami::repl_double {
+
+namespace {
+
+void SleepMs(long ms) {
+  if (ms <= 0) return;
+  timespec ts{ms / 1000, (ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+void WriteAll(int fd, const char* data, std::size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      // The client went away; nothing more can be said to it.
+      std::_Exit(1);
+    }
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+void Stderr(const std::string& line) { WriteAll(2, line.data(), line.size()); }
+
+[[noreturn]] void HangForever() {
+  for (;;) pause();
+}
+
+// Memory the real REPL would hold: environments and proof states are never
+// freed. Every page is written so that it counts in the resident set.
+class Hoard {
+ public:
+  void Add(std::size_t bytes) {
+    if (bytes == 0) return;
+    auto block = std::make_unique<char[]>(bytes);
+    const long page = sysconf(_SC_PAGESIZE);
+    for (std::size_t i = 0; i < bytes; i += static_cast<std::size_t>(page)) block[i] = 1;
+    block[bytes - 1] = 1;
+    blocks_.push_back(std::move(block));
+  }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> blocks_;
+};
+
+bool Contains(const std::vector<std::uint64_t>& v, std::uint64_t k) {
+  return std::find(v.begin(), v.end(), k) != v.end();
+}
+
+class Server {
+ public:
+  Server(const DoubleOptions& o, Responder* responder)
+      : o_(o), responder_(responder), rng_(o.seed) {}
+
+  int Run() {
+    const std::size_t chunk = o_.slow_read_ms > 0 ? 16 : 1 << 16;
+    std::vector<char> buf(chunk);
+    for (;;) {
+      ssize_t n = ::read(0, buf.data(), buf.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        Stderr("tatami-repl-double: reading stdin failed: " + std::string(std::strerror(errno)) +
+               "\n");
+        return 1;
+      }
+      if (n == 0) break;
+      splitter_.Append(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+      while (auto frame = splitter_.Next()) Handle(*frame);
+      SleepMs(o_.slow_read_ms);
+    }
+    // Like the REPL, a last request cut off by EOF is still answered.
+    std::string rest(splitter_.pending());
+    if (rest.find_first_not_of(" \t\r\n") != std::string::npos) Handle(rest);
+    return 0;
+  }
+
+ private:
+  Fault PlanFault(std::uint64_t k) {
+    if (Contains(o_.hang_on, k)) return Fault::kHang;
+    if (Contains(o_.crash_on, k)) return Fault::kCrash;
+    if (Contains(o_.exit_on, k)) return Fault::kExit;
+    if (Contains(o_.garbage_on, k)) return Fault::kGarbage;
+    if (Contains(o_.truncate_on, k)) return Fault::kTruncate;
+    if (Contains(o_.huge_on, k)) return Fault::kHuge;
+    if (o_.fault_rate > 0) {
+      // Two draws per request, always, so that the sequence depends only on
+      // the seed and the request number.
+      double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+      std::size_t pick =
+          std::uniform_int_distribution<std::size_t>(0, o_.random_faults.size() - 1)(rng_);
+      if (u < o_.fault_rate) return o_.random_faults[pick];
+    }
+    return Fault::kNone;
+  }
+
+  void Handle(std::string_view frame) {
+    JoinRequestLines(frame, &query_);
+    if (query_.empty() || IsCommentRequest(query_)) return;
+    const std::uint64_t k = ++answered_;
+    for (int i = 1; i <= o_.stderr_lines; ++i) {
+      Stderr("tatami-repl-double: stderr line " + std::to_string(i) + " of " +
+             std::to_string(o_.stderr_lines) + " for request " + std::to_string(k) + "\n");
+    }
+    const Fault fault = PlanFault(k);
+
+    out_.clear();
+    parser_.Parse(query_, &request_);
+    int new_states = 0;
+    if (request_.kind == RequestKind::kInvalidJson) {
+      std::string message = "Could not parse JSON:\ntatami-repl-double: " + request_.error;
+      AppendErrorObject(message, &out_);
+      if (o_.fatal_parse_errors) {
+        Stderr("uncaught exception: " + out_ + "\n");
+        std::exit(1);
+      }
+    } else {
+      new_states = responder_->Respond(request_, query_, k, &out_);
+    }
+    if (request_.kind == RequestKind::kCommand && HasImport(request_.cmd)) {
+      SleepMs(o_.import_delay_ms);
+      hoard_.Add(static_cast<std::size_t>(o_.import_memory_mb) << 20);
+    }
+    for (int i = 0; i < new_states; ++i) {
+      hoard_.Add(static_cast<std::size_t>(o_.state_memory_kb) << 10);
+    }
+    long delay = o_.latency_ms;
+    if (o_.latency_jitter_ms > 0) {
+      delay += std::uniform_int_distribution<long>(0, o_.latency_jitter_ms)(rng_);
+    }
+    SleepMs(delay);
+    Emit(fault, k);
+  }
+
+  void Emit(Fault fault, std::uint64_t k) {
+    switch (fault) {
+      case Fault::kNone:
+        break;
+      case Fault::kHang:
+        Stderr("tatami-repl-double: hanging on request " + std::to_string(k) + " (--hang-on)\n");
+        HangForever();
+      case Fault::kExit:
+      case Fault::kCrash: {
+        WriteAll(1, out_.data(), out_.size() / 2);
+        if (fault == Fault::kExit) {
+          Stderr("tatami-repl-double: exiting with code " + std::to_string(o_.exit_code) +
+                 " in the middle of response " + std::to_string(k) + " (--exit-on)\n");
+          std::_Exit(o_.exit_code);
+        }
+        Stderr("tatami-repl-double: raising SIGSEGV in the middle of response " +
+               std::to_string(k) + " (--crash-on)\n");
+        // Restore the default action so that a sanitizer's handler does not
+        // turn the signal into an ordinary exit.
+        ::signal(SIGSEGV, SIG_DFL);
+        ::raise(SIGSEGV);
+        std::_Exit(139);  // not reached
+      }
+      case Fault::kGarbage:
+        out_ = "tatami-repl-double: garbage instead of the response to request " +
+               std::to_string(k) + " (not JSON)";
+        break;
+      case Fault::kTruncate:
+        out_.resize(std::max<std::size_t>(1, out_.size() / 2));
+        break;
+      case Fault::kHuge: {
+        std::string padded = "{\"tatamiReplDoublePadding\": \"";
+        padded.append(o_.huge_bytes, 'x');
+        padded += "\"";
+        std::size_t body = out_.find_first_not_of(" \n", 1);
+        padded += (body != std::string::npos && out_[body] == '}') ? "" : ",\n ";
+        padded.append(out_, 1);
+        out_.swap(padded);
+        break;
+      }
+    }
+    out_ += "\n\n";
+    WriteAll(1, out_.data(), out_.size());
+  }
+
+  const DoubleOptions& o_;
+  Responder* responder_;
+  std::mt19937_64 rng_;
+  tatami::dojo::FrameSplitter splitter_;
+  RequestParser parser_;
+  Request request_;
+  std::string query_;
+  std::string out_;
+  std::uint64_t answered_ = 0;
+  Hoard hoard_;
+};
+
+}  // namespace
+
+int Serve(const DoubleOptions& options, Responder* responder) {
+  Server server(options, responder);
+  return server.Run();
+}
+
+}  // namespace tatami::repl_double
