@@ -1,5 +1,4 @@
 #include "commands.h"
 namespace tatami::cli {
 void AddReplCommand(CLI::App&, int*) {}
-void AddProtocolCheckCommand(CLI::App&, int*) {}
 }  // namespace tatami::cli

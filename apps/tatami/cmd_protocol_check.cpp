@@ -1,0 +1,187 @@
+// `tatami protocol-check NAME.in [NAME.expected.out] [--replay] [--double PATH]`
+//
+// Checks a recorded REPL transcript against tatami's understanding of the
+// protocol (see tatami/dojo/transcript.h): every request and response parses
+// into its typed form and serialises back to the same JSON value, there is
+// one response per request, and the typed interpretation agrees with what the
+// responses say. With --replay it also drives the REPL test double, replaying
+// the recorded responses, through a real ReplClient and checks that the typed
+// outcomes it gets equal those of the recorded responses.
+//
+// Prints one line per failed check, then a summary line. Exit status: 0 when
+// everything passes, 1 when a check fails, 2 when the input cannot be read or
+// the double cannot be found.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "tatami/dojo/outcome.h"
+#include "tatami/dojo/repl_process.h"
+#include "tatami/dojo/transcript.h"
+
+namespace tatami::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using dojo::TranscriptCheck;
+using dojo::TranscriptIssue;
+
+struct ProtocolCheckArgs {
+  std::string in;
+  std::string expected_out;
+  bool replay = false;
+  std::string double_path;
+  int timeout_ms = 60000;
+};
+
+fs::path SelfExecutable() {
+  std::error_code ec;
+  fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : p;
+}
+
+// The REPL test double: --double, else $TATAMI_REPL_DOUBLE, else next to the
+// tatami binary (installed) or in its build tree (tests/repl_double/).
+std::optional<fs::path> FindDouble(const std::string& flag) {
+  if (!flag.empty()) return fs::path(flag);
+  if (const char* env = std::getenv("TATAMI_REPL_DOUBLE"); env && *env) return fs::path(env);
+  fs::path self = SelfExecutable();
+  if (self.empty()) return std::nullopt;
+  const fs::path candidates[] = {
+      self.parent_path() / "tatami-repl-double",
+      self.parent_path().parent_path() / "tests" / "repl_double" / "tatami-repl-double",
+  };
+  for (const auto& c : candidates) {
+    if (::access(c.c_str(), X_OK) == 0) return c;
+  }
+  return std::nullopt;
+}
+
+// Sends every request to the double replaying the recorded responses and
+// compares the typed outcomes. Returns the problems found.
+std::vector<TranscriptIssue> Replay(const TranscriptCheck& check, const fs::path& double_path,
+                                    std::chrono::milliseconds timeout) {
+  std::vector<TranscriptIssue> issues;
+  dojo::ReplProcessOptions options;
+  options.command = {double_path.string(), "--replay", *check.out_name, "--expect",
+                     check.in_name};
+  options.request_timeout = timeout;
+  options.startup_timeout = timeout;
+  dojo::ReplClient client(std::move(options));
+  dojo::StartResult started = client.Start();
+  if (!started.ok) {
+    issues.push_back({check.in_name, "replay: could not start " + double_path.string() + ": " +
+                                         started.error});
+    return issues;
+  }
+  for (const auto& req : check.requests) {
+    const std::string where = fmt::format("{}:request {}", check.in_name, req.number);
+    if (!req.json || !req.kind) {
+      issues.push_back({where, "replay: not sent (the request itself does not parse)"});
+      continue;
+    }
+    dojo::ReplOutcome outcome = client.Send(*req.json);
+    dojo::Interpretation replayed = dojo::Interpret(*req.kind, outcome);
+    if (!req.interpretation) {
+      issues.push_back({where, "replay: no recorded response to compare with; got " +
+                                   dojo::Describe(replayed)});
+      continue;
+    }
+    if (!(replayed == *req.interpretation)) {
+      std::string got = dojo::Describe(replayed);
+      std::string want = dojo::Describe(*req.interpretation);
+      if (got == want) {
+        // Same summary, different details: show the raw response.
+        const auto* resp = std::get_if<dojo::ReplResponse>(&outcome);
+        got = resp ? resp->json.dump() : dojo::Describe(outcome);
+        want = req.response ? req.response->dump() : want;
+      }
+      issues.push_back({where, "replay: got " + got + ", recorded " + want});
+    }
+  }
+  return issues;
+}
+
+int RunProtocolCheck(const ProtocolCheckArgs& args) {
+  std::optional<fs::path> out;
+  if (!args.expected_out.empty()) out = fs::path(args.expected_out);
+  if (args.replay && !out) {
+    std::fprintf(stderr, "tatami protocol-check: --replay needs NAME.expected.out\n");
+    return 2;
+  }
+  TranscriptCheck check;
+  try {
+    check = dojo::CheckTranscript(args.in, out);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tatami protocol-check: error: %s\n", e.what());
+    return 2;
+  }
+  std::vector<TranscriptIssue> issues = check.issues;
+  bool replayed = false;
+  if (args.replay) {
+    std::optional<fs::path> double_path = FindDouble(args.double_path);
+    if (!double_path) {
+      std::fprintf(stderr,
+                   "tatami protocol-check: error: cannot find tatami-repl-double (pass "
+                   "--double PATH or set TATAMI_REPL_DOUBLE)\n");
+      return 2;
+    }
+    auto more = Replay(check, *double_path, std::chrono::milliseconds(args.timeout_ms));
+    issues.insert(issues.end(), more.begin(), more.end());
+    replayed = true;
+  }
+  for (const auto& issue : issues) std::printf("%s\n", issue.ToString().c_str());
+  std::string summary =
+      fmt::format("{}: {} request{}", check.in_name, check.requests.size(),
+                  check.requests.size() == 1 ? "" : "s");
+  if (check.out_name)
+    summary += fmt::format(", {} response{}", check.responses, check.responses == 1 ? "" : "s");
+  if (replayed) summary += ", replayed";
+  if (issues.empty()) {
+    summary += ": ok";
+  } else {
+    summary += fmt::format(": {} problem{}", issues.size(), issues.size() == 1 ? "" : "s");
+  }
+  std::printf("%s\n", summary.c_str());
+  std::fflush(stdout);
+  return issues.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+void AddProtocolCheckCommand(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<ProtocolCheckArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "protocol-check",
+      "Check a recorded REPL transcript (NAME.in, NAME.expected.out) against tatami's "
+      "protocol types and outcome interpretation");
+  cmd->add_option("in", args->in, "Requests, separated by blank lines (NAME.in)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("expected_out", args->expected_out,
+                  "Recorded responses, separated by blank lines (NAME.expected.out)")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--replay", args->replay,
+                "Also drive the REPL test double replaying the responses and compare the "
+                "typed outcomes");
+  cmd->add_option("--double", args->double_path,
+                  "Path of tatami-repl-double (default: $TATAMI_REPL_DOUBLE, or found next "
+                  "to tatami or in its build tree)");
+  cmd->add_option("--timeout-ms", args->timeout_ms, "Per-request deadline when replaying")
+      ->default_val(60000)
+      ->check(CLI::PositiveNumber);
+  cmd->callback([args, exit_code] { *exit_code = RunProtocolCheck(*args); });
+}
+
+}  // namespace tatami::cli
