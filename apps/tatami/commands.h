@@ -9,5 +9,6 @@ namespace tatami::cli {
 
 void AddReplCommand(CLI::App& app, int* exit_code);
 void AddProtocolCheckCommand(CLI::App& app, int* exit_code);
+void AddCheckCommand(CLI::App& app, int* exit_code);
 
 }  // namespace tatami::cli

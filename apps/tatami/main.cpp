@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   tatami::cli::AddReplCommand(app, &exit_code);
   tatami::cli::AddProtocolCheckCommand(app, &exit_code);
+  tatami::cli::AddCheckCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

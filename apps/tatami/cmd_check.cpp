@@ -1,0 +1,464 @@
+// `tatami check`: batch checking of Lean code through the worker pool.
+//
+// Input: JSON Lines ({"id": ..., "code": ...}) or .lean files (id = path).
+// Output: one JSON line per input, {"id", "ok", "messages", "sorries",
+// "time_s", "outcome"}, appended as each check finishes with a single
+// write(2) on an O_APPEND descriptor (and fdatasync for a regular file), so a
+// crash or Ctrl-C never loses or tears a finished line. Rerunning with the
+// same output file skips the ids already there; a partial last line (from a
+// crash mid-write) is cut off first.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "tatami/dojo/config.h"
+#include "tatami/dojo/header.h"
+#include "tatami/dojo/lean_file.h"
+#include "tatami/dojo/proof_check.h"
+#include "tatami/dojo/worker_pool.h"
+
+namespace tatami::cli {
+namespace {
+
+using nlohmann::json;
+namespace dj = tatami::dojo;
+
+std::atomic<int> g_interrupts{0};
+void OnInterrupt(int) { g_interrupts.fetch_add(1); }
+
+struct CheckFlags {
+  std::vector<std::string> inputs;
+  std::string output;
+  std::size_t jobs = 0;
+  std::string timeout;
+  std::string memory_limit;
+  std::string repl_cmd;
+  std::string project;
+  std::string config;
+  std::vector<std::string> ban;
+  bool no_ban = false;
+  std::size_t limit = 0;
+  bool no_progress = false;
+};
+
+struct Item {
+  json id;
+  std::string key;  // id.dump(): what resumption compares
+  std::string code;
+  std::string where;  // file:line, for errors
+};
+
+// The ids already in `path`; cuts off a last line without its newline.
+std::set<std::string> ResumeOutput(const std::string& path) {
+  std::set<std::string> done;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return done;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read output file " + path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t complete = text.empty() ? 0 : text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+  if (complete < text.size()) {
+    std::fprintf(stderr, "tatami check: %s ends in a partial line (%zu bytes, from an interrupted run); removing it\n",
+                 path.c_str(), text.size() - complete);
+    if (::truncate(path.c_str(), static_cast<off_t>(complete)) != 0)
+      throw std::runtime_error("cannot truncate the partial last line of " + path);
+  }
+  std::istringstream lines(text.substr(0, complete));
+  std::string line;
+  std::size_t n = 0;
+  while (std::getline(lines, line)) {
+    ++n;
+    if (line.empty()) continue;
+    try {
+      const json j = json::parse(line);
+      if (j.is_object() && j.contains("id")) done.insert(j["id"].dump());
+    } catch (const json::exception&) {
+      throw std::runtime_error(path + ":" + std::to_string(n) + ": not a JSON line; is this a `tatami check` output file?");
+    }
+  }
+  return done;
+}
+
+// Reads all inputs. Bad lines are reported (file:line) and counted.
+std::vector<Item> ReadInputs(const std::vector<std::string>& inputs, int* bad) {
+  std::vector<Item> items;
+  for (const std::string& input : inputs) {
+    if (input.size() > 5 && input.substr(input.size() - 5) == ".lean") {
+      std::ifstream in(input, std::ios::binary);
+      if (!in) {
+        std::fprintf(stderr, "tatami check: cannot read %s\n", input.c_str());
+        ++*bad;
+        continue;
+      }
+      std::string code((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      Item it{json(input), "", std::move(code), input};
+      it.key = it.id.dump();
+      items.push_back(std::move(it));
+      continue;
+    }
+    std::ifstream file;
+    std::istream* in = &std::cin;
+    if (input != "-") {
+      file.open(input, std::ios::binary);
+      if (!file) {
+        std::fprintf(stderr, "tatami check: cannot read %s\n", input.c_str());
+        ++*bad;
+        continue;
+      }
+      in = &file;
+    }
+    std::string line;
+    std::size_t n = 0;
+    while (std::getline(*in, line)) {
+      ++n;
+      const std::string where = (input == "-" ? std::string("<stdin>") : input) + ":" + std::to_string(n);
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      json j;
+      try {
+        j = json::parse(line);
+      } catch (const json::exception& e) {
+        std::fprintf(stderr, "tatami check: %s: not valid JSON (%s)\n", where.c_str(), e.what());
+        ++*bad;
+        continue;
+      }
+      if (!j.is_object() || !j.contains("id") || !(j["id"].is_string() || j["id"].is_number_integer())) {
+        std::fprintf(stderr, "tatami check: %s: needs an \"id\" (string or integer)\n", where.c_str());
+        ++*bad;
+        continue;
+      }
+      if (!j.contains("code") || !j["code"].is_string()) {
+        std::fprintf(stderr, "tatami check: %s: id %s needs a \"code\" string\n", where.c_str(), j["id"].dump().c_str());
+        ++*bad;
+        continue;
+      }
+      Item it{j["id"], j["id"].dump(), j["code"].get<std::string>(), where};
+      items.push_back(std::move(it));
+    }
+  }
+  return items;
+}
+
+// Shifts REPL positions (relative to the body) back to lines of the input.
+void ShiftLines(json& items, std::size_t offset) {
+  if (offset == 0 || !items.is_array()) return;
+  for (json& m : items)
+    for (const char* key : {"pos", "endPos"})
+      if (m.is_object() && m.contains(key) && m[key].is_object() && m[key].contains("line") &&
+          m[key]["line"].is_number_integer() && m[key]["line"].get<std::int64_t>() > 0)
+        m[key]["line"] = m[key]["line"].get<std::int64_t>() + static_cast<std::int64_t>(offset);
+}
+
+json ErrorMessage(const std::string& text) {
+  return json::array({{{"severity", "error"}, {"pos", {{"line", 0}, {"column", 0}}}, {"data", text}}});
+}
+
+// Builds the result line of one finished check.
+json ResultLine(const Item& item, const dj::SplitSnippet& split, const std::vector<dj::TheoremSource>& theorems,
+                const dj::PoolOutcome& outcome, double seconds, const dj::ProofCheckOptions& check) {
+  json line = {{"id", item.id}};
+  if (const auto* err = std::get_if<dj::PoolError>(&outcome)) {
+    line["ok"] = false;
+    line["messages"] = ErrorMessage(dj::Describe(*err));
+    line["sorries"] = json::array();
+    line["time_s"] = seconds;
+    line["outcome"] = err->kind == dj::PoolError::kImportFailed    ? "import_failed"
+                      : err->kind == dj::PoolError::kImportTimeout ? "import_timeout"
+                                                                   : "not_run";
+    return line;
+  }
+  const auto& repl = std::get<dj::ReplOutcome>(outcome);
+  if (const auto* r = std::get_if<dj::ReplResponse>(&repl)) seconds = std::chrono::duration<double>(r->elapsed).count();
+  const dj::ProofVerdict v = dj::JudgeProof(split.body, repl, std::nullopt, check);
+  json messages = v.messages;
+  json sorries = json::array();
+  std::string outcome_name;
+  bool ok = v.ok;
+  if (const auto* r = std::get_if<dj::ReplResponse>(&repl); r && r->json.is_object() && r->json.contains("sorries"))
+    sorries = r->json["sorries"];
+  // Axioms of each theorem (answers to the `#print axioms` appended below the body).
+  std::vector<std::string> bad_axioms;
+  json kept = json::array();
+  for (json& m : messages) {
+    const auto report = m.is_object() && m.value("severity", "") == "info" && m.contains("data") && m["data"].is_string()
+                            ? dj::ParseAxiomsMessage(m["data"].get<std::string>())
+                            : std::nullopt;
+    bool ours = false;
+    if (report)
+      for (const auto& t : theorems)
+        if (t.full_name == report->name) ours = true;
+    if (!ours) {
+      kept.push_back(m);
+      continue;
+    }
+    for (const std::string& a : report->axioms)
+      if (std::find(check.allowed_axioms.begin(), check.allowed_axioms.end(), a) == check.allowed_axioms.end() &&
+          a != "sorryAx")
+        bad_axioms.push_back(report->name + ": " + a);
+  }
+  messages = std::move(kept);
+  switch (v.failed) {
+    case dj::FailedCheck::kNone: outcome_name = "ok"; break;
+    case dj::FailedCheck::kBannedTactic: outcome_name = "banned_tactic"; break;
+    case dj::FailedCheck::kLeanError: outcome_name = "lean_error"; break;
+    case dj::FailedCheck::kSorry: outcome_name = "sorry"; break;
+    case dj::FailedCheck::kAxiomsUnknown:
+    case dj::FailedCheck::kAxioms: outcome_name = "axioms"; break;
+    case dj::FailedCheck::kNotChecked:
+      outcome_name = std::holds_alternative<dj::ReplTimeout>(repl)  ? "timeout"
+                     : std::holds_alternative<dj::ReplCrash>(repl) ? "crash"
+                     : std::holds_alternative<dj::ReplResponse>(repl) ? "repl_error"
+                                                                      : "not_run";
+      if (messages.empty()) messages = ErrorMessage(v.reason);
+      break;
+  }
+  if (ok && !bad_axioms.empty()) {
+    ok = false;
+    outcome_name = "axioms";
+    std::string list;
+    for (const auto& b : bad_axioms) list += (list.empty() ? "" : ", ") + b;
+    messages.push_back({{"severity", "error"}, {"pos", {{"line", 0}, {"column", 0}}},
+                        {"data", "depends on axioms outside the allowed set: " + list}});
+  }
+  ShiftLines(messages, split.body_first_line - 1);
+  ShiftLines(sorries, split.body_first_line - 1);
+  line["ok"] = ok;
+  line["messages"] = std::move(messages);
+  line["sorries"] = std::move(sorries);
+  line["time_s"] = seconds;
+  line["outcome"] = outcome_name;
+  return line;
+}
+
+class OutputFile {
+ public:
+  explicit OutputFile(const std::string& path) : path_(path) {
+    if (path.empty()) {
+      fd_ = STDOUT_FILENO;
+      return;
+    }
+    fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw std::runtime_error("cannot open output file " + path + ": " + std::strerror(errno));
+    struct stat st{};
+    regular_ = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
+  }
+  ~OutputFile() {
+    if (!path_.empty() && fd_ >= 0) ::close(fd_);
+  }
+  // One write per line: with O_APPEND the line lands whole, after all others.
+  void Write(const json& line) {
+    const std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    std::size_t off = 0;
+    while (off < text.size()) {
+      const ssize_t n = ::write(fd_, text.data() + off, text.size() - off);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw std::runtime_error("cannot write to " + (path_.empty() ? std::string("stdout") : path_) + ": " +
+                                 std::strerror(errno));
+      }
+      off += static_cast<std::size_t>(n);
+    }
+    if (regular_) ::fdatasync(fd_);
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  bool regular_ = false;
+};
+
+class Progress {
+ public:
+  Progress(std::size_t total, bool enabled) : total_(total), enabled_(enabled) {}
+  void Update(std::size_t done, std::size_t ok) {
+    if (!enabled_) return;
+    constexpr int kWidth = 30;
+    const int filled = total_ ? static_cast<int>(kWidth * done / total_) : kWidth;
+    std::fprintf(stderr, "\r[%s%s] %zu/%zu ok %zu", std::string(filled, '#').c_str(),
+                 std::string(kWidth - filled, '.').c_str(), done, total_, ok);
+    std::fflush(stderr);
+  }
+  void Finish() {
+    if (enabled_) std::fputc('\n', stderr);
+  }
+
+ private:
+  std::size_t total_;
+  bool enabled_;
+};
+
+int RunCheck(const CheckFlags& flags) {
+  dj::Config config = dj::LoadConfig(flags.config.empty() ? std::nullopt
+                                                          : std::optional<std::filesystem::path>(flags.config),
+                                     dj::ProcessEnvironment());
+  try {
+    if (!flags.repl_cmd.empty()) config.repl_command = dj::SplitCommandLine(flags.repl_cmd);
+    if (!flags.project.empty()) config.project_dir = flags.project;
+    if (flags.jobs) config.workers = flags.jobs;
+    if (!flags.timeout.empty()) config.request_timeout = dj::ParseDuration(flags.timeout);
+    if (!flags.memory_limit.empty()) config.memory_limit_bytes = dj::ParseByteSize(flags.memory_limit);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "tatami check: bad flag value: %s\n", e.what());
+    return 2;
+  }
+  dj::ProofCheckOptions check;
+  if (flags.no_ban) check.banned_tactics.clear();
+  else if (!flags.ban.empty()) check.banned_tactics = flags.ban;
+
+  int bad = 0;
+  std::vector<Item> items = ReadInputs(flags.inputs, &bad);
+  std::set<std::string> done = flags.output.empty() ? std::set<std::string>{} : ResumeOutput(flags.output);
+  const std::size_t resumed = done.size();
+  std::vector<Item> todo;
+  for (Item& it : items) {
+    if (done.count(it.key)) continue;
+    if (!done.insert(it.key).second) continue;
+    if (flags.limit && todo.size() >= flags.limit) break;
+    todo.push_back(std::move(it));
+  }
+  // Duplicate ids within the input are checked once.
+  OutputFile out(flags.output);
+  Progress progress(todo.size(), !flags.no_progress && ::isatty(STDERR_FILENO));
+
+  struct sigaction sa{};
+  sa.sa_handler = OnInterrupt;
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old_int{}, old_term{};
+  ::sigaction(SIGINT, &sa, &old_int);
+  ::sigaction(SIGTERM, &sa, &old_term);
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::size_t finished = 0, ok_count = 0, in_flight = 0;
+  std::string write_error;
+  {
+    auto pool = std::make_shared<dj::WorkerPool>(config.ToPoolOptions());
+    const std::size_t window = std::max<std::size_t>(2 * pool->size(), 2);
+    std::size_t submitted = 0;
+    for (const Item& item : todo) {
+      {
+        std::unique_lock lock(mu);
+        while (in_flight >= window && g_interrupts.load() == 0)
+          cv.wait_for(lock, std::chrono::milliseconds(100));
+        if (g_interrupts.load() > 0) break;
+        ++in_flight;
+      }
+      ++submitted;
+      auto split = std::make_shared<dj::SplitSnippet>();
+      std::vector<dj::TheoremSource> theorems;
+      try {
+        *split = dj::SplitHeader(item.code);
+      } catch (const std::invalid_argument& e) {
+        json line = {{"id", item.id}, {"ok", false}, {"messages", ErrorMessage(std::string("bad header: ") + e.what())},
+                     {"sorries", json::array()}, {"time_s", 0.0}, {"outcome", "bad_input"}};
+        std::lock_guard lock(mu);
+        out.Write(line);
+        --in_flight;
+        ++finished;
+        progress.Update(finished, ok_count);
+        continue;
+      }
+      theorems = dj::ListTheorems(split->body);
+      std::string body = split->body;
+      for (const auto& t : theorems) body += "\n#print axioms " + t.full_name;
+      const auto start = std::chrono::steady_clock::now();
+      pool->SubmitAsync(
+          split->header, {{"cmd", body}},
+          [&, split, theorems, start, item_ptr = &item](dj::PoolOutcome outcome) {
+            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            json line = ResultLine(*item_ptr, *split, theorems, outcome, secs, check);
+            std::lock_guard lock(mu);
+            try {
+              out.Write(line);
+            } catch (const std::exception& e) {
+              write_error = e.what();
+            }
+            if (line["ok"].get<bool>()) ++ok_count;
+            ++finished;
+            --in_flight;
+            progress.Update(finished, ok_count);
+            cv.notify_all();
+          });
+    }
+    std::unique_lock lock(mu);
+    while (in_flight > 0) {
+      if (g_interrupts.load() > 1) break;  // a second Ctrl-C: stop waiting
+      cv.wait_for(lock, std::chrono::milliseconds(100));
+    }
+    progress.Finish();
+    if (in_flight > 0) {
+      std::fprintf(stderr, "tatami check: interrupted again; %zu checks abandoned\n", in_flight);
+      lock.unlock();
+      std::fflush(stderr);
+      ::_exit(130);  // the pool's children die with their process group; finished lines are on disk
+    }
+    (void)submitted;
+  }
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
+  std::fprintf(stderr, "tatami check: %zu checked (%zu ok), %zu already in the output, %d bad input%s\n", finished,
+               ok_count, resumed, bad, bad == 1 ? "" : "s");
+  if (!write_error.empty()) {
+    std::fprintf(stderr, "tatami check: %s\n", write_error.c_str());
+    return 1;
+  }
+  if (g_interrupts.load() > 0) {
+    std::fprintf(stderr, "tatami check: interrupted; rerun with the same output file to resume\n");
+    return 130;
+  }
+  return bad > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+void AddCheckCommand(CLI::App& app, int* exit_code) {
+  auto flags = std::make_shared<CheckFlags>();
+  CLI::App* cmd = app.add_subcommand("check", "Check Lean code in batch through the worker pool");
+  cmd->add_option("inputs", flags->inputs, "JSON Lines files ({\"id\", \"code\"} per line; - = stdin) or .lean files")
+      ->required();
+  cmd->add_option("-o,--output", flags->output,
+                  "JSON Lines output; rerunning with the same file skips the ids already in it (default: stdout)");
+  cmd->add_option("-j,--jobs", flags->jobs, "worker processes (default: config, else number of cores)");
+  cmd->add_option("--timeout", flags->timeout, "deadline per check, e.g. 60s, 500ms (default: config, 60s)");
+  cmd->add_option("--memory-limit", flags->memory_limit, "address-space limit per worker, e.g. 8G (default: none)");
+  cmd->add_option("--repl-cmd", flags->repl_cmd, "command line of a REPL worker (default: lake env repl)");
+  cmd->add_option("--project", flags->project, "Lean project directory the workers run in");
+  cmd->add_option("--config", flags->config, "configuration file (TOML or JSON)");
+  cmd->add_option("--ban", flags->ban, "banned tactic (repeatable; default: sorry admit native_decide)");
+  cmd->add_flag("--no-ban", flags->no_ban, "ban no tactic");
+  cmd->add_option("--limit", flags->limit, "check at most this many new ids, then stop");
+  cmd->add_flag("--no-progress", flags->no_progress, "no progress bar even on a terminal");
+  cmd->callback([flags, exit_code] {
+    try {
+      *exit_code = RunCheck(*flags);
+    } catch (const dj::ConfigError& e) {
+      std::fprintf(stderr, "tatami check: configuration error: %s\n", e.what());
+      *exit_code = 2;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "tatami check: error: %s\n", e.what());
+      *exit_code = 1;
+    }
+  });
+}
+
+}  // namespace tatami::cli
