@@ -1,11 +1,504 @@
+// --script: answers from a scripted proof-state graph (script_graph.h), with
+// environments and proof states numbered as the REPL numbers them.
+#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
 
+#include <nlohmann/json.hpp>
+
+#include "lean_json.h"
+#include "lean_source.h"
 #include "responder.h"
+#include "script_graph.h"
 
 namespace tatami::repl_double {
-std::unique_ptr<Responder> MakeScriptResponder(const std::string&) {
-  std::fprintf(stderr, "tatami-repl-double: --script is not available in this build\n");
-  std::exit(2);
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::string_view kSorryAx = "sorryAx";
+constexpr int kPickleVersion = 1;
+
+// Lean's `Name.lt` as `#print axioms` sorts with it: fewer components first,
+// then component by component from the root.
+bool NameLess(const std::string& a, const std::string& b) {
+  auto parts = [](const std::string& s) {
+    std::vector<std::string_view> out;
+    std::string_view v = s;
+    for (std::size_t dot; (dot = v.find('.')) != std::string_view::npos; v.remove_prefix(dot + 1)) {
+      out.push_back(v.substr(0, dot));
+    }
+    out.push_back(v);
+    return out;
+  };
+  auto pa = parts(a), pb = parts(b);
+  if (pa.size() != pb.size()) return pa.size() < pb.size();
+  return pa < pb;
 }
+
+std::string AxiomsMessage(const std::string& name, const std::set<std::string>& axioms) {
+  if (axioms.empty()) return "'" + name + "' does not depend on any axioms";
+  std::vector<std::string> sorted(axioms.begin(), axioms.end());
+  std::sort(sorted.begin(), sorted.end(), NameLess);
+  std::string out = "'" + name + "' depends on axioms: [";
+  for (std::size_t i = 0; i < sorted.size(); ++i) out += (i ? ", " : "") + sorted[i];
+  return out + "]";
+}
+
+struct ProofState {
+  std::vector<std::string> goals;
+  std::set<std::string> axioms;  // used by the proof so far
+  bool sorry = false;            // the proof so far contains sorry
+};
+
+using Declarations = std::map<std::string, std::set<std::string>>;  // theorem -> axioms
+
+// What one tactic does to a proof state.
+struct StepResult {
+  enum Kind { kOk, kRecoveredError, kException } kind = kOk;
+  std::string error;                // kRecoveredError, kException
+  ProofState after;                 // kOk, kRecoveredError
+  std::vector<std::string> sorries; // goals of sorries inside the tactic
+};
+
+std::string Joined(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out += sep;
+    out += v[i];
+  }
+  return out;
+}
+
+json Message(std::string_view severity, json pos, json end_pos, std::string data) {
+  return {{"severity", severity}, {"pos", std::move(pos)}, {"endPos", std::move(end_pos)},
+          {"data", std::move(data)}};
+}
+
+// A file-position prefix such as "<input>:1:1: " belongs to the REPL's parsing
+// of a lone tactic string; inside a command the message carries a position.
+std::string WithoutInputPrefix(const std::string& error) {
+  if (error.rfind("<input>:", 0) != 0) return error;
+  std::size_t p = error.find(": ");
+  return p == std::string::npos ? error : error.substr(p + 2);
+}
+
+std::string ProofStatus(const ProofState& s) {
+  if (!s.goals.empty()) return "Incomplete: open goals remain";
+  return s.sorry ? "Incomplete: contains sorry" : "Completed";
+}
+
+class ScriptResponder : public Responder {
+ public:
+  explicit ScriptResponder(ScriptGraph graph) : graph_(std::move(graph)) {}
+
+  int Respond(const Request& r, std::string_view, std::uint64_t, std::string* out) override {
+    new_states_ = 0;
+    json response;
+    switch (r.kind) {
+      case RequestKind::kCommand:
+        response = RunCommand(r.cmd, r.has_env ? &r.env : nullptr);
+        break;
+      case RequestKind::kFile: {
+        std::ifstream in(r.path, std::ios::binary);
+        if (!in) {
+          response = Error("tatami-repl-double: cannot read file '" + r.path + "'");
+          break;
+        }
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        response = RunCommand(ss.str(), r.has_env ? &r.env : nullptr);
+        break;
+      }
+      case RequestKind::kProofStep:
+        response = RunTactic(r.tactic, r.proof_state);
+        break;
+      case RequestKind::kPickleEnv:
+        response = PickleEnv(r.env, r.pickle_to);
+        break;
+      case RequestKind::kPickleProofState:
+        response = PickleProofState(r.proof_state, r.pickle_to);
+        break;
+      case RequestKind::kUnpickleEnv:
+        response = UnpickleEnv(r.unpickle_from);
+        break;
+      case RequestKind::kUnpickleProofState:
+        response = UnpickleProofState(r.unpickle_from, r.has_env ? &r.env : nullptr);
+        break;
+      default:
+        response = Error("Could not parse as a valid JSON command:\ntatami-repl-double: " + r.error);
+        break;
+    }
+    AppendLeanPretty(response, out);
+    return new_states_;
+  }
+
+ private:
+  static json Error(std::string message) { return {{"message", std::move(message)}}; }
+
+  std::uint64_t RecordState(ProofState s) {
+    states_.push_back(std::move(s));
+    ++new_states_;
+    return states_.size() - 1;
+  }
+
+  std::uint64_t RecordEnv(Declarations d) {
+    envs_.push_back(std::make_shared<const Declarations>(std::move(d)));
+    return envs_.size() - 1;
+  }
+
+  StepResult Step(const ProofState& s, const std::string& tactic) const {
+    StepResult r;
+    std::string t = NormalizeSpace(tactic);
+    if (s.goals.empty()) {
+      r.kind = StepResult::kException;
+      r.error = "no goals to be proved";
+      return r;
+    }
+    if (t == "sorry" || t == "admit") {
+      r.sorries.push_back(s.goals.front());
+      r.after = s;
+      r.after.goals.erase(r.after.goals.begin());
+      r.after.sorry = true;
+      r.after.axioms.insert(std::string(kSorryAx));
+      return r;
+    }
+    const Transition* tr = graph_.Find(s.goals, t);
+    if (!tr) tr = &graph_.unknown_tactic;
+    if (tr->is_error && tr->shape == ErrorShape::kException) {
+      r.kind = StepResult::kException;
+      r.error = tr->error;
+      return r;
+    }
+    r.after = s;
+    r.after.axioms.insert(tr->axioms.begin(), tr->axioms.end());
+    if (tr->is_error) {
+      // Lean's error recovery closes the goal with a synthetic sorry.
+      r.kind = StepResult::kRecoveredError;
+      r.error = tr->error;
+      if (tr->goals) {
+        r.after.goals = *tr->goals;
+      } else {
+        r.after.goals.erase(r.after.goals.begin());
+      }
+      r.after.sorry = true;
+      r.after.axioms.insert(std::string(kSorryAx));
+      return r;
+    }
+    r.after.goals = *tr->goals;
+    r.sorries = tr->sorries;
+    if (!r.sorries.empty()) {
+      r.after.sorry = true;
+      r.after.axioms.insert(std::string(kSorryAx));
+    }
+    return r;
+  }
+
+  json RunTactic(const std::string& tactic, std::uint64_t id) {
+    if (id >= states_.size()) return Error(std::string(kUnknownProofState));
+    const ProofState before = states_[id];
+    StepResult step = Step(before, tactic);
+    if (step.kind == StepResult::kException) return Error("Lean error:\n" + step.error);
+    json sorries = json::array();
+    for (const std::string& goal : step.sorries) {
+      ProofState at{{goal}, before.axioms, before.sorry};
+      std::uint64_t sid = RecordState(std::move(at));
+      sorries.push_back({{"proofState", sid}, {"goal", goal}});
+    }
+    json response = StateResponse(step.after);
+    if (step.kind == StepResult::kRecoveredError) {
+      json zero = {{"line", 0}, {"column", 0}};
+      response["messages"] = json::array({Message("error", zero, zero, step.error)});
+    }
+    if (!sorries.empty()) response["sorries"] = std::move(sorries);
+    return response;
+  }
+
+  // Records `s` and answers like the REPL's createProofStepReponse.
+  json StateResponse(ProofState s) {
+    std::string status = ProofStatus(s);
+    json goals = s.goals;
+    std::uint64_t id = RecordState(std::move(s));
+    return {{"proofState", id}, {"goals", std::move(goals)}, {"proofStatus", std::move(status)}};
+  }
+
+  json RunCommand(const std::string& text, const std::uint64_t* env) {
+    Declarations decls;
+    if (env) {
+      if (*env >= envs_.size()) return Error(std::string(kUnknownEnvironment));
+      decls = *envs_[*env];
+    }
+    SourceMap map(text);
+    json messages = json::array();
+    json sorries = json::array();
+    bool seen_other = false;
+    for (const Span& c : SplitCommands(text)) {
+      std::string_view cmd = std::string_view(text).substr(c.begin, c.end - c.begin);
+      std::string_view word = cmd.substr(0, cmd.find_first_of(" \t\n"));
+      auto error_at = [&](std::size_t b, std::size_t e, std::string data) {
+        messages.push_back(Message("error", map.Pos(b), map.Pos(e), std::move(data)));
+      };
+      if (word == "import") {
+        if (env || seen_other) {
+          error_at(c.begin, c.begin + 6,
+                   "invalid 'import' command, it must be used in the beginning of the file");
+        }
+        continue;
+      }
+      seen_other = true;
+      if (word == "open" || word == "set_option" || word == "namespace" || word == "section" ||
+          word == "end" || word == "universe" || word == "variable" || word.substr(0, 2) == "--") {
+        continue;  // header lines that change nothing the script models
+      }
+      if (word == "theorem" || word == "lemma" || word == "example") {
+        Declaration(text, c, map, &decls, &messages, &sorries);
+        continue;
+      }
+      if (word == "#print" && cmd.substr(6, 8) == " axioms ") {
+        std::size_t nb = c.begin + 14;
+        while (nb < c.end && text[nb] == ' ') ++nb;
+        std::string name(text.substr(nb, c.end - nb));
+        name = NormalizeSpace(name);
+        auto it = decls.find(name);
+        if (it == decls.end()) {
+          error_at(nb, c.end, "Unknown constant `" + name + "`");
+        } else {
+          messages.push_back(Message("info", map.Pos(c.begin), map.Pos(c.begin + 6),
+                                     AxiomsMessage(name, it->second)));
+        }
+        continue;
+      }
+      error_at(c.begin, c.begin + word.size(),
+               "tatami-repl-double: the script does not model the command `" + std::string(word) +
+                   "`");
+    }
+    json response = {{"env", RecordEnv(std::move(decls))}};
+    if (!messages.empty()) response["messages"] = std::move(messages);
+    if (!sorries.empty()) response["sorries"] = std::move(sorries);
+    return response;
+  }
+
+  void Declaration(const std::string& text, Span c, const SourceMap& map, Declarations* decls,
+                   json* messages, json* sorries) {
+    std::string_view cmd = std::string_view(text).substr(c.begin, c.end - c.begin);
+    std::size_t kw_end = cmd.find_first_of(" \t\n");
+    std::string keyword(cmd.substr(0, kw_end));
+    auto error_at = [&](std::size_t b, std::size_t e, std::string data) {
+      messages->push_back(Message("error", map.Pos(b), map.Pos(e), std::move(data)));
+    };
+    // Name span: the identifier after the keyword; `example` reports at the keyword.
+    std::size_t name_b = c.begin, name_e = c.begin + keyword.size();
+    std::string name;
+    std::size_t sig_b = c.begin + keyword.size();
+    if (keyword != "example") {
+      name_b = c.begin + cmd.find_first_not_of(" \t\n", kw_end);
+      name_e = name_b;
+      while (name_e < c.end && std::string_view(" \t\n:({[").find(text[name_e]) ==
+                                   std::string_view::npos) {
+        ++name_e;
+      }
+      name = text.substr(name_b, name_e - name_b);
+      sig_b = name_e;
+    }
+    std::size_t assign = text.find(":=", sig_b);
+    if (assign == std::string::npos || assign >= c.end) {
+      error_at(c.begin, c.end, "tatami-repl-double: no `:=` in this declaration");
+      return;
+    }
+    std::string signature = NormalizeSpace(text.substr(sig_b, assign - sig_b));
+    const ScriptTheorem* th = nullptr;
+    for (const ScriptTheorem& t : graph_.theorems) {
+      bool same_name = keyword == "example" ? t.keyword == "example" : t.name == name;
+      if (same_name && t.signature == signature) th = &t;
+    }
+    if (!th) {
+      error_at(name_b, name_e,
+               "tatami-repl-double: the script has no " + keyword +
+                   (name.empty() ? "" : " `" + name + "`") + " with the signature `" + signature +
+                   "`");
+      return;
+    }
+    if (!name.empty() && decls->count(name)) {
+      error_at(name_b, name_e, "'" + name + "' has already been declared");
+      return;
+    }
+    std::size_t body = text.find_first_not_of(" \t\n", assign + 2);
+    if (body == std::string::npos || body >= c.end) body = c.end;
+    ProofState s{{th->goal}, {th->axioms.begin(), th->axioms.end()}, false};
+    bool had_error = false;
+    auto add_sorry = [&](const std::string& goal, Span at, const ProofState& context) {
+      ProofState st{{goal}, context.axioms, context.sorry};
+      std::uint64_t id = RecordState(std::move(st));
+      sorries->push_back(
+          {{"proofState", id}, {"pos", map.Pos(at.begin)}, {"goal", goal}, {"endPos", map.Pos(at.end)}});
+    };
+    std::string_view body_text = std::string_view(text).substr(body, c.end - body);
+    bool is_by = body_text.substr(0, 2) == "by" &&
+                 (body_text.size() == 2 || std::string_view(" \t\n").find(body_text[2]) !=
+                                               std::string_view::npos);
+    if (body_text == "sorry") {
+      add_sorry(th->goal, {body, c.end}, s);
+      s.goals.clear();
+      s.sorry = true;
+      s.axioms.insert(std::string(kSorryAx));
+    } else if (is_by) {
+      std::vector<TacticSpan> tactics = SplitTactics(text, body + 2, c.end);
+      std::size_t last_end = body + 2;
+      bool aborted = false;
+      for (const TacticSpan& t : tactics) {
+        StepResult step = Step(s, t.text);
+        if (step.kind == StepResult::kException) {
+          error_at(t.span.begin, t.span.end, WithoutInputPrefix(step.error));
+          had_error = aborted = true;
+          s.sorry = true;
+          s.axioms.insert(std::string(kSorryAx));
+          break;
+        }
+        std::size_t search = t.span.begin;
+        for (const std::string& goal : step.sorries) {
+          // Point at the k-th `sorry` written inside the tactic, if there is one.
+          std::size_t at = text.find("sorry", search);
+          Span span = t.span;
+          if (at != std::string::npos && at < t.span.end) {
+            span = {at, at + 5};
+            search = at + 5;
+          }
+          add_sorry(goal, span, s);
+        }
+        if (step.kind == StepResult::kRecoveredError) {
+          error_at(t.span.begin, t.span.end, WithoutInputPrefix(step.error));
+          had_error = true;
+        }
+        s = std::move(step.after);
+        last_end = t.span.end;
+      }
+      if (!aborted && !s.goals.empty()) {
+        error_at(body, last_end, "unsolved goals\n" + Joined(s.goals, "\n\n"));
+        had_error = true;
+        s.sorry = true;
+        s.axioms.insert(std::string(kSorryAx));
+      }
+    } else {
+      error_at(body, c.end,
+               "tatami-repl-double: only `by` tactic proofs and `sorry` are modelled by the script");
+      return;
+    }
+    if (s.sorry && !had_error) {
+      messages->push_back(Message("warning", map.Pos(name_b), map.Pos(name_e),
+                                  "declaration uses `sorry`"));
+    }
+    if (!name.empty()) (*decls)[name] = std::move(s.axioms);
+  }
+
+  // Pickles are small JSON files, written atomically.
+  static bool WriteFile(const std::string& path, const json& content, std::string* error) {
+    std::string tmp = path + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      if (!out) {
+        *error = "cannot write '" + tmp + "'";
+        return false;
+      }
+      out << content.dump() << '\n';
+      if (!out.flush()) {
+        *error = "cannot write '" + tmp + "'";
+        return false;
+      }
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+      *error = "cannot rename '" + tmp + "' to '" + path + "'";
+      return false;
+    }
+    return true;
+  }
+
+  static std::optional<json> ReadPickle(const std::string& path, const char* kind,
+                                        std::string* error) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      *error = "cannot read '" + path + "'";
+      return std::nullopt;
+    }
+    try {
+      json j = json::parse(in);
+      if (j.value("tatamiReplDoublePickle", 0) != kPickleVersion || j.value("kind", "") != kind) {
+        *error = "'" + path + "' is not a tatami-repl-double " + kind + " pickle";
+        return std::nullopt;
+      }
+      return j;
+    } catch (const json::exception& e) {
+      *error = "'" + path + "' is not a tatami-repl-double pickle: " + e.what();
+      return std::nullopt;
+    }
+  }
+
+  json PickleEnv(std::uint64_t env, const std::string& path) {
+    if (env >= envs_.size()) return Error(std::string(kUnknownEnvironment));
+    json decls = json::object();
+    for (const auto& [name, axioms] : *envs_[env]) decls[name] = axioms;
+    std::string error;
+    json content = {{"tatamiReplDoublePickle", kPickleVersion}, {"kind", "env"},
+                    {"declarations", std::move(decls)}};
+    if (!WriteFile(path, content, &error)) return Error("tatami-repl-double: " + error);
+    return {{"env", env}};
+  }
+
+  json PickleProofState(std::uint64_t id, const std::string& path) {
+    if (id >= states_.size()) return Error(std::string(kUnknownProofStateForPickle));
+    const ProofState& s = states_[id];
+    json content = {{"tatamiReplDoublePickle", kPickleVersion}, {"kind", "proofState"},
+                    {"goals", s.goals}, {"axioms", s.axioms}, {"sorry", s.sorry}};
+    std::string error;
+    if (!WriteFile(path, content, &error)) return Error("tatami-repl-double: " + error);
+    return StateResponse(states_[id]);
+  }
+
+  json UnpickleEnv(const std::string& path) {
+    std::string error;
+    auto j = ReadPickle(path, "env", &error);
+    if (!j) return Error("tatami-repl-double: " + error);
+    Declarations decls;
+    try {
+      for (auto& [name, axioms] : (*j)["declarations"].items()) {
+        decls[name] = axioms.get<std::set<std::string>>();
+      }
+    } catch (const json::exception& e) {
+      return Error("tatami-repl-double: '" + path + "' is malformed: " + e.what());
+    }
+    return {{"env", RecordEnv(std::move(decls))}};
+  }
+
+  json UnpickleProofState(const std::string& path, const std::uint64_t* env) {
+    if (env && *env >= envs_.size()) return Error(std::string(kUnknownEnvironment));
+    std::string error;
+    auto j = ReadPickle(path, "proofState", &error);
+    if (!j) return Error("tatami-repl-double: " + error);
+    ProofState s;
+    try {
+      s.goals = (*j)["goals"].get<std::vector<std::string>>();
+      s.axioms = (*j)["axioms"].get<std::set<std::string>>();
+      s.sorry = (*j)["sorry"].get<bool>();
+    } catch (const json::exception& e) {
+      return Error("tatami-repl-double: '" + path + "' is malformed: " + e.what());
+    }
+    return StateResponse(std::move(s));
+  }
+
+  ScriptGraph graph_;
+  std::vector<ProofState> states_;
+  std::vector<std::shared_ptr<const Declarations>> envs_;
+  int new_states_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Responder> MakeScriptResponder(const std::string& graph_file) {
+  return std::make_unique<ScriptResponder>(LoadScriptGraph(graph_file));
+}
+
 }  // namespace tatami::repl_double

@@ -1,0 +1,59 @@
+// The scripted proof-state graph that --script answers from (format in
+// README.md): theorems the double knows, proof states identified by their goal
+// lists, and what each tactic does at a state.
+//
+// Thread-safety: immutable after LoadScriptGraph; safe to share for reading.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tatami::repl_double {
+
+// How a failing tactic is reported by the REPL.
+enum class ErrorShape {
+  kMessages,   // error-severity message, goals after error recovery, "Incomplete: contains sorry"
+  kException,  // {"message": "Lean error:\n..."}, no new proof state
+};
+
+struct Transition {
+  bool is_error = false;
+  std::string error;                         // message text (is_error)
+  ErrorShape shape = ErrorShape::kMessages;  // (is_error)
+  std::optional<std::vector<std::string>> goals;  // goals afterwards (required unless is_error)
+  std::vector<std::string> axioms;           // axioms the tactic's proof term uses
+  std::vector<std::string> sorries;          // goals of sorries nested in the tactic
+};
+
+struct ScriptTheorem {
+  std::string name;        // e.g. "add_zero'"
+  std::string keyword;     // "theorem", "lemma" or "example"
+  std::string signature;   // statement after keyword and name, whitespace-normalised
+  std::string goal;        // pretty-printed initial goal
+  std::vector<std::string> axioms;  // axioms every proof of it uses
+};
+
+struct ScriptGraph {
+  std::vector<ScriptTheorem> theorems;
+  // Goal list (joined by kGoalSeparator) -> tactic (whitespace-normalised) -> result.
+  std::map<std::string, std::map<std::string, Transition>, std::less<>> states;
+  Transition unknown_tactic;  // what an unlisted tactic does
+
+  const ScriptTheorem* FindTheorem(std::string_view name) const;
+  // nullptr if the state or the tactic is not in the graph.
+  const Transition* Find(const std::vector<std::string>& goals, std::string_view tactic) const;
+};
+
+inline constexpr char kGoalSeparator = '\x1f';
+
+// Collapses runs of whitespace (including newlines) to one space and trims.
+std::string NormalizeSpace(std::string_view s);
+
+// Reads and validates the graph; on error prints "tatami-repl-double: FILE: ..."
+// naming the offending entry and exits with status 2.
+ScriptGraph LoadScriptGraph(const std::string& path);
+
+}  // namespace tatami::repl_double
