@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libboost1.74-dev libboost-filesystem1.74-dev
   nlohmann-json3-dev libfmt-dev libcli11-dev libspdlog-dev
+  libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas0-pthread libopenblas-dev
   libtorch-dev python3 python3-torch python3-numpy

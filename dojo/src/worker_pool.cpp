@@ -440,32 +440,31 @@ void WorkerPool::Core::Enqueue(Job job) {
   Dispatch();
 }
 
-// Serves callers round-robin, each in FIFO order, until no waiting job can
-// be placed.
+// Serves callers round-robin, each in FIFO order: a caller that is served
+// moves to the back of the rotation; one whose head job cannot be placed keeps
+// its place, so it is first in line when a worker frees up.
 void WorkerPool::Core::Dispatch() {
   if (stopping_) return;
-  bool progress = true;
-  while (progress && !rotation_.empty()) {
-    progress = false;
-    const std::size_t callers = rotation_.size();
-    for (std::size_t i = 0; i < callers && !rotation_.empty(); ++i) {
-      const std::uint64_t caller = rotation_.front();
-      rotation_.pop_front();
-      auto it = queues_.find(caller);
-      if (it == queues_.end() || it->second.empty()) {
-        if (it != queues_.end()) queues_.erase(it);
-        continue;
-      }
-      if (TryPlace(it->second.front())) {
-        it->second.pop_front();
-        Dequeued(1);
-        progress = true;
-      }
-      if (it->second.empty())
-        queues_.erase(it);
-      else
-        rotation_.push_back(caller);
+  std::size_t i = 0;
+  while (i < rotation_.size()) {
+    const std::uint64_t caller = rotation_[i];
+    auto it = queues_.find(caller);
+    if (it == queues_.end() || it->second.empty()) {
+      if (it != queues_.end()) queues_.erase(it);
+      rotation_.erase(rotation_.begin() + static_cast<std::ptrdiff_t>(i));
+      continue;
     }
+    if (!TryPlace(it->second.front())) {
+      ++i;
+      continue;
+    }
+    it->second.pop_front();
+    Dequeued(1);
+    rotation_.erase(rotation_.begin() + static_cast<std::ptrdiff_t>(i));
+    if (it->second.empty())
+      queues_.erase(it);
+    else
+      rotation_.push_back(caller);
   }
 }
 

@@ -11,7 +11,7 @@
 //
 //   [repl]
 //   command = ["lake", "env", "repl"]  # argv of one REPL worker
-//   project_dir = "."                  # Lean project the workers run in
+//   project_dir = "."                  # Lean project (relative to this file)
 //   request_timeout = "60s"            # per request; "500ms", "2m", or seconds
 //   startup_timeout = "600s"           # start + header import
 //   memory_limit = "0"                 # RLIMIT_AS per worker: "8G", "512M"; 0 = none
@@ -27,7 +27,7 @@
 // Environment variables: TATAMI_CONFIG (the file, when no --config flag),
 // TATAMI_REPL_CMD (command line, split on whitespace), TATAMI_PROJECT,
 // TATAMI_WORKERS, TATAMI_TIMEOUT, TATAMI_STARTUP_TIMEOUT, TATAMI_MEMORY_LIMIT,
-// TATAMI_MAX_QUEUE, TATAMI_MAX_PROOF_STATES, TATAMI_RECYCLE_RSS,
+// TATAMI_MAX_QUEUE, TATAMI_WHEN_FULL, TATAMI_MAX_PROOF_STATES, TATAMI_RECYCLE_RSS,
 // TATAMI_RESTORE_FROM_PICKLE. docs/configuration.md documents every key.
 //
 // Thread-safety: all functions are thread-safe (they touch no shared state;
