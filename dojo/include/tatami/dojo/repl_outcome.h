@@ -18,6 +18,10 @@ namespace tatami::dojo {
 struct ReplResponse {
   nlohmann::json json;
   std::chrono::microseconds elapsed{0};  // request written -> response parsed
+  // The response exactly as the REPL printed it, without the blank line that
+  // ends it. `json` sorts object keys; tools that pass responses through
+  // unchanged (`tatami repl`) use this to keep the REPL's key order and layout.
+  std::string text;
 };
 
 // The per-request deadline passed. The child was killed (its whole process

@@ -9,7 +9,20 @@
 //
 // Thread-safety: not thread-safe. All member functions must be called from the
 // thread running the io_context (or before it runs); callbacks are invoked on
-// that thread. The destructor kills and reaps the child.
+// that thread. The destructor kills and reaps the child. The io_context must
+// outlive the ReplProcess.
+//
+// While a child runs, reads of its stdout and stderr are always pending (a
+// child that dies while idle is noticed and reaped at once, and a chatty
+// stderr never blocks it), so io_context::run() returns only after Kill() or
+// destruction; drive it with run_one()/poll() or stop() it.
+//
+// Exit detection needs no SIGCHLD handler: the end of the child's stdout
+// triggers waitpid(WNOHANG) polls (Asio 1.18 installs signal handlers without
+// SA_RESTART, which would make unrelated blocking calls in the process fail
+// with EINTR). Process-wide effect: the first ReplProcess sets SIGPIPE to
+// SIG_IGN if it is SIG_DFL, so that writing to a dead child is an error, not
+// a fatal signal (children get SIG_DFL back).
 #pragma once
 
 #include <chrono>
@@ -44,10 +57,12 @@ struct ReplProcessOptions {
   // Extra environment variables for the child (added to ours). Default: none.
   std::map<std::string, std::string> environment;
 
-  // Deadline for one request when the caller gives none. Default: 60 s.
+  // Deadline for one request when the caller gives none; 0 = no deadline.
+  // Default: 60 s.
   std::chrono::milliseconds request_timeout{std::chrono::seconds(60)};
 
-  // Deadline for each start-up request (imports can be slow). Default: 600 s.
+  // Deadline for each start-up request (imports can be slow); 0 = none.
+  // Default: 600 s.
   std::chrono::milliseconds startup_timeout{std::chrono::seconds(600)};
 
   // Address-space limit of the child (RLIMIT_AS), in bytes. 0 = unlimited.
@@ -63,7 +78,10 @@ struct ReplProcessOptions {
 
   // Requests sent (in order) after every start and restart, e.g. an
   // {"cmd": "import Mathlib"}. Their responses are kept (startup_responses())
-  // so that callers can learn the `env` they created. Default: none.
+  // so that callers can learn the `env` they created. A start-up response that
+  // is a REPL error ({"message": ...}) or holds a message of severity "error"
+  // fails the start. Without start-up requests, a child that dies or misbehaves
+  // right after execve is noticed by the first request instead. Default: none.
   std::vector<nlohmann::json> startup_requests;
 };
 
@@ -88,21 +106,27 @@ class ReplProcess {
   ReplProcess(const ReplProcess&) = delete;
   ReplProcess& operator=(const ReplProcess&) = delete;
 
-  // Launches the child and sends the start-up requests. `done` runs once.
+  // Launches the child and sends the start-up requests. `done` runs once
+  // (never from inside this call). Requests queued meanwhile wait for the
+  // start-up requests. Throws std::logic_error if a child is already running.
   void AsyncStart(StartCallback done);
 
   // Kills the current child (if any; pending requests complete as crashes)
   // and starts a new one, replaying the start-up requests.
   void AsyncRestart(StartCallback done);
 
-  // Queues `request`; `done` runs exactly once with its outcome. `timeout`
-  // overrides options.request_timeout. If the worker is Dead, the outcome is a
-  // ReplCrash describing the earlier death (call AsyncRestart first).
+  // Queues `request`; `done` runs exactly once with its outcome (never from
+  // inside this call). `timeout` overrides options.request_timeout. If the
+  // worker is Dead, the outcome is a ReplCrash describing the earlier death
+  // (call AsyncRestart first); if it was never started, ReplRejected. When the
+  // child dies, the request in flight gets the outcome saying how, and queued
+  // requests get a ReplCrash whose reason starts with "not sent: ".
   void AsyncRequest(nlohmann::json request, Callback done,
                     std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   // Kills the child's process group with SIGKILL and reaps it. Pending
-  // requests complete as ReplCrash. Idempotent.
+  // requests complete as ReplCrash (their callbacks are posted, not run inside
+  // Kill). The worker is Dead afterwards. Idempotent.
   void Kill();
 
   State state() const;
@@ -117,6 +141,7 @@ class ReplProcess {
   const ReplProcessOptions& options() const;
 
  private:
+  friend class ReplClient;  // sends pre-encoded requests (no JSON copy)
   class Impl;
   std::shared_ptr<Impl> impl_;
 };

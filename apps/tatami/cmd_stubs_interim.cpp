@@ -1,4 +1,0 @@
-#include "commands.h"
-namespace tatami::cli {
-void AddReplCommand(CLI::App&, int*) {}
-}  // namespace tatami::cli
