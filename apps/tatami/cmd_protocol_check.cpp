@@ -74,15 +74,14 @@ std::vector<TranscriptIssue> Replay(const TranscriptCheck& check, const fs::path
                                     std::chrono::milliseconds timeout) {
   std::vector<TranscriptIssue> issues;
   dojo::ReplProcessOptions options;
-  options.command = {double_path.string(), "--replay", *check.out_name, "--expect",
-                     check.in_name};
+  options.command = {double_path.string(), "--replay", *check.out_name, "--expect", check.in_name};
   options.request_timeout = timeout;
   options.startup_timeout = timeout;
   dojo::ReplClient client(std::move(options));
   dojo::StartResult started = client.Start();
   if (!started.ok) {
-    issues.push_back({check.in_name, "replay: could not start " + double_path.string() + ": " +
-                                         started.error});
+    issues.push_back(
+        {check.in_name, "replay: could not start " + double_path.string() + ": " + started.error});
     return issues;
   }
   for (const auto& req : check.requests) {
@@ -94,8 +93,8 @@ std::vector<TranscriptIssue> Replay(const TranscriptCheck& check, const fs::path
     dojo::ReplOutcome outcome = client.Send(*req.json);
     dojo::Interpretation replayed = dojo::Interpret(*req.kind, outcome);
     if (!req.interpretation) {
-      issues.push_back({where, "replay: no recorded response to compare with; got " +
-                                   dojo::Describe(replayed)});
+      issues.push_back(
+          {where, "replay: no recorded response to compare with; got " + dojo::Describe(replayed)});
       continue;
     }
     if (!(replayed == *req.interpretation)) {
@@ -142,9 +141,8 @@ int RunProtocolCheck(const ProtocolCheckArgs& args) {
     replayed = true;
   }
   for (const auto& issue : issues) std::printf("%s\n", issue.ToString().c_str());
-  std::string summary =
-      fmt::format("{}: {} request{}", check.in_name, check.requests.size(),
-                  check.requests.size() == 1 ? "" : "s");
+  std::string summary = fmt::format("{}: {} request{}", check.in_name, check.requests.size(),
+                                    check.requests.size() == 1 ? "" : "s");
   if (check.out_name)
     summary += fmt::format(", {} response{}", check.responses, check.responses == 1 ? "" : "s");
   if (replayed) summary += ", replayed";

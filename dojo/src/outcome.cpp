@@ -21,8 +21,7 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 }
 
 bool IsErrorShape(const Json& j) {
-  return j.is_object() && j.contains("message") && !j.contains("env") &&
-         !j.contains("proofState");
+  return j.is_object() && j.contains("message") && !j.contains("env") && !j.contains("proofState");
 }
 
 // What an error object says, as a failure kind and a reason.
@@ -188,7 +187,10 @@ bool IsSorryWarning(const protocol::Message& message) {
 
 TacticResult InterpretTactic(const Json& json) {
   if (!json.is_object())
-    return TacticFailed{FailureKind::kMalformedResponse, "response is not a JSON object", {}, {},
+    return TacticFailed{FailureKind::kMalformedResponse,
+                        "response is not a JSON object",
+                        {},
+                        {},
                         ProofStatus::kAbsent};
   if (IsErrorShape(json)) {
     auto [kind, reason] = ClassifyErrorObject(json);
@@ -223,8 +225,8 @@ TacticResult InterpretTactic(const Json& json) {
     return ProofCompleted{r.proof_state, std::move(messages), std::move(traces)};
   }
   if (!r.goals.empty())
-    return TacticAdvanced{r.proof_state,   std::move(r.goals), std::move(messages),
-                          std::move(sorries), std::move(traces), status};
+    return TacticAdvanced{r.proof_state,      std::move(r.goals), std::move(messages),
+                          std::move(sorries), std::move(traces),  status};
 
   // No goals, and the REPL did not say "Completed".
   switch (status) {
@@ -250,8 +252,8 @@ TacticResult InterpretTactic(const Json& json) {
 
 TacticResult InterpretTactic(const ReplOutcome& outcome) {
   if (auto failure = WorkerFailure(outcome))
-    return TacticFailed{failure->first, std::move(failure->second), {}, std::nullopt,
-                        ProofStatus::kAbsent};
+    return TacticFailed{
+        failure->first, std::move(failure->second), {}, std::nullopt, ProofStatus::kAbsent};
   return InterpretTactic(std::get<ReplResponse>(outcome).json);
 }
 
@@ -324,8 +326,7 @@ std::string Describe(const CommandResult& result) {
                                              ToString(s.verdict));
                         },
                         [](const CommandFailed& f) {
-                          return fmt::format("command failed ({}): {}", ToString(f.kind),
-                                             f.reason);
+                          return fmt::format("command failed ({}): {}", ToString(f.kind), f.reason);
                         },
                     },
                     result);

@@ -8,8 +8,8 @@ namespace tatami::dojo::protocol {
 namespace {
 
 // Propagates a ParseError out of the enclosing Parse* function.
-#define TATAMI_TRY(expr)                                           \
-  do {                                                             \
+#define TATAMI_TRY(expr)                                                     \
+  do {                                                                       \
     if (std::optional<ParseError> tatami_err_ = (expr)) return *tatami_err_; \
   } while (0)
 
@@ -288,8 +288,7 @@ Json ListToJson(const std::vector<T>& items) {
 }
 
 bool IsErrorShape(const Json& j) {
-  return j.is_object() && j.contains("message") && !j.contains("env") &&
-         !j.contains("proofState");
+  return j.is_object() && j.contains("message") && !j.contains("env") && !j.contains("proofState");
 }
 
 template <class T>
@@ -421,11 +420,9 @@ ParseResult<Request> ParseRequest(const Json& json) {
   // The REPL's order of attempts; the first kind that parses wins.
   if (auto r = ParseProofStepRequest(json); r.ok()) return Request(std::move(r).value());
   if (auto r = ParsePickleEnvironmentRequest(json); r.ok()) return Request(std::move(r).value());
-  if (auto r = ParseUnpickleEnvironmentRequest(json); r.ok())
-    return Request(std::move(r).value());
+  if (auto r = ParseUnpickleEnvironmentRequest(json); r.ok()) return Request(std::move(r).value());
   if (auto r = ParsePickleProofStateRequest(json); r.ok()) return Request(std::move(r).value());
-  if (auto r = ParseUnpickleProofStateRequest(json); r.ok())
-    return Request(std::move(r).value());
+  if (auto r = ParseUnpickleProofStateRequest(json); r.ok()) return Request(std::move(r).value());
   if (auto r = ParseCommandRequest(json); r.ok()) return Request(std::move(r).value());
   if (auto r = ParseFileRequest(json); r.ok()) return Request(std::move(r).value());
 
@@ -447,11 +444,13 @@ ParseResult<Request> ParseRequest(const Json& json) {
 }
 
 RequestKind KindOf(const Request& request) {
-  static constexpr std::array<RequestKind, 7> kKinds = {
-      RequestKind::kCommand,           RequestKind::kFile,
-      RequestKind::kProofStep,         RequestKind::kPickleEnvironment,
-      RequestKind::kUnpickleEnvironment, RequestKind::kPickleProofState,
-      RequestKind::kUnpickleProofState};
+  static constexpr std::array<RequestKind, 7> kKinds = {RequestKind::kCommand,
+                                                        RequestKind::kFile,
+                                                        RequestKind::kProofStep,
+                                                        RequestKind::kPickleEnvironment,
+                                                        RequestKind::kUnpickleEnvironment,
+                                                        RequestKind::kPickleProofState,
+                                                        RequestKind::kUnpickleProofState};
   static_assert(std::variant_size_v<Request> == kKinds.size());
   return kKinds[request.index()];
 }
@@ -560,9 +559,8 @@ Json ToJson(const Pos& pos) {
 
 Json ToJson(const Message& message) {
   Json out = Json::object();
-  out["severity"] = message.severity_spelling.empty()
-                        ? std::string(ToString(message.severity))
-                        : message.severity_spelling;
+  out["severity"] = message.severity_spelling.empty() ? std::string(ToString(message.severity))
+                                                      : message.severity_spelling;
   out["pos"] = ToJson(message.pos);
   if (message.end_pos.present()) {
     out["endPos"] = message.end_pos.is_null() ? Json(nullptr) : ToJson(*message.end_pos);

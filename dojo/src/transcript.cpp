@@ -79,8 +79,9 @@ std::optional<std::string> Disagreement(const protocol::Response& response,
   const auto* command = std::get_if<CommandResult>(&interpretation);
   if (!command) return std::string("command response interpreted as a proof step");
   const auto* s = std::get_if<CommandSucceeded>(command);
-  if (!s || s->env != cmd.env) return "command response not read as env " +
-                                      std::to_string(cmd.env) + ": " + Describe(*command);
+  if (!s || s->env != cmd.env)
+    return "command response not read as env " + std::to_string(cmd.env) + ": " +
+           Describe(*command);
   if ((s->verdict == CommandVerdict::kErrors) != AnyError(cmd.messages_or_empty()))
     return "verdict disagrees with the messages: " + Describe(*command);
   return std::nullopt;
@@ -99,9 +100,8 @@ std::vector<std::pair<std::size_t, std::string>> SplitResponseStream(std::string
     std::string_view line = text.substr(start, end - start);
     start = end + 1;
     ++line_no;
-    bool blank = std::all_of(line.begin(), line.end(), [](char c) {
-      return c == ' ' || c == '\t' || c == '\r';
-    });
+    bool blank = std::all_of(line.begin(), line.end(),
+                             [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
     if (blank) {
       if (current) out.push_back(std::move(*current));
       current.reset();
@@ -134,8 +134,8 @@ TranscriptCheck CheckTranscript(const std::filesystem::path& in,
     const std::string where = fmt::format("{}:request {}", check.in_name, req.number);
     Json json = Json::parse(req.text, nullptr, /*allow_exceptions=*/false);
     if (json.is_discarded()) {
-      check.issues.push_back({where, fmt::format("not JSON (line {}): {}", req.line,
-                                                 Shorten(req.text))});
+      check.issues.push_back(
+          {where, fmt::format("not JSON (line {}): {}", req.line, Shorten(req.text))});
     } else {
       req.json = json;
       auto parsed = protocol::ParseRequest(json);
@@ -145,8 +145,8 @@ TranscriptCheck CheckTranscript(const std::filesystem::path& in,
         req.kind = protocol::KindOf(*parsed);
         Json back = protocol::ToJson(*parsed);
         if (back != json)
-          check.issues.push_back({where, "does not round-trip: " + json.dump() + " came back as " +
-                                             back.dump()});
+          check.issues.push_back(
+              {where, "does not round-trip: " + json.dump() + " came back as " + back.dump()});
       }
     }
     check.requests.push_back(std::move(req));
@@ -174,9 +174,9 @@ TranscriptCheck CheckTranscript(const std::filesystem::path& in,
     if (!req.kind) continue;  // its request already failed; no response type to expect
     auto parsed = protocol::ParseResponse(*req.kind, json);
     if (!parsed.ok()) {
-      check.issues.push_back({where, fmt::format("not a {} response: {}",
-                                                 protocol::ToString(*req.kind),
-                                                 parsed.error().ToString())});
+      check.issues.push_back(
+          {where, fmt::format("not a {} response: {}", protocol::ToString(*req.kind),
+                              parsed.error().ToString())});
       continue;
     }
     Json back = protocol::ToJson(*parsed);

@@ -29,6 +29,13 @@ std::string TestName(const fs::path& in) {
   return out;
 }
 
+}  // namespace
+
+// Names the pair in test output instead of dumping its bytes.
+void PrintTo(const TranscriptFiles& files, std::ostream* os) { *os << files.in.string(); }
+
+namespace {
+
 class TranscriptConformance : public ::testing::TestWithParam<TranscriptFiles> {};
 
 TEST_P(TranscriptConformance, ParsesRoundTripsAndInterprets) {
@@ -82,8 +89,7 @@ class Recorded : public ::testing::Test {
     fs::path in = TranscriptDir() / (name + ".in");
     fs::path out = TranscriptDir() / (name + ".expected.out");
     TranscriptCheck check = CheckTranscript(in, out);
-    if (number == 0 || number > check.requests.size() ||
-        !check.requests[number - 1].interpretation)
+    if (number == 0 || number > check.requests.size() || !check.requests[number - 1].interpretation)
       throw std::runtime_error(name + ": no interpreted response " + std::to_string(number));
     return *check.requests[number - 1].interpretation;
   }

@@ -26,8 +26,8 @@ TacticFailed Failed(const TacticResult& r) {
 
 TEST(InterpretTactic, ThreeWaysToFailReadAlike) {
   // 1. An error object.
-  TacticFailed lean = Failed(InterpretTactic(Response(
-      R"({"message": "Lean error:\n<input>:1:1: unknown tactic"})")));
+  TacticFailed lean = Failed(
+      InterpretTactic(Response(R"({"message": "Lean error:\n<input>:1:1: unknown tactic"})")));
   EXPECT_EQ(lean.kind, FailureKind::kLeanError);
   EXPECT_EQ(lean.reason, "<input>:1:1: unknown tactic");
   EXPECT_FALSE(lean.proof_state.has_value());

@@ -3,12 +3,12 @@
 // REPL test double.
 #include <sys/wait.h>
 
+#include <unistd.h>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -119,8 +119,8 @@ TEST(ProtocolCheckCli, ReplayThroughTheDoubleMatchesTheRecording) {
     SCOPED_TRACE(name);
     fs::path in = Transcript(std::string(name) + ".in");
     CliRun run = RunCli(Quote(in.string()) + " " +
-                     Quote(Transcript(std::string(name) + ".expected.out").string()) +
-                     " --replay --double " + Quote(TATAMI_REPL_DOUBLE));
+                        Quote(Transcript(std::string(name) + ".expected.out").string()) +
+                        " --replay --double " + Quote(TATAMI_REPL_DOUBLE));
     EXPECT_EQ(run.exit_code, 0) << run.output;
     EXPECT_NE(run.output.find(", replayed: ok"), std::string::npos) << run.output;
   }
@@ -131,13 +131,13 @@ TEST(ProtocolCheckCli, ReplayReportsADifferentAnswer) {
   // A "REPL" that answers proof_step's requests with invalid_tactic's
   // responses: the second answer is a failed tactic instead of an advance.
   TempDir dir;
-  fs::path fake = dir.Write(
-      "fake-repl", "#!/bin/sh\nexec " + Quote(TATAMI_REPL_DOUBLE) + " --replay " +
-                       Quote(Transcript("invalid_tactic.expected.out").string()) + "\n");
+  fs::path fake =
+      dir.Write("fake-repl", "#!/bin/sh\nexec " + Quote(TATAMI_REPL_DOUBLE) + " --replay " +
+                                 Quote(Transcript("invalid_tactic.expected.out").string()) + "\n");
   fs::permissions(fake, fs::perms::owner_all);
   fs::path in = Transcript("proof_step.in");
   CliRun run = RunCli(Quote(in.string()) + " " + Quote(Transcript("proof_step.expected.out")) +
-                   " --replay --timeout-ms 5000 --double " + Quote(fake.string()));
+                      " --replay --timeout-ms 5000 --double " + Quote(fake.string()));
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find(in.string() + ":request 2: replay: got tactic failed (error "
                                           "messages)"),

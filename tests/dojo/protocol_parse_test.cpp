@@ -32,7 +32,8 @@ TEST(ParseErrors, WrongTypeIsNamedWithWhatWasFound) {
             "line: expected a natural number, got -1");
   EXPECT_EQ(ErrorOf(ParsePos(J(R"({"line": 1.5, "column": 0})"))),
             "line: expected a natural number, got number");
-  EXPECT_EQ(ErrorOf(ParseCommandRequest(J(R"({"cmd": 3})"))), "cmd: expected a string, got integer");
+  EXPECT_EQ(ErrorOf(ParseCommandRequest(J(R"({"cmd": 3})"))),
+            "cmd: expected a string, got integer");
   EXPECT_EQ(ErrorOf(ParseCommandRequest(J(R"({"cmd": "x", "allTactics": "yes"})"))),
             "allTactics: expected a boolean, got string");
   EXPECT_EQ(ErrorOf(ParseProofStepResponse(J(R"({"proofState": 0, "goals": ["a", 2]})"))),
@@ -140,7 +141,8 @@ TEST(Severity, SpellingsRoundTrip) {
     EXPECT_EQ(ToJson(*m), j);
   }
   // Lean's own name for info, and a severity this code does not know.
-  Json information = J(R"({"severity": "information", "pos": {"line": 1, "column": 0}, "data": ""})");
+  Json information =
+      J(R"({"severity": "information", "pos": {"line": 1, "column": 0}, "data": ""})");
   auto info = ParseMessage(information);
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->severity, Severity::kInfo);
@@ -214,13 +216,13 @@ TEST(ParseResponse, UsesTheRequestKind) {
   EXPECT_EQ(ErrorOf(ParseResponse(RequestKind::kProofStep, J(R"({"env": 0})"))),
             "proofState: missing");
   // Pickling a proof state answers like a proof step.
-  auto pickled = ParseResponse(RequestKind::kPickleProofState,
-                               J(R"({"proofState": 1, "goals": ["⊢ Nat"]})"));
+  auto pickled =
+      ParseResponse(RequestKind::kPickleProofState, J(R"({"proofState": 1, "goals": ["⊢ Nat"]})"));
   ASSERT_TRUE(pickled.ok());
   EXPECT_TRUE(std::holds_alternative<ProofStepResponse>(*pickled));
   // The error object answers any kind; "messages" (plural) is not it.
-  for (auto kind : {RequestKind::kCommand, RequestKind::kProofStep,
-                    RequestKind::kUnpickleProofState}) {
+  for (auto kind :
+       {RequestKind::kCommand, RequestKind::kProofStep, RequestKind::kUnpickleProofState}) {
     auto err = ParseResponse(kind, J(R"({"message": "Unknown environment."})"));
     ASSERT_TRUE(err.ok());
     EXPECT_EQ(std::get<ErrorResponse>(*err).message, "Unknown environment.");

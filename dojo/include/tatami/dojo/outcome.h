@@ -57,10 +57,10 @@ std::string_view ToString(ProofStatus status);
 enum class FailureKind {
   // Lean rejected the tactic / command itself; the worker and all earlier
   // states are fine.
-  kLeanError,        // error object "Lean error:\n..." (unknown tactic, tactic threw)
-  kErrorMessages,    // the REPL answered, but Lean logged error-severity messages
-  kProofRejected,    // no goals remain but the proof is not accepted (proofStatus
-                     // "Incomplete: ..."/"Error: ...", or sorries on an old REPL)
+  kLeanError,      // error object "Lean error:\n..." (unknown tactic, tactic threw)
+  kErrorMessages,  // the REPL answered, but Lean logged error-severity messages
+  kProofRejected,  // no goals remain but the proof is not accepted (proofStatus
+                   // "Incomplete: ..."/"Error: ...", or sorries on an old REPL)
   // The REPL refused the request; the worker is fine.
   kUnknownProofState,   // "Unknown proof state." (also "Unknown proof State.")
   kUnknownEnvironment,  // "Unknown environment."
@@ -87,11 +87,11 @@ FailureOrigin OriginOf(FailureKind kind);
 // The tactic ran; goals remain.
 struct TacticAdvanced {
   std::int64_t proof_state = 0;
-  std::vector<std::string> goals;               // never empty
-  std::vector<protocol::Message> messages;      // no error-severity ones
-  std::vector<protocol::Sorry> sorries;         // sorries the tactic introduced
+  std::vector<std::string> goals;           // never empty
+  std::vector<protocol::Message> messages;  // no error-severity ones
+  std::vector<protocol::Sorry> sorries;     // sorries the tactic introduced
   std::vector<std::string> traces;
-  ProofStatus status = ProofStatus::kAbsent;    // kOpenGoals, or kAbsent on old REPLs
+  ProofStatus status = ProofStatus::kAbsent;  // kOpenGoals, or kAbsent on old REPLs
   friend bool operator==(const TacticAdvanced&, const TacticAdvanced&) = default;
 };
 

@@ -41,8 +41,8 @@ using Json = nlohmann::json;
 template <class T>
 class Nullable {
  public:
-  Nullable() = default;                           // absent
-  Nullable(std::nullopt_t) {}                     // absent
+  Nullable() = default;                                            // absent
+  Nullable(std::nullopt_t) {}                                      // absent
   Nullable(T value) : present_(true), value_(std::move(value)) {}  // NOLINT: implicit by design
   static Nullable Null() {
     Nullable n;
@@ -50,7 +50,7 @@ class Nullable {
     return n;
   }
 
-  bool present() const { return present_; }            // absent -> false
+  bool present() const { return present_; }             // absent -> false
   bool is_null() const { return present_ && !value_; }  // present as null
   bool has_value() const { return value_.has_value(); }
   const T& value() const { return value_.value(); }
@@ -80,7 +80,7 @@ struct ParseError {
 template <class T>
 class ParseResult {
  public:
-  ParseResult(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  ParseResult(T value) : v_(std::move(value)) {}           // NOLINT: implicit by design
   ParseResult(ParseError error) : v_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return v_.index() == 0; }
@@ -144,9 +144,9 @@ struct Message {
 // Proof-step responses list the sorries a tactic introduced, without
 // positions.
 struct Sorry {
-  std::optional<Pos> pos;      // absent when unknown (line 0)
-  std::optional<Pos> end_pos;  // absent when unknown (line 0)
-  std::string goal;            // pretty-printed goal(s) at the sorry
+  std::optional<Pos> pos;              // absent when unknown (line 0)
+  std::optional<Pos> end_pos;          // absent when unknown (line 0)
+  std::string goal;                    // pretty-printed goal(s) at the sorry
   Nullable<std::int64_t> proof_state;  // a proof state to continue from (null if none)
   Json extra = Json::object();
   friend bool operator==(const Sorry&, const Sorry&) = default;
@@ -190,8 +190,8 @@ struct CommandRequest {
 };
 
 // {"path": ..., "env"?: n, options...}: elaborate a file read by the REPL
-// (relative to the REPL's working directory). `env` exists since REPL v4.19's
-// successors; older REPLs ignore it and use a fresh environment.
+// (relative to the REPL's working directory). `env` exists only in REPLs
+// after v4.19; v4.9 and v4.19 ignore it and use a fresh environment.
 struct FileRequest {
   std::string path;
   Nullable<std::int64_t> env;
@@ -230,8 +230,7 @@ struct PickleProofStateRequest {
   std::int64_t proof_state = 0;
   std::string pickle_to;
   Json extra = Json::object();
-  friend bool operator==(const PickleProofStateRequest&,
-                         const PickleProofStateRequest&) = default;
+  friend bool operator==(const PickleProofStateRequest&, const PickleProofStateRequest&) = default;
 };
 
 // {"unpickleProofStateFrom": file, "env"?: n}: load a pickled proof state as
@@ -244,9 +243,9 @@ struct UnpickleProofStateRequest {
                          const UnpickleProofStateRequest&) = default;
 };
 
-using Request = std::variant<CommandRequest, FileRequest, ProofStepRequest,
-                             PickleEnvironmentRequest, UnpickleEnvironmentRequest,
-                             PickleProofStateRequest, UnpickleProofStateRequest>;
+using Request =
+    std::variant<CommandRequest, FileRequest, ProofStepRequest, PickleEnvironmentRequest,
+                 UnpickleEnvironmentRequest, PickleProofStateRequest, UnpickleProofStateRequest>;
 
 // Which request a value is; also says which response shape answers it.
 enum class RequestKind {
@@ -290,10 +289,10 @@ struct CommandResponse {
 
 // Answer to proof-step, pickle- and unpickle-proof-state requests.
 struct ProofStepResponse {
-  std::int64_t proof_state = 0;    // the new proof state
-  std::vector<std::string> goals;  // remaining goals, pretty-printed
-  std::optional<std::vector<Message>> messages;  // omitted when empty
-  std::optional<std::vector<Sorry>> sorries;     // sorries the tactic introduced
+  std::int64_t proof_state = 0;                    // the new proof state
+  std::vector<std::string> goals;                  // remaining goals, pretty-printed
+  std::optional<std::vector<Message>> messages;    // omitted when empty
+  std::optional<std::vector<Sorry>> sorries;       // sorries the tactic introduced
   std::optional<std::vector<std::string>> traces;  // trace output; omitted when empty
   // The REPL's verdict on the proof so far (REPL >= v4.19; absent before):
   // "Completed", "Incomplete: open goals remain", "Incomplete: contains
@@ -328,7 +327,7 @@ ParseResult<Message> ParseMessage(const Json& json);
 ParseResult<Sorry> ParseSorry(const Json& json);
 ParseResult<Tactic> ParseTactic(const Json& json);
 Severity ParseSeverity(std::string_view text);  // kOther for unknown text
-std::string_view ToString(Severity severity);    // canonical spelling ("other" for kOther)
+std::string_view ToString(Severity severity);   // canonical spelling ("other" for kOther)
 
 ParseResult<CommandRequest> ParseCommandRequest(const Json& json);
 ParseResult<FileRequest> ParseFileRequest(const Json& json);

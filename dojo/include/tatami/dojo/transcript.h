@@ -37,21 +37,21 @@ struct TranscriptIssue {
 
 // One request of a transcript, with what was learnt about it.
 struct TranscriptRequest {
-  std::size_t number = 0;  // 1-based, counting only requests the REPL answers
-  std::size_t line = 0;    // 1-based line in the .in file
-  std::string text;        // as the REPL reads it (lines joined without newlines)
-  std::optional<nlohmann::json> json;           // set when the text is JSON
-  std::optional<protocol::RequestKind> kind;    // set when it parses as a request
-  std::optional<nlohmann::json> response;       // the recorded response, if any
+  std::size_t number = 0;              // 1-based, counting only requests the REPL answers
+  std::size_t line = 0;                // 1-based line in the .in file
+  std::string text;                    // as the REPL reads it (lines joined without newlines)
+  std::optional<nlohmann::json> json;  // set when the text is JSON
+  std::optional<protocol::RequestKind> kind;     // set when it parses as a request
+  std::optional<nlohmann::json> response;        // the recorded response, if any
   std::optional<Interpretation> interpretation;  // of the recorded response
 };
 
 struct TranscriptCheck {
-  std::string in_name;                   // the .in path as given
-  std::optional<std::string> out_name;   // the .expected.out path, if there is one
+  std::string in_name;                  // the .in path as given
+  std::optional<std::string> out_name;  // the .expected.out path, if there is one
   std::vector<TranscriptRequest> requests;
-  std::size_t responses = 0;             // responses found in .expected.out
-  std::vector<TranscriptIssue> issues;   // empty when everything conforms
+  std::size_t responses = 0;            // responses found in .expected.out
+  std::vector<TranscriptIssue> issues;  // empty when everything conforms
   bool ok() const { return issues.empty(); }
 };
 
