@@ -14,7 +14,6 @@
 //   TATAMI_SOAK_TIMEOUT_MS   per-request deadline             (default 200)
 #include <utility>  // before Asio: g++ 12 coroutine support needs it
 
-#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,10 +34,10 @@
 #include <variant>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "fixtures.h"
@@ -140,8 +139,7 @@ struct Worker {
 
 class Soak {
  public:
-  Soak(SoakSize size, std::vector<std::string> command)
-      : size_(size), watchdog_(io_) {
+  Soak(SoakSize size, std::vector<std::string> command) : size_(size), watchdog_(io_) {
     workers_.resize(static_cast<std::size_t>(size.workers));
     for (auto& w : workers_) {
       ReplProcessOptions options;
@@ -226,11 +224,10 @@ class Soak {
 // is restarted does not replay the same fault at the same request index.
 std::vector<std::string> DoubleCommand(const SoakSize& size) {
   const std::string rate = std::to_string(size.fault_rate);
-  return {"/bin/sh",
-          "-c",
-          "exec \"$0\" --instant --fault-rate " + rate +
-              " --faults crash,hang,garbage --seed \"$$\"",
-          testing::ReplDoublePath().string()};
+  return {
+      "/bin/sh", "-c",
+      "exec \"$0\" --instant --fault-rate " + rate + " --faults crash,hang,garbage --seed \"$$\"",
+      testing::ReplDoublePath().string()};
 }
 
 TEST(Soak, ManyWorkersWithInjectedFaults) {
@@ -270,9 +267,8 @@ TEST(Soak, ManyWorkersWithInjectedFaults) {
       EXPECT_EQ(w.failed_restarts, 0) << "worker " << k << ": restarts that failed";
       EXPECT_EQ(w.bad_response, "") << "worker " << k << ": a response that is not an object";
       for (std::size_t i = 0; i < w.completions.size(); ++i) {
-        ASSERT_EQ(w.completions[i], 1)
-            << "worker " << k << ", request " << i + 1 << " completed " << int(w.completions[i])
-            << " times";
+        ASSERT_EQ(w.completions[i], 1) << "worker " << k << ", request " << i + 1 << " completed "
+                                       << int(w.completions[i]) << " times";
       }
       EXPECT_EQ(w.process->pid(), -1) << "worker " << k << " still has a child";
       EXPECT_EQ(w.process->generation(), static_cast<std::uint64_t>(1 + w.restarts))
@@ -322,7 +318,8 @@ TEST(Soak, ManyWorkersWithInjectedFaults) {
   summary << "soak: workers=" << size.workers << " requests_per_worker=" << size.requests_per_worker
           << " fault_rate=" << size.fault_rate << " timeout_ms=" << size.timeout.count()
           << " wall_s=" << seconds;
-  for (int kind = 0; kind < kKinds; ++kind) summary << " " << kKindNames[kind] << "=" << counts[kind];
+  for (int kind = 0; kind < kKinds; ++kind)
+    summary << " " << kKindNames[kind] << "=" << counts[kind];
   summary << " restarts=" << restarts << " leaked_fds=" << leaked.size()
           << " leaked_children=" << ChildPids().size();
   std::cout << summary.str() << "\n";
