@@ -13,7 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include <ATen/Parallel.h>
 #include <torch/script.h>
+#include <torch/version.h>
 #include <xxhash.h>
 
 #include "encoder_backend.h"
