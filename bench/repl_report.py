@@ -94,6 +94,15 @@ def main():
                   f"({kv['ratio_python']:.2f}x)")
         figures += [f"{prefix}{k}={v:.3f}" if isinstance(v, float) else f"{prefix}{k}={v}"
                     for k, v in kv.items()]
+    instructions_path = os.path.join(args.dir, "instructions.txt")
+    if os.path.exists(instructions_path):
+        with open(instructions_path) as f:
+            counts = dict((c, int(n)) for c, n in (line.split() for line in f if line.strip()))
+        print("\nclient-side instructions per round trip (callgrind)")
+        for client, text in CLIENTS:
+            if client in counts:
+                print(f"  {text:<44} {counts[client]:>8}")
+                figures.append(f"{client}_instructions={counts[client]}")
     if not figures:
         print(f"repl_report.py: no samples in {args.dir}", file=sys.stderr)
         return 1
