@@ -90,6 +90,12 @@ TEST(Absence, OptionalFieldsStayAbsent) {
   cmd.env = 3;
   cmd.options.all_tactics = true;
   EXPECT_EQ(ToJson(cmd), J(R"({"cmd": "def f := 1", "env": 3, "allTactics": true})"));
+  cmd.options.infotree = "substantive";
+  cmd.env = Nullable<std::int64_t>::Null();
+  EXPECT_EQ(ToJson(cmd), J(R"({"cmd": "def f := 1", "env": null, "allTactics": true,
+                              "infotree": "substantive"})"));
+  cmd.env = std::nullopt;
+  EXPECT_FALSE(ToJson(cmd).contains("env"));
 
   // An old REPL's proof-step response has no proofStatus; none is invented.
   Json old = J(R"({"proofState": 3, "goals": []})");

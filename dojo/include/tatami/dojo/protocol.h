@@ -25,6 +25,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -41,9 +42,14 @@ using Json = nlohmann::json;
 template <class T>
 class Nullable {
  public:
-  Nullable() = default;                                            // absent
-  Nullable(std::nullopt_t) {}                                      // absent
-  Nullable(T value) : present_(true), value_(std::move(value)) {}  // NOLINT: implicit by design
+  Nullable() = default;        // absent
+  Nullable(std::nullopt_t) {}  // absent
+  // A present value; anything T can be made from (so `infotree = "full"` works).
+  template <class U = T, std::enable_if_t<std::is_constructible_v<T, U&&> &&
+                                              !std::is_same_v<std::decay_t<U>, Nullable> &&
+                                              !std::is_same_v<std::decay_t<U>, std::nullopt_t>,
+                                          int> = 0>
+  Nullable(U&& value) : present_(true), value_(std::forward<U>(value)) {}  // NOLINT: implicit
   static Nullable Null() {
     Nullable n;
     n.present_ = true;
