@@ -195,8 +195,12 @@ TranscriptCheck CheckTranscript(const std::filesystem::path& in,
 std::vector<TranscriptFiles> FindTranscripts(const std::filesystem::path& dir) {
   std::vector<TranscriptFiles> out;
   if (!std::filesystem::is_directory(dir)) return out;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file() || entry.path().extension() != ".in") continue;
+  std::error_code ec;
+  std::filesystem::recursive_directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const auto& entry = *it;
+    std::error_code type_ec;  // an unreadable entry is skipped, not fatal
+    if (!entry.is_regular_file(type_ec) || entry.path().extension() != ".in") continue;
     TranscriptFiles files;
     files.in = entry.path();
     auto out_path = entry.path();

@@ -64,7 +64,8 @@ TranscriptCheck CheckTranscript(const std::filesystem::path& in,
 std::vector<std::pair<std::size_t, std::string>> SplitResponseStream(std::string_view text);
 
 // Every transcript pair under `dir` (recursively): each NAME.in, with its
-// NAME.expected.out when that exists. Sorted by path.
+// NAME.expected.out when that exists. Sorted by path. A missing or unreadable
+// directory gives what could be listed (possibly nothing); it does not throw.
 struct TranscriptFiles {
   std::filesystem::path in;
   std::optional<std::filesystem::path> expected_out;
