@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -14,8 +15,8 @@
 #include <random>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "tatami/retriever/premise_index.h"
 #include "tatami/retriever/retrieval.h"
@@ -35,25 +36,35 @@ double Median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
-// Fills rows with unit vectors with Gaussian directions (2 threads).
-void RandomUnitRows(std::vector<float>& out, std::size_t rows, std::size_t dim, std::uint64_t seed) {
+// Fills rows with unit vectors with Gaussian directions (Box-Muller over a
+// splitmix64 stream; 2 threads).
+void RandomUnitRows(std::vector<float>& out, std::size_t rows, std::size_t dim,
+                    std::uint64_t seed) {
   out.resize(rows * dim);
-  auto work = [&](std::size_t begin, std::size_t end, std::uint64_t s) {
-    std::mt19937_64 rng(s);
-    std::normal_distribution<float> d;
+  auto work = [&](std::size_t begin, std::size_t end, std::uint64_t state) {
+    auto next = [&state] {
+      std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+      return z ^ (z >> 31);
+    };
+    auto uniform = [&] { return (static_cast<double>(next() >> 11) + 0.5) * 0x1.0p-53; };
     for (std::size_t r = begin; r < end; ++r) {
       float* row = out.data() + r * dim;
       double norm = 0;
-      for (std::size_t i = 0; i < dim; ++i) {
-        row[i] = d(rng);
-        norm += double(row[i]) * row[i];
+      for (std::size_t i = 0; i < dim; i += 2) {
+        const double radius = std::sqrt(-2 * std::log(uniform()));
+        const double angle = 2 * M_PI * uniform();
+        row[i] = static_cast<float>(radius * std::cos(angle));
+        if (i + 1 < dim) row[i + 1] = static_cast<float>(radius * std::sin(angle));
       }
+      for (std::size_t i = 0; i < dim; ++i) norm += double(row[i]) * row[i];
       const float inv = static_cast<float>(1 / std::sqrt(norm));
       for (std::size_t i = 0; i < dim; ++i) row[i] *= inv;
     }
   };
-  std::thread t(work, rows / 2, rows, seed * 2 + 1);
-  work(0, rows / 2, seed * 2);
+  std::thread t(work, rows / 2, rows, seed * 1000003 + 1);
+  work(0, rows / 2, seed * 1000003);
   t.join();
 }
 
@@ -84,10 +95,18 @@ double ReadBandwidth(const void* data, std::size_t bytes, unsigned threads, int 
     std::vector<float> sums(threads);
     const auto t0 = Clock::now();
     std::vector<std::thread> pool;
+    // Threads take 1 MiB chunks from a shared counter, as the retriever does.
+    std::atomic<std::size_t> next{0};
     auto run = [&](unsigned t) {
-      const std::size_t chunk = bytes / 32 / threads * 32;
-      const auto* p = static_cast<const unsigned char*>(data) + chunk * t;
-      sums[t] = SumBytes(p, t + 1 == threads ? bytes - chunk * t : chunk);
+      constexpr std::size_t kChunk = std::size_t{1} << 20;
+      float sum = 0;
+      for (;;) {
+        const std::size_t begin = next.fetch_add(1) * kChunk;
+        if (begin >= bytes) break;
+        sum += SumBytes(static_cast<const unsigned char*>(data) + begin,
+                        std::min(kChunk, bytes - begin));
+      }
+      sums[t] = sum;
     };
     for (unsigned t = 1; t < threads; ++t) pool.emplace_back(run, t);
     run(0);
@@ -131,6 +150,8 @@ int main(int argc, char** argv) {
   app.add_option("--k", k, "premises per query");
   app.add_option("--singles", singles, "single queries timed (median reported)");
   app.add_option("--threads", threads, "retrieval threads");
+  bool reuse = false;
+  app.add_flag("--reuse", reuse, "reuse f32.idx/f16.idx already in --dir (same shape)");
   CLI11_PARSE(app, argc, argv);
 
   if (!__builtin_cpu_supports("avx")) {
@@ -153,21 +174,23 @@ int main(int argc, char** argv) {
     ps[i].end = {2, 1};
   }
   const tr::Corpus corpus = tr::Corpus::FromParts(std::move(files), std::move(ps));
-  std::vector<float> rows;
   auto t0 = Clock::now();
-  RandomUnitRows(rows, premises, dim, 1);
-  std::printf("generated %zu x %zu unit vectors in %.1f s\n", premises, dim,
-              Ms(Clock::now() - t0) / 1000);
-  std::filesystem::create_directories(dir);
-  t0 = Clock::now();
-  const auto f32_path = WriteIndex(dir / "f32.idx", corpus, dim, tr::EmbeddingType::kF32, rows);
-  const double write_f32_s = Ms(Clock::now() - t0) / 1000;
-  const auto f16_path = WriteIndex(dir / "f16.idx", corpus, dim, tr::EmbeddingType::kF16, rows);
-  rows.clear();
-  rows.shrink_to_fit();
-  std::printf("wrote indexes: f32 %.0f MB in %.1f s, f16 %.0f MB\n",
-              std::filesystem::file_size(f32_path) / 1e6, write_f32_s,
-              std::filesystem::file_size(f16_path) / 1e6);
+  const auto f32_path = dir / "f32.idx";
+  const auto f16_path = dir / "f16.idx";
+  if (!reuse || !std::filesystem::exists(f32_path) || !std::filesystem::exists(f16_path)) {
+    std::vector<float> rows;
+    RandomUnitRows(rows, premises, dim, 1);
+    std::printf("generated %zu x %zu unit vectors in %.1f s\n", premises, dim,
+                Ms(Clock::now() - t0) / 1000);
+    std::filesystem::create_directories(dir);
+    t0 = Clock::now();
+    WriteIndex(f32_path, corpus, dim, tr::EmbeddingType::kF32, rows);
+    const double write_f32_s = Ms(Clock::now() - t0) / 1000;
+    WriteIndex(f16_path, corpus, dim, tr::EmbeddingType::kF16, rows);
+    std::printf("wrote indexes: f32 %.0f MB in %.1f s, f16 %.0f MB\n",
+                std::filesystem::file_size(f32_path) / 1e6, write_f32_s,
+                std::filesystem::file_size(f16_path) / 1e6);
+  }
 
   // --- index load (mmap + structural checks), page cache warm ---
   std::vector<double> loads, loads_verified;
@@ -197,9 +220,10 @@ int main(int argc, char** argv) {
   ReadBandwidth(m16.data, f32_bytes / 2, threads, 1);
   const double bandwidth = ReadBandwidth(m32.data, f32_bytes, threads, 5);
   const double bound_ms = f32_bytes / bandwidth * 1000;
-  std::printf("read bandwidth (%u threads, best of 5): %.1f GB/s -> reading the %.0f MB f32 "
-              "matrix takes %.1f ms (the bound)\n",
-              threads, bandwidth / 1e9, f32_bytes / 1e6, bound_ms);
+  std::printf(
+      "read bandwidth (%u threads, best of 5): %.1f GB/s -> reading the %.0f MB f32 "
+      "matrix takes %.1f ms (the bound)\n",
+      threads, bandwidth / 1e9, f32_bytes / 1e6, bound_ms);
 
   // --- queries and masks ---
   const std::size_t max_batch = 64;
@@ -256,7 +280,8 @@ int main(int argc, char** argv) {
       times.push_back(Ms(Clock::now() - t0) / b);
     }
     const double med = Median(times);
-    std::printf("ours %s, batch of %zu (%s): %.2f ms per query\n", std::string(tr::ToString(m.type)).c_str(), b,
+    std::printf("ours %s, batch of %zu (%s): %.2f ms per query\n",
+                std::string(tr::ToString(m.type)).c_str(), b,
                 std::string(tr::ToString(r.KernelFor(b))).c_str(), med);
     return med;
   };
@@ -275,7 +300,8 @@ int main(int argc, char** argv) {
     for (std::size_t q = 0; q < 2; ++q) {
       std::vector<tr::Hit> all;
       for (std::size_t i = 0; i < premises; ++i) {
-        if (masks[q].Test(i)) all.push_back({static_cast<std::uint32_t>(i), tr::ScoreOf(m32, i, query(q))});
+        if (masks[q].Test(i))
+          all.push_back({static_cast<std::uint32_t>(i), tr::ScoreOf(m32, i, query(q))});
       }
       std::sort(all.begin(), all.end(), [](const tr::Hit& a, const tr::Hit& b) {
         return a.score != b.score ? a.score > b.score : a.premise < b.premise;
@@ -288,7 +314,8 @@ int main(int argc, char** argv) {
     tr::RetrieverOptions g = options;
     g.kernel = tr::RetrievalKernel::kGemm;
     tr::Retriever rg(m32, g);
-    const auto viaGemm = rg.RetrieveBatch(std::span<const float>(queries).subspan(0, 2 * dim), ptrs, k);
+    const auto viaGemm =
+        rg.RetrieveBatch(std::span<const float>(queries).subspan(0, 2 * dim), ptrs, k);
     exact = exact && viaGemm[0] == r.Retrieve(query(0), masks[0], k) &&
             viaGemm[1] == r.Retrieve(query(1), masks[1], k);
     // Our answer for query 0, for the baseline to compare with.

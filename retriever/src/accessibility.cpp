@@ -98,7 +98,8 @@ Accessibility::Accessibility(FileGraph graph, const AccessibilityOptions& option
       throw std::invalid_argument(fmt::format("file graph: premises of {} out of range", f.path));
     }
     for (std::uint32_t imp : f.imports) {
-      if (imp >= n) throw std::invalid_argument(fmt::format("file graph: bad import in {}", f.path));
+      if (imp >= n)
+        throw std::invalid_argument(fmt::format("file graph: bad import in {}", f.path));
     }
     if (!by_path_.emplace(f.path, i).second) {
       throw std::invalid_argument(fmt::format("file graph: duplicate file {}", f.path));
@@ -108,9 +109,9 @@ Accessibility::Accessibility(FileGraph graph, const AccessibilityOptions& option
     issues_.push_back(fmt::format("{} imports {}, which is not in the corpus", importer, missing));
   }
   if (options.fail_on_missing_import && !graph_.missing_imports.empty()) {
-    throw std::runtime_error("import graph: " + issues_.front() +
-                             (issues_.size() > 1 ? fmt::format(" (and {} more)", issues_.size() - 1)
-                                                 : std::string()));
+    throw std::runtime_error(
+        "import graph: " + issues_.front() +
+        (issues_.size() > 1 ? fmt::format(" (and {} more)", issues_.size() - 1) : std::string()));
   }
   for (const auto& cycle : FindCycles(graph_)) {
     std::string text = "import cycle: ";
@@ -131,7 +132,8 @@ std::optional<std::uint32_t> Accessibility::FindFile(std::string_view path) cons
 }
 
 const std::vector<PremiseRange>& Accessibility::ImportedRanges(std::uint32_t file) const {
-  if (file >= graph_.files.size()) throw std::out_of_range("Accessibility: file index out of range");
+  if (file >= graph_.files.size())
+    throw std::out_of_range("Accessibility: file index out of range");
   std::lock_guard lock(mutex_);
   if (closure_[file]) return *closure_[file];
   // Breadth-first walk of the imports; `seen` stops cycles and diamonds.

@@ -29,14 +29,14 @@ std::string StringField(const json& object, const char* name, std::string_view w
                         std::string_view source, std::size_t line) {
   const json& v = Field(object, name, where, source, line);
   if (!v.is_string()) {
-    Fail(source, line, fmt::format("{}field \"{}\" must be a string, got {}", where, name,
-                                   v.type_name()));
+    Fail(source, line,
+         fmt::format("{}field \"{}\" must be a string, got {}", where, name, v.type_name()));
   }
   return v.get<std::string>();
 }
 
-Pos PosField(const json& object, const char* name, std::string_view where,
-             std::string_view source, std::size_t line) {
+Pos PosField(const json& object, const char* name, std::string_view where, std::string_view source,
+             std::size_t line) {
   const json& v = Field(object, name, where, source, line);
   if (!v.is_array() || v.size() != 2 || !v[0].is_number_integer() || !v[1].is_number_integer()) {
     Fail(source, line,
@@ -164,7 +164,8 @@ Corpus Corpus::FromParts(std::vector<CorpusFile> files, std::vector<Premise> pre
   std::uint32_t last = 0;
   for (std::size_t i = 0; i < premises.size(); ++i) {
     const std::uint32_t fi = premises[i].file;
-    if (fi >= files.size()) throw std::invalid_argument("Corpus::FromParts: premise file out of range");
+    if (fi >= files.size())
+      throw std::invalid_argument("Corpus::FromParts: premise file out of range");
     if (fi < last) throw std::invalid_argument("Corpus::FromParts: premises not grouped by file");
     if (i == 0 || fi != last) files[fi].first_premise = static_cast<std::uint32_t>(i);
     files[fi].premise_count++;

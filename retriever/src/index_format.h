@@ -15,7 +15,7 @@ inline constexpr std::size_t kEmbeddingAlignment = 64;
 struct IndexHeader {
   char magic[8];
   std::uint32_t version;
-  std::uint32_t dtype;       // EmbeddingType
+  std::uint32_t dtype;  // EmbeddingType
   std::uint32_t dim;
   std::uint32_t row_stride;  // elements per stored row
   std::uint64_t count;       // premises = rows

@@ -110,15 +110,15 @@ void IndexWriter::Append(std::span<const float> rows) {
   State& s = *state_;
   if (s.finished) throw std::logic_error("IndexWriter::Append after Finish");
   if (rows.size() % s.dim != 0) {
-    throw std::invalid_argument(fmt::format(
-        "IndexWriter::Append: {} values is not a whole number of rows of dimension {}",
-        rows.size(), s.dim));
+    throw std::invalid_argument(
+        fmt::format("IndexWriter::Append: {} values is not a whole number of rows of dimension {}",
+                    rows.size(), s.dim));
   }
   const std::size_t n = rows.size() / s.dim;
   if (appended_ + n > expected_) {
-    throw std::invalid_argument(fmt::format(
-        "IndexWriter::Append: {} rows appended but the corpus has {} premises", appended_ + n,
-        expected_));
+    throw std::invalid_argument(
+        fmt::format("IndexWriter::Append: {} rows appended but the corpus has {} premises",
+                    appended_ + n, expected_));
   }
   std::vector<float> f32(s.stride, 0.0f);
   std::vector<std::uint16_t> f16(s.stride, 0);
@@ -126,9 +126,9 @@ void IndexWriter::Append(std::span<const float> rows) {
     const float* in = rows.data() + r * s.dim;
     for (std::size_t i = 0; i < s.dim; ++i) {
       if (!std::isfinite(in[i])) {
-        throw std::invalid_argument(fmt::format(
-            "IndexWriter::Append: embedding of premise {} has a non-finite value at {}",
-            appended_ + r, i));
+        throw std::invalid_argument(
+            fmt::format("IndexWriter::Append: embedding of premise {} has a non-finite value at {}",
+                        appended_ + r, i));
       }
     }
     double norm = 0;
@@ -140,9 +140,9 @@ void IndexWriter::Append(std::span<const float> rows) {
       internal::FloatToHalf(in, f16.data(), s.dim);
       for (std::size_t i = 0; i < s.dim; ++i) {
         if (std::isinf(internal::HalfToFloat(f16[i]))) {
-          throw std::invalid_argument(fmt::format(
-              "IndexWriter::Append: embedding of premise {} overflows f16 at {} ({})",
-              appended_ + r, i, in[i]));
+          throw std::invalid_argument(
+              fmt::format("IndexWriter::Append: embedding of premise {} overflows f16 at {} ({})",
+                          appended_ + r, i, in[i]));
         }
         const double v = internal::HalfToFloat(f16[i]);
         norm += v * v;
@@ -248,8 +248,8 @@ void IndexWriter::Finish() {
   std::error_code ec;
   std::filesystem::rename(s.temp, s.path, ec);
   if (ec) {
-    throw IndexError(fmt::format("cannot rename {} to {}: {}", s.temp.string(), s.path.string(),
-                                 ec.message()));
+    throw IndexError(
+        fmt::format("cannot rename {} to {}: {}", s.temp.string(), s.path.string(), ec.message()));
   }
   s.finished = true;
   // Make the rename durable.

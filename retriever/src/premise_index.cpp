@@ -103,7 +103,8 @@ PremiseIndex PremiseIndex::Open(const std::filesystem::path& path,
                              "index with `tatami index build`)",
                              h.version, kIndexFormatVersion));
   }
-  if (internal::HashHeader(h) != h.header_checksum) Refuse(path, "corrupt header (checksum mismatch)");
+  if (internal::HashHeader(h) != h.header_checksum)
+    Refuse(path, "corrupt header (checksum mismatch)");
   if (h.file_size != file_size) {
     Refuse(path, fmt::format("{}: {} bytes, header says {}",
                              file_size < h.file_size ? "truncated" : "trailing data", file_size,
@@ -117,7 +118,8 @@ PremiseIndex PremiseIndex::Open(const std::filesystem::path& path,
   if (h.count > 0xffffffffu || h.file_count > 0xffffffffu) Refuse(path, "too many premises/files");
   const std::uint64_t element = internal::ElementBytes(h.dtype);
   if (h.embeddings_bytes != h.count * h.row_stride * element ||
-      !SectionOk(h.embeddings_offset, h.embeddings_bytes, file_size, internal::kEmbeddingAlignment) ||
+      !SectionOk(h.embeddings_offset, h.embeddings_bytes, file_size,
+                 internal::kEmbeddingAlignment) ||
       !SectionOk(h.strings_offset, h.strings_bytes, file_size, 1) ||
       h.premises_bytes != h.count * sizeof(PremiseRecordOnDisk) ||
       !SectionOk(h.premises_offset, h.premises_bytes, file_size, 8) ||
@@ -163,7 +165,8 @@ PremiseIndex PremiseIndex::Open(const std::filesystem::path& path,
   const std::string_view fingerprint(
       reinterpret_cast<const char*>(impl->base + h.strings_offset + h.fingerprint_offset),
       h.fingerprint_bytes);
-  if (options.expected_encoder_fingerprint && *options.expected_encoder_fingerprint != fingerprint) {
+  if (options.expected_encoder_fingerprint &&
+      *options.expected_encoder_fingerprint != fingerprint) {
     Refuse(path, fmt::format("index was built with encoder \"{}\", not \"{}\"", fingerprint,
                              *options.expected_encoder_fingerprint));
   }
@@ -179,7 +182,9 @@ PremiseIndex PremiseIndex::Open(const std::filesystem::path& path,
 std::uint32_t PremiseIndex::version() const { return impl_->header.version; }
 std::size_t PremiseIndex::size() const { return impl_->header.count; }
 std::uint32_t PremiseIndex::dim() const { return impl_->header.dim; }
-EmbeddingType PremiseIndex::dtype() const { return static_cast<EmbeddingType>(impl_->header.dtype); }
+EmbeddingType PremiseIndex::dtype() const {
+  return static_cast<EmbeddingType>(impl_->header.dtype);
+}
 const std::filesystem::path& PremiseIndex::path() const { return impl_->path; }
 
 std::string_view PremiseIndex::encoder_fingerprint() const {
@@ -217,7 +222,8 @@ PremiseRecord PremiseIndex::premise(std::size_t i) const {
 std::size_t PremiseIndex::file_count() const { return impl_->header.file_count; }
 
 std::string_view PremiseIndex::file_path(std::size_t file) const {
-  if (file >= file_count()) throw std::out_of_range(fmt::format("file {} of {}", file, file_count()));
+  if (file >= file_count())
+    throw std::out_of_range(fmt::format("file {} of {}", file, file_count()));
   return impl_->String(impl_->files()[file].path);
 }
 

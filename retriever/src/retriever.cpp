@@ -1,3 +1,4 @@
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -73,28 +74,9 @@ void Dot2(const DotKernels& k, const EmbeddingMatrix& m, const float* q0, const 
   if (m.type == EmbeddingType::kF32) {
     k.dot2_f32(q0, q1, static_cast<const float*>(m.data) + row * m.row_stride, m.row_stride, out);
   } else {
-    k.dot2_f16(q0, q1, static_cast<const std::uint16_t*>(m.data) + row * m.row_stride,
-               m.row_stride, out);
+    k.dot2_f16(q0, q1, static_cast<const std::uint16_t*>(m.data) + row * m.row_stride, m.row_stride,
+               out);
   }
-}
-
-// Splits the words of `mask` (one bit per row) into `parts` contiguous word
-// ranges holding about the same number of set bits, so that every thread gets
-// the same amount of scoring whatever the mask looks like. Returns parts + 1
-// word boundaries.
-std::vector<std::size_t> SplitWords(std::span<const std::uint64_t> mask, unsigned parts) {
-  std::size_t total = 0;
-  for (std::uint64_t w : mask) total += static_cast<std::size_t>(std::popcount(w));
-  std::vector<std::size_t> bounds{0};
-  std::size_t seen = 0;
-  std::size_t w = 0;
-  for (unsigned p = 1; p < parts; ++p) {
-    const std::size_t target = total * p / parts;
-    while (w < mask.size() && seen < target) seen += static_cast<std::size_t>(std::popcount(mask[w++]));
-    bounds.push_back(w);
-  }
-  bounds.push_back(mask.size());
-  return bounds;
 }
 
 std::vector<Hit> ToHits(std::vector<Scored>& v, std::size_t k) {
@@ -172,9 +154,9 @@ Retriever::Retriever(const EmbeddingMatrix& matrix, const RetrieverOptions& opti
     throw std::invalid_argument("Retriever: matrix data must be 64-byte aligned");
   }
   if (matrix_.dim == 0 || matrix_.row_stride != PaddedRowElements(matrix_.dim, matrix_.type)) {
-    throw std::invalid_argument(
-        fmt::format("Retriever: row stride {} does not match dim {} ({})", matrix_.row_stride,
-                    matrix_.dim, ToString(matrix_.type)));
+    throw std::invalid_argument(fmt::format("Retriever: row stride {} does not match dim {} ({})",
+                                            matrix_.row_stride, matrix_.dim,
+                                            ToString(matrix_.type)));
   }
   if (matrix_.rows > std::numeric_limits<std::uint32_t>::max()) {
     throw std::invalid_argument("Retriever: more than 2^32 rows");
@@ -216,15 +198,15 @@ std::vector<std::vector<Hit>> Retriever::RetrieveBatch(std::span<const float> qu
   const std::size_t nq = masks.size();
   if (k <= 0) throw std::invalid_argument(fmt::format("retrieve: k must be positive, got {}", k));
   if (queries.size() != nq * m.dim) {
-    throw std::invalid_argument(fmt::format(
-        "retrieve: expected {} queries of dimension {} ({} floats), got {} floats", nq, m.dim,
-        nq * m.dim, queries.size()));
+    throw std::invalid_argument(
+        fmt::format("retrieve: expected {} queries of dimension {} ({} floats), got {} floats", nq,
+                    m.dim, nq * m.dim, queries.size()));
   }
   for (std::size_t q = 0; q < nq; ++q) {
     if (masks[q] == nullptr || masks[q]->size() != m.rows) {
-      throw std::invalid_argument(fmt::format(
-          "retrieve: mask {} covers {} premises, the index has {}", q,
-          masks[q] ? masks[q]->size() : 0, m.rows));
+      throw std::invalid_argument(
+          fmt::format("retrieve: mask {} covers {} premises, the index has {}", q,
+                      masks[q] ? masks[q]->size() : 0, m.rows));
     }
   }
   for (float v : queries) {
@@ -249,34 +231,42 @@ std::vector<std::vector<Hit>> Retriever::RetrieveBatch(std::span<const float> qu
   }
 
   if (kernel != RetrievalKernel::kGemm) {
-    const std::vector<std::size_t> bounds = SplitWords(any, threads);
+    // Threads take chunks of rows from a shared counter rather than fixed
+    // halves, so a thread that is descheduled (a busy machine) or a mask that
+    // is dense in one region does not leave the other thread idle.
+    constexpr std::size_t kChunkWords = 16;
+    std::atomic<std::size_t> next_chunk{0};
     std::vector<std::vector<TopK>> tops(threads, std::vector<TopK>(nq, TopK(kk)));
     impl_->pool.Run([&](unsigned t) {
       std::vector<TopK>& mine = tops[t];
-      for (std::size_t w = bounds[t]; w < bounds[t + 1]; ++w) {
-        if (any[w] == 0) continue;
-        // The 64 rows of this word stay in cache while every query pair scans them.
-        std::size_t q = 0;
-        for (; q + 2 <= nq; q += 2) {
-          const std::uint64_t m0 = masks[q]->words()[w], m1 = masks[q + 1]->words()[w];
-          for (std::uint64_t bits = m0 | m1; bits != 0; bits &= bits - 1) {
-            const std::size_t r = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
-            const std::uint64_t bit = std::uint64_t{1} << (r & 63);
-            if ((m0 & bit) && (m1 & bit)) {
-              float s[2];
-              Dot2(dots, m, query(q), query(q + 1), r, s);
-              mine[q].Push(s[0], static_cast<std::uint32_t>(r));
-              mine[q + 1].Push(s[1], static_cast<std::uint32_t>(r));
-            } else {
-              const std::size_t which = (m0 & bit) ? q : q + 1;
-              mine[which].Push(Dot(dots, m, query(which), r), static_cast<std::uint32_t>(r));
+      for (;;) {
+        const std::size_t first = next_chunk.fetch_add(1, std::memory_order_relaxed) * kChunkWords;
+        if (first >= words) break;
+        for (std::size_t w = first; w < std::min(words, first + kChunkWords); ++w) {
+          if (any[w] == 0) continue;
+          // The 64 rows of this word stay in cache while every query pair scans them.
+          std::size_t q = 0;
+          for (; q + 2 <= nq; q += 2) {
+            const std::uint64_t m0 = masks[q]->words()[w], m1 = masks[q + 1]->words()[w];
+            for (std::uint64_t bits = m0 | m1; bits != 0; bits &= bits - 1) {
+              const std::size_t r = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+              const std::uint64_t bit = std::uint64_t{1} << (r & 63);
+              if ((m0 & bit) && (m1 & bit)) {
+                float s[2];
+                Dot2(dots, m, query(q), query(q + 1), r, s);
+                mine[q].Push(s[0], static_cast<std::uint32_t>(r));
+                mine[q + 1].Push(s[1], static_cast<std::uint32_t>(r));
+              } else {
+                const std::size_t which = (m0 & bit) ? q : q + 1;
+                mine[which].Push(Dot(dots, m, query(which), r), static_cast<std::uint32_t>(r));
+              }
             }
           }
-        }
-        if (q < nq) {
-          for (std::uint64_t bits = masks[q]->words()[w]; bits != 0; bits &= bits - 1) {
-            const std::size_t r = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
-            mine[q].Push(Dot(dots, m, query(q), r), static_cast<std::uint32_t>(r));
+          if (q < nq) {
+            for (std::uint64_t bits = masks[q]->words()[w]; bits != 0; bits &= bits - 1) {
+              const std::size_t r = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+              mine[q].Push(Dot(dots, m, query(q), r), static_cast<std::uint32_t>(r));
+            }
           }
         }
       }
@@ -302,8 +292,8 @@ std::vector<std::vector<Hit>> Retriever::RetrieveBatch(std::span<const float> qu
         std::memcpy(row.data(), static_cast<const float*>(m.data) + r * m.row_stride,
                     m.row_stride * sizeof(float));
       } else {
-        dots.half_to_float(static_cast<const std::uint16_t*>(m.data) + r * m.row_stride,
-                           row.data(), m.row_stride);
+        dots.half_to_float(static_cast<const std::uint16_t*>(m.data) + r * m.row_stride, row.data(),
+                           m.row_stride);
       }
       double s = 0;
       for (float v : row) s += static_cast<double>(v) * v;

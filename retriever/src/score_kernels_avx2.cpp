@@ -29,9 +29,17 @@ float Dot(const float* q, const T* row, std::size_t n) {
     a2 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 16), LoadRow(row + i + 16), a2);
     a3 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 24), LoadRow(row + i + 24), a3);
   }
-  if (i < n) { a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), LoadRow(row + i), a0); i += 8; }
-  if (i < n) { a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), LoadRow(row + i), a1); i += 8; }
-  if (i < n) { a2 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), LoadRow(row + i), a2); }
+  if (i < n) {
+    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), LoadRow(row + i), a0);
+    i += 8;
+  }
+  if (i < n) {
+    a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), LoadRow(row + i), a1);
+    i += 8;
+  }
+  if (i < n) {
+    a2 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), LoadRow(row + i), a2);
+  }
   return Reduce(a0, a1, a2, a3);
 }
 

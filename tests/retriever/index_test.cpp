@@ -21,8 +21,9 @@ namespace fs = std::filesystem;
 class IndexTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("tatami-index-test-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("tatami-index-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -190,11 +191,10 @@ TEST_F(IndexTest, RefusesBadFiles) {
     f.seekp(0);
     f.write(header, 256);
   }
-  EXPECT_NE(OpenError(version).find("format version 99"), std::string::npos)
-      << OpenError(version);
+  EXPECT_NE(OpenError(version).find("format version 99"), std::string::npos) << OpenError(version);
 
   const fs::path body = copy("body.idx");
-  FlipByte(body, 256 + 100);  // inside the embeddings
+  FlipByte(body, 256 + 100);       // inside the embeddings
   EXPECT_EQ(OpenError(body), "");  // structure is fine: not detected without the full check
   IndexOpenOptions verify;
   verify.verify_checksum = true;
@@ -224,7 +224,7 @@ TEST_F(IndexTest, WriterRejectsBadInputAndLeavesNothing) {
     bad[2] = NAN;
     EXPECT_THROW(w.Append(bad), std::invalid_argument);
     w.Append(std::vector<float>(8, 1.0f));
-    EXPECT_THROW(w.Finish(), IndexError);  // 2 of 6 rows
+    EXPECT_THROW(w.Finish(), IndexError);                                            // 2 of 6 rows
     EXPECT_THROW(w.Append(std::vector<float>(4 * 5, 1.0f)), std::invalid_argument);  // too many
   }
   EXPECT_FALSE(fs::exists(path));
@@ -258,8 +258,7 @@ TEST_F(IndexTest, PremiseRetrieverAnswersByFileAndPosition) {
       const std::string file = "Dir/File" + std::to_string(rng() % 6) + ".lean";
       const Pos pos{static_cast<int>(rng() % 30), 1};
       const int k = 1 + static_cast<int>(rng() % 12);
-      const auto want =
-          testing::BruteForce(index.matrix(), query, access.MaskAt(file, pos), k);
+      const auto want = testing::BruteForce(index.matrix(), query, access.MaskAt(file, pos), k);
       EXPECT_EQ(retriever.Retrieve(query, file, pos, k), want);
       store.push_back(query);
       batch.push_back({{}, file, pos});

@@ -14,9 +14,9 @@
 namespace tatami::retriever::internal {
 namespace {
 
-#define REQUIRE_AVX2()                                                              \
-  do {                                                                              \
-    if (!CpuHasAvx2Kernels()) GTEST_SKIP() << "CPU lacks AVX2/FMA/F16C";            \
+#define REQUIRE_AVX2()                                                   \
+  do {                                                                   \
+    if (!CpuHasAvx2Kernels()) GTEST_SKIP() << "CPU lacks AVX2/FMA/F16C"; \
   } while (0)
 
 TEST(HalfTest, EveryHalfConvertsLikeF16C) {

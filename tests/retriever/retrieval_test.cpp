@@ -68,8 +68,8 @@ void ExpectAllKernelsExact(const EmbeddingMatrix& m, const std::vector<float>& q
   for (const auto& mask : masks) ptrs.push_back(&mask);
   std::vector<std::vector<Hit>> want;
   for (std::size_t q = 0; q < masks.size(); ++q) {
-    want.push_back(testing::BruteForce(
-        m, std::span<const float>(queries).subspan(q * m.dim, m.dim), masks[q], k));
+    want.push_back(testing::BruteForce(m, std::span<const float>(queries).subspan(q * m.dim, m.dim),
+                                       masks[q], k));
   }
   for (RetrievalKernel kernel : kKernels) {
     for (unsigned threads : {1u, 2u, 3u}) {
@@ -79,8 +79,8 @@ void ExpectAllKernelsExact(const EmbeddingMatrix& m, const std::vector<float>& q
       options.gemm_min_batch = 3;
       options.gemm_block_rows = 128;
       Retriever r(m, options);
-      const std::string where = what + " kernel=" + std::string(ToString(kernel)) +
-                                " threads=" + std::to_string(threads);
+      const std::string where =
+          what + " kernel=" + std::string(ToString(kernel)) + " threads=" + std::to_string(threads);
       EXPECT_EQ(r.RetrieveBatch(queries, ptrs, k), want) << where;
       EXPECT_EQ(r.Retrieve(std::span<const float>(queries).subspan(0, m.dim), masks[0], k), want[0])
           << where << " (single)";
@@ -97,7 +97,8 @@ TEST(RetrievalTest, RandomMatricesAllKernelsMatchBruteForce) {
       for (double p : {0.0, 0.02, 0.6, 1.0}) {
         for (std::size_t batch : {1u, 2u, 5u}) {
           std::vector<AccessMask> masks;
-          for (std::size_t q = 0; q < batch; ++q) masks.push_back(testing::RandomMask(rows, p, rng));
+          for (std::size_t q = 0; q < batch; ++q)
+            masks.push_back(testing::RandomMask(rows, p, rng));
           const auto queries = Normal(batch * dim, rng);
           for (int k : {1, 7, 100, 5000}) {
             ExpectAllKernelsExact(m.view, queries, masks, k,
@@ -168,9 +169,8 @@ TEST(RetrievalTest, GemmStaysExactWhenScoresDifferOnlyByRounding) {
     std::vector<float> queries = base;
     const auto more = Normal(2 * dim, rng);
     queries.insert(queries.end(), more.begin(), more.end());
-    const std::vector<AccessMask> masks = {AccessMask(rows, true),
-                                           testing::RandomMask(rows, 0.7, rng),
-                                           AccessMask(rows, true)};
+    const std::vector<AccessMask> masks = {
+        AccessMask(rows, true), testing::RandomMask(rows, 0.7, rng), AccessMask(rows, true)};
     for (int k : {1, 10, 100}) {
       ExpectAllKernelsExact(m.view, queries, masks, k, "near-ties k=" + std::to_string(k));
     }
@@ -233,7 +233,8 @@ TEST(RetrievalTest, KernelChoice) {
   RetrieverOptions options;
   options.gemm_min_batch = 16;
   Retriever r(m.view, options);
-  const RetrievalKernel simd = CpuHasSimdKernel() ? RetrievalKernel::kSimd : RetrievalKernel::kScalar;
+  const RetrievalKernel simd =
+      CpuHasSimdKernel() ? RetrievalKernel::kSimd : RetrievalKernel::kScalar;
   EXPECT_EQ(r.KernelFor(1), simd);
   EXPECT_EQ(r.KernelFor(15), simd);
   EXPECT_EQ(r.KernelFor(16), RetrievalKernel::kGemm);

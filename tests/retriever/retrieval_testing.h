@@ -16,8 +16,6 @@
 
 namespace tatami::retriever::testing {
 
-
-
 // Brute force: score every accessible row with ScoreOf, sort by (score desc,
 // index asc), keep k.
 inline std::vector<Hit> BruteForce(const EmbeddingMatrix& m, std::span<const float> query,
@@ -49,7 +47,8 @@ inline Corpus ChainCorpus(int files, int per_file) {
   std::vector<Premise> ps;
   for (int f = 0; f < files; ++f) {
     fs[static_cast<std::size_t>(f)].path = "Dir/File" + std::to_string(f) + ".lean";
-    if (f > 0) fs[static_cast<std::size_t>(f)].imports = {"Dir/File" + std::to_string(f - 1) + ".lean"};
+    if (f > 0)
+      fs[static_cast<std::size_t>(f)].imports = {"Dir/File" + std::to_string(f - 1) + ".lean"};
     for (int p = 0; p < per_file; ++p) {
       Premise pr;
       pr.full_name = "Ns.thm" + std::to_string(f) + "_" + std::to_string(p);

@@ -23,11 +23,11 @@ std::string_view ToString(EmbeddingType type);  // "f32" / "f16"
 std::size_t PaddedRowElements(std::size_t dim, EmbeddingType type);
 
 struct EmbeddingMatrix {
-  const void* data = nullptr;   // 64-byte aligned; rows * row_stride elements
+  const void* data = nullptr;  // 64-byte aligned; rows * row_stride elements
   EmbeddingType type = EmbeddingType::kF32;
   std::size_t rows = 0;
-  std::size_t dim = 0;          // values per row that matter
-  std::size_t row_stride = 0;   // elements between rows = PaddedRowElements(dim, type)
+  std::size_t dim = 0;         // values per row that matter
+  std::size_t row_stride = 0;  // elements between rows = PaddedRowElements(dim, type)
   // Largest Euclidean norm of any row (an upper bound is fine). The GEMM path
   // uses it to bound its rounding error so that its answers stay exact.
   float max_row_norm = 0;
