@@ -81,8 +81,14 @@ class Scanner {
   std::string_view PeekWord() const {
     std::size_t end = pos_;
     while (end < text_.size() && !IsSpace(text_[end]) && text_.compare(end, 2, "--") != 0 &&
-           text_.compare(end, 2, "/-") != 0)
-      ++end;
+           text_.compare(end, 2, "/-") != 0) {
+      if (text_.compare(end, 2, "\xC2\xAB") == 0) {  // «...» may contain spaces
+        const std::size_t close = text_.find("\xC2\xBB", end + 2);
+        end = close == std::string_view::npos ? text_.size() : close + 2;
+      } else {
+        ++end;
+      }
+    }
     return text_.substr(pos_, end - pos_);
   }
 
@@ -162,11 +168,15 @@ std::string ImportHeader::Key() const {
 }
 
 std::vector<std::string> ImportHeader::Modules() const {
+  // Lines are normalised: "[modifiers ]import [all |runtime ]Module".
   std::vector<std::string> modules;
   for (const std::string& line : lines) {
-    const std::size_t space = line.rfind(' ');
-    if (line.find("import") != std::string::npos && space != std::string::npos)
-      modules.push_back(line.substr(space + 1));
+    const std::size_t at = line.find("import ");
+    if (at == std::string::npos) continue;
+    std::string_view rest = std::string_view(line).substr(at + 7);
+    for (std::string_view modifier : {"all ", "runtime "})
+      if (rest.substr(0, modifier.size()) == modifier) rest.remove_prefix(modifier.size());
+    modules.emplace_back(rest);
   }
   return modules;
 }

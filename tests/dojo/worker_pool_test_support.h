@@ -92,12 +92,18 @@ inline std::vector<std::string> RoutingDouble(
           << "\"}], \"env\": 0}'\n"
              "    exec cat >/dev/null ;;\n";
     } else {
-      out << "    { printf '%s\\n' \"$line\"; exec cat; } | exec \"$double\" " << flags << " ;;\n";
+      out << "    set -- " << flags << " ;;\n";
     }
   }
-  out << "  *) { printf '%s\\n' \"$line\"; exec cat; } | exec \"$double\" " << default_flags
-      << " ;;\n"
-      << "esac\n";
+  out << "  *) set -- " << default_flags << " ;;\n"
+      << "esac\n"
+      // Feed the double the line we read, then the rest of our stdin. The
+      // pipeline runs in the background so that this shell can close its
+      // stdout: the pool must see end-of-file when the double dies.
+      << "exec 3<&0\n"
+      << "{ printf '%s\\n' \"$line\"; exec cat <&3; } | \"$double\" \"$@\" &\n"
+      << "exec >&- 3<&-\n"
+      << "wait\n";
   out.close();
   std::filesystem::permissions(script, std::filesystem::perms::owner_all);
   return {"/bin/sh", script.string()};
@@ -131,7 +137,8 @@ class NoLeaks : public ::testing::Test {
   int children_ = 0;
 };
 
-inline const dojo::ReplResponse& ResponseOf(const dojo::PoolOutcome& outcome) {
+// Returns a copy: callers often pass a temporary outcome.
+inline dojo::ReplResponse ResponseOf(const dojo::PoolOutcome& outcome) {
   const auto* repl = std::get_if<dojo::ReplOutcome>(&outcome);
   if (!repl) throw std::runtime_error("pool error: " + dojo::Describe(outcome));
   const auto* response = std::get_if<dojo::ReplResponse>(repl);
@@ -139,7 +146,7 @@ inline const dojo::ReplResponse& ResponseOf(const dojo::PoolOutcome& outcome) {
   return *response;
 }
 
-inline const dojo::ReplResponse& ResponseOf(const dojo::ReplOutcome& outcome) {
+inline dojo::ReplResponse ResponseOf(const dojo::ReplOutcome& outcome) {
   const auto* response = std::get_if<dojo::ReplResponse>(&outcome);
   if (!response) throw std::runtime_error("not a response: " + dojo::Describe(outcome));
   return *response;

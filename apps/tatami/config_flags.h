@@ -1,0 +1,47 @@
+// The standard worker-configuration flags of `tatami` subcommands.
+//
+// A subcommand that runs Lean workers calls AddConfigFlags() on its CLI11 app
+// and, once parsed, ResolveConfig() to get the configuration with the usual
+// precedence: flags > environment (TATAMI_*) > config file > defaults (see
+// dojo/include/tatami/dojo/config.h and docs/configuration.md).
+//
+// Thread-safety: not thread-safe (CLI parsing is single-threaded).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "tatami/dojo/config.h"
+
+namespace tatami::cli {
+
+// Flag values as given; unset flags leave lower layers in force.
+struct ConfigFlags {
+  std::optional<std::string> config_file;         // --config
+  std::optional<std::string> repl_cmd;            // --repl-cmd
+  std::optional<std::string> project;             // --project
+  std::optional<std::size_t> workers;             // --workers
+  std::optional<std::string> timeout;             // --timeout
+  std::optional<std::string> startup_timeout;     // --startup-timeout
+  std::optional<std::string> memory_limit;        // --memory-limit
+  std::optional<std::size_t> max_queue;           // --max-queue
+  std::optional<std::string> when_full;           // --when-full
+  std::optional<std::uint64_t> max_proof_states;  // --max-proof-states
+  std::optional<std::string> recycle_rss;         // --recycle-rss
+  std::optional<bool> restore_from_pickle;  // --restore-from-pickle / --no-restore-from-pickle
+};
+
+// Adds the flags to `app` (in a "Lean workers" group), storing into `*flags`,
+// which must outlive parsing.
+void AddConfigFlags(CLI::App& app, ConfigFlags* flags);
+
+// Defaults, then the config file (--config, else $TATAMI_CONFIG), then the
+// environment (read through `env`), then the flags. Throws dojo::ConfigError
+// naming the flag, variable or file key that was wrong.
+dojo::Config ResolveConfig(const ConfigFlags& flags,
+                           const dojo::EnvGetter& env = dojo::ProcessEnvironment());
+
+}  // namespace tatami::cli
