@@ -68,50 +68,6 @@ std::optional<fs::path> FindDouble(const std::string& flag) {
   return std::nullopt;
 }
 
-// Sends every request to the double replaying the recorded responses and
-// compares the typed outcomes. Returns the problems found.
-std::vector<TranscriptIssue> Replay(const TranscriptCheck& check, const fs::path& double_path,
-                                    std::chrono::milliseconds timeout) {
-  std::vector<TranscriptIssue> issues;
-  dojo::ReplProcessOptions options;
-  options.command = {double_path.string(), "--replay", *check.out_name, "--expect", check.in_name};
-  options.request_timeout = timeout;
-  options.startup_timeout = timeout;
-  dojo::ReplClient client(std::move(options));
-  dojo::StartResult started = client.Start();
-  if (!started.ok) {
-    issues.push_back(
-        {check.in_name, "replay: could not start " + double_path.string() + ": " + started.error});
-    return issues;
-  }
-  for (const auto& req : check.requests) {
-    const std::string where = fmt::format("{}:request {}", check.in_name, req.number);
-    if (!req.json || !req.kind) {
-      issues.push_back({where, "replay: not sent (the request itself does not parse)"});
-      continue;
-    }
-    dojo::ReplOutcome outcome = client.Send(*req.json);
-    dojo::Interpretation replayed = dojo::Interpret(*req.kind, outcome);
-    if (!req.interpretation) {
-      issues.push_back(
-          {where, "replay: no recorded response to compare with; got " + dojo::Describe(replayed)});
-      continue;
-    }
-    if (!(replayed == *req.interpretation)) {
-      std::string got = dojo::Describe(replayed);
-      std::string want = dojo::Describe(*req.interpretation);
-      if (got == want) {
-        // Same summary, different details: show the raw response.
-        const auto* resp = std::get_if<dojo::ReplResponse>(&outcome);
-        got = resp ? resp->json.dump() : dojo::Describe(outcome);
-        want = req.response ? req.response->dump() : want;
-      }
-      issues.push_back({where, "replay: got " + got + ", recorded " + want});
-    }
-  }
-  return issues;
-}
-
 int RunProtocolCheck(const ProtocolCheckArgs& args) {
   std::optional<fs::path> out;
   if (!args.expected_out.empty()) out = fs::path(args.expected_out);
@@ -136,7 +92,12 @@ int RunProtocolCheck(const ProtocolCheckArgs& args) {
                    "--double PATH or set TATAMI_REPL_DOUBLE)\n");
       return 2;
     }
-    auto more = Replay(check, *double_path, std::chrono::milliseconds(args.timeout_ms));
+    dojo::ReplProcessOptions options;
+    options.command = {double_path->string(), "--replay", *check.out_name, "--expect",
+                       check.in_name};
+    options.request_timeout = std::chrono::milliseconds(args.timeout_ms);
+    options.startup_timeout = options.request_timeout;
+    auto more = dojo::ReplayTranscript(check, std::move(options));
     issues.insert(issues.end(), more.begin(), more.end());
     replayed = true;
   }

@@ -192,6 +192,44 @@ TranscriptCheck CheckTranscript(const std::filesystem::path& in,
   return check;
 }
 
+std::vector<TranscriptIssue> ReplayTranscript(const TranscriptCheck& check,
+                                              ReplProcessOptions options) {
+  std::vector<TranscriptIssue> issues;
+  const std::string program = options.command.empty() ? "" : options.command.front();
+  ReplClient client(std::move(options));
+  StartResult started = client.Start();
+  if (!started.ok) {
+    issues.push_back({check.in_name, "replay: could not start " + program + ": " + started.error});
+    return issues;
+  }
+  for (const auto& req : check.requests) {
+    const std::string where = fmt::format("{}:request {}", check.in_name, req.number);
+    if (!req.json || !req.kind) {
+      issues.push_back({where, "replay: not sent (the request itself does not parse)"});
+      continue;
+    }
+    ReplOutcome outcome = client.Send(*req.json);
+    Interpretation replayed = Interpret(*req.kind, outcome);
+    if (!req.interpretation) {
+      issues.push_back(
+          {where, "replay: no recorded response to compare with; got " + Describe(replayed)});
+      continue;
+    }
+    if (!(replayed == *req.interpretation)) {
+      std::string got = Describe(replayed);
+      std::string want = Describe(*req.interpretation);
+      if (got == want) {
+        // Same summary, different details: show the raw responses.
+        const auto* resp = std::get_if<ReplResponse>(&outcome);
+        got = resp ? resp->json.dump() : Describe(outcome);
+        want = req.response ? req.response->dump() : want;
+      }
+      issues.push_back({where, "replay: got " + got + ", recorded " + want});
+    }
+  }
+  return issues;
+}
+
 std::vector<TranscriptFiles> FindTranscripts(const std::filesystem::path& dir) {
   std::vector<TranscriptFiles> out;
   if (!std::filesystem::is_directory(dir)) return out;

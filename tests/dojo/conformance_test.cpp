@@ -51,6 +51,21 @@ TEST_P(TranscriptConformance, ParsesRoundTripsAndInterprets) {
   }
 }
 
+// The same requests through a real ReplClient to the test double replaying the
+// recording: the typed outcomes must equal those of the recorded responses
+// (framing, process I/O and interpretation agree end to end).
+TEST_P(TranscriptConformance, ReplaysThroughTheDouble) {
+  const TranscriptFiles& files = GetParam();
+  if (!files.expected_out) GTEST_SKIP() << files.in << " has no recorded responses";
+  TranscriptCheck check = CheckTranscript(files.in, files.expected_out);
+  ReplProcessOptions options;
+  options.command = {::tatami::testing::ReplDoublePath().string(), "--replay",
+                     files.expected_out->string(), "--expect", files.in.string()};
+  options.request_timeout = std::chrono::seconds(30);
+  for (const auto& issue : ReplayTranscript(check, std::move(options)))
+    ADD_FAILURE() << issue.ToString();
+}
+
 INSTANTIATE_TEST_SUITE_P(Fixtures, TranscriptConformance, ::testing::ValuesIn(AllTranscripts()),
                          [](const ::testing::TestParamInfo<TranscriptFiles>& info) {
                            return TestName(info.param.in);

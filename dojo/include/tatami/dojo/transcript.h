@@ -25,6 +25,7 @@
 
 #include "tatami/dojo/outcome.h"
 #include "tatami/dojo/protocol.h"
+#include "tatami/dojo/repl_process.h"
 
 namespace tatami::dojo {
 
@@ -59,6 +60,15 @@ struct TranscriptCheck {
 // only). Throws std::runtime_error when a file cannot be read.
 TranscriptCheck CheckTranscript(const std::filesystem::path& in,
                                 const std::optional<std::filesystem::path>& expected_out);
+
+// Sends every request of a checked transcript, in order, to a fresh REPL
+// started with `options` (e.g. the test double replaying the recording, or a
+// real REPL) through a ReplClient, and compares the typed outcome of each
+// answer (outcome.h) with that of the recorded response. Returns one issue per
+// difference, "NAME.in:request N: replay: got ..., recorded ...". Requests
+// that did not parse are not sent.
+std::vector<TranscriptIssue> ReplayTranscript(const TranscriptCheck& check,
+                                              ReplProcessOptions options);
 
 // The response blocks of an .expected.out text: (1-based first line, text).
 std::vector<std::pair<std::size_t, std::string>> SplitResponseStream(std::string_view text);
