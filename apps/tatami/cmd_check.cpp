@@ -219,7 +219,14 @@ json ResultLine(const Item& item, const dj::SplitSnippet& split, const std::vect
   messages = std::move(kept);
   switch (v.failed) {
     case dj::FailedCheck::kNone: outcome_name = "ok"; break;
-    case dj::FailedCheck::kBannedTactic: outcome_name = "banned_tactic"; break;
+    case dj::FailedCheck::kBannedTactic: {
+      // Giving up with sorry/admit is reported as what it is: a sorry.
+      bool only_sorry = true;
+      for (const std::string& b : v.banned) only_sorry = only_sorry && (b == "sorry" || b == "admit");
+      outcome_name = only_sorry ? "sorry" : "banned_tactic";
+      messages.push_back({{"severity", "error"}, {"pos", {{"line", 0}, {"column", 0}}}, {"data", v.reason}});
+      break;
+    }
     case dj::FailedCheck::kLeanError: outcome_name = "lean_error"; break;
     case dj::FailedCheck::kSorry: outcome_name = "sorry"; break;
     case dj::FailedCheck::kAxiomsUnknown:

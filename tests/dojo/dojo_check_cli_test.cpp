@@ -1,0 +1,160 @@
+// `tatami check` through the CLI binary, with the scripted REPL double as
+// the worker: result lines, outcomes, bad input, and resumption after a
+// limit, an interrupt, or a torn last line.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const std::string kStatement = "theorem and_swap (p q : Prop) (h : p ∧ q) : q ∧ p";
+const std::string kRoot = "p q : Prop\nh : p ∧ q\n⊢ q ∧ p";
+
+class CheckCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("tatami_check_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    json graph = {{"theorems",
+                   {{{"statement", kStatement}, {"goal", kRoot}}, {{"statement", "theorem cheat : 1 = 1"}, {"goal", "⊢ 1 = 1"}}}},
+                  {"states",
+                   {{{"goals", {kRoot}}, {"tactics", {{"exact ⟨h.2, h.1⟩", {{"goals", json::array()}}}}}},
+                    {{"goals", {"⊢ 1 = 1"}},
+                     {"tactics", {{"trust_me", {{"goals", json::array()}, {"axioms", {"Lean.ofReduceBool"}}}}}}}}}};
+    std::ofstream(dir_ / "graph.json") << graph.dump();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string ReplCmd(const std::string& extra = "") const {
+    return std::string(TATAMI_REPL_DOUBLE) + " --script " + (dir_ / "graph.json").string() + extra;
+  }
+
+  // Runs `tatami check` with `args` (already quoted); returns the exit code.
+  int Check(const std::string& args, const std::string& prefix = "") const {
+    const std::string cmd = prefix + "'" + std::string(TATAMI_CLI) + "' check --no-progress " + args + " 2>'" +
+                            (dir_ / "stderr.txt").string() + "'";
+    const int status = std::system(cmd.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  std::vector<json> Lines(const fs::path& p) const {
+    std::ifstream in(p);
+    std::vector<json> out;
+    std::string line;
+    while (std::getline(in, line)) out.push_back(json::parse(line));
+    return out;
+  }
+  std::string Stderr() const {
+    std::ifstream in(dir_ / "stderr.txt");
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  void WriteInputs(const std::vector<json>& items, const std::string& extra_raw_line = "") const {
+    std::ofstream out(dir_ / "in.jsonl");
+    for (const json& j : items) out << j.dump() << "\n";
+    out << extra_raw_line;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(CheckCliTest, WritesOneResultLinePerIdWithOutcomes) {
+  WriteInputs({{{"id", "ok"}, {"code", kStatement + " := by\n  exact ⟨h.2, h.1⟩"}},
+               {{"id", "err"}, {"code", kStatement + " := by\n  exact foo"}},
+               {{"id", "sorry"}, {"code", kStatement + " := by sorry"}},
+               {{"id", "axioms"}, {"code", "theorem cheat : 1 = 1 := by\n  trust_me"}},
+               {{"id", 7}, {"code", "import Mathlib\n\n" + kStatement + " := by\n  exact foo"}},
+               {{"id", "ok"}, {"code", "duplicate id: checked once"}}},
+              "not json\n");
+  const fs::path out = dir_ / "out.jsonl";
+  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' -j 2 -o '" + out.string() + "' '" + (dir_ / "in.jsonl").string() + "'"),
+            1)  // one bad input line
+      << Stderr();
+  EXPECT_NE(Stderr().find("in.jsonl:7: not valid JSON"), std::string::npos) << Stderr();
+  std::map<std::string, json> by_id;
+  for (const json& l : Lines(out)) {
+    for (const char* key : {"id", "ok", "messages", "sorries", "time_s", "outcome"})
+      EXPECT_TRUE(l.contains(key)) << l.dump();
+    EXPECT_TRUE(by_id.emplace(l["id"].dump(), l).second) << "duplicate " << l["id"];
+  }
+  ASSERT_EQ(by_id.size(), 5u);
+  EXPECT_EQ(by_id["\"ok\""]["ok"], true);
+  EXPECT_EQ(by_id["\"ok\""]["outcome"], "ok");
+  EXPECT_EQ(by_id["\"err\""]["ok"], false);
+  EXPECT_EQ(by_id["\"err\""]["outcome"], "lean_error");
+  EXPECT_EQ(by_id["\"sorry\""]["outcome"], "sorry");
+  EXPECT_EQ(by_id["\"axioms\""]["outcome"], "axioms");
+  EXPECT_EQ(by_id["7"]["outcome"], "lean_error");
+  // Positions map back to the input: the error is on line 4 of the snippet (after the import).
+  bool found = false;
+  for (const json& m : by_id["7"]["messages"])
+    if (m["severity"] == "error") {
+      EXPECT_EQ(m["pos"]["line"], 4) << m.dump();
+      found = true;
+    }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(CheckCliTest, ResumesAfterALimitATornLineAndAnInterrupt) {
+  std::vector<json> items;
+  for (int i = 0; i < 30; ++i)
+    items.push_back({{"id", "p" + std::to_string(i)},
+                     {"code", kStatement + (i % 2 ? " := by\n  exact ⟨h.2, h.1⟩" : " := by\n  exact foo")}});
+  WriteInputs(items);
+  const fs::path out = dir_ / "out.jsonl";
+  const std::string input = "'" + (dir_ / "in.jsonl").string() + "'";
+  const std::string common = "-j 2 -o '" + out.string() + "' " + input;
+
+  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' --limit 5 " + common), 0) << Stderr();
+  EXPECT_EQ(Lines(out).size(), 5u);
+
+  // A crash mid-write leaves a partial line: the next run cuts it off.
+  { std::ofstream(out, std::ios::app) << "{\"id\": \"p29\", \"ok\": tr"; }
+  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' --limit 5 " + common), 0) << Stderr();
+  EXPECT_NE(Stderr().find("partial line"), std::string::npos) << Stderr();
+  EXPECT_EQ(Lines(out).size(), 10u);
+
+  // Interrupt a slow run (each answer takes 100 ms): whatever finished is on disk, whole.
+  const int code = Check("--repl-cmd '" + ReplCmd(" --latency-ms 100") + "' " + common, "timeout -s INT 1 ");
+  EXPECT_TRUE(code == 130 || code == 0) << code << " " << Stderr();
+  const std::size_t after_interrupt = Lines(out).size();  // parses every line: none torn
+  EXPECT_GE(after_interrupt, 10u);
+
+  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' " + common), 0) << Stderr();
+  std::set<std::string> ids;
+  for (const json& l : Lines(out)) EXPECT_TRUE(ids.insert(l["id"].get<std::string>()).second) << "duplicate " << l["id"];
+  EXPECT_EQ(ids.size(), 30u);
+  // And a rerun has nothing left to do.
+  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' " + common), 0) << Stderr();
+  EXPECT_EQ(Lines(out).size(), 30u);
+}
+
+TEST_F(CheckCliTest, ChecksLeanFilesAndReportsUnreadableOnes) {
+  std::ofstream(dir_ / "Good.lean") << kStatement << " := by\n  exact ⟨h.2, h.1⟩\n";
+  const fs::path out = dir_ / "out.jsonl";
+  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' -o '" + out.string() + "' '" + (dir_ / "Good.lean").string() +
+                  "' '" + (dir_ / "Missing.lean").string() + "'"),
+            1);
+  EXPECT_NE(Stderr().find("Missing.lean"), std::string::npos) << Stderr();
+  const auto lines = Lines(out);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["ok"], true) << lines[0].dump();
+}
+
+}  // namespace

@@ -1,0 +1,78 @@
+// The Dojo against a real Lean, on lean_project/Examples.lean.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "tatami/dojo/dojo.h"
+
+namespace tatami::dojo {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kProject = fs::path(TATAMI_SOURCE_DIR) / "lean_project";
+
+bool OnPath(const std::string& exe) {
+  const char* path = std::getenv("PATH");
+  if (!path) return false;
+  std::stringstream dirs(path);
+  std::string dir;
+  while (std::getline(dirs, dir, ':'))
+    if (!dir.empty() && ::access((fs::path(dir) / exe).c_str(), X_OK) == 0) return true;
+  return false;
+}
+
+class LeanDojoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!OnPath("lake")) GTEST_SKIP() << "`lake` is not on PATH (install Lean with scripts/setup-lean.sh)";
+    if (!fs::exists(kProject / ".lake" / "packages" / "REPL"))
+      GTEST_SKIP() << kProject << " is not built (run scripts/setup-lean.sh)";
+    WorkerPoolOptions o;
+    o.repl_command = {"lake", "exe", "repl"};
+    o.project_dir = kProject;
+    o.workers = 2;
+    o.request_timeout = std::chrono::seconds(120);
+    pool_ = std::make_shared<WorkerPool>(o);
+  }
+  std::shared_ptr<WorkerPool> pool_;
+};
+
+TEST_F(LeanDojoTest, ProvesAndSwapWithACheckedProof) {
+  Dojo dojo(pool_);
+  const TacticState root = dojo.EnterFromFile(kProject / "Examples.lean", "and_swap");
+  EXPECT_EQ(root.pretty(), "p q : Prop\nh : p ∧ q\n⊢ q ∧ p");
+  RunResult r = dojo.RunTac(root, "obtain ⟨hp, hq⟩ := h");
+  ASSERT_TRUE(std::holds_alternative<TacticState>(r)) << Describe(r);
+  r = dojo.RunTac(std::get<TacticState>(r), "exact ⟨hq, hp⟩");
+  ASSERT_TRUE(std::holds_alternative<ProofFinished>(r)) << Describe(r);
+  EXPECT_TRUE(std::get<ProofFinished>(r).verdict.ok);
+}
+
+TEST_F(LeanDojoTest, ClassicalProofPassesWithTheStandardAxioms) {
+  Dojo dojo(pool_);
+  const TacticState root = dojo.EnterFromFile(kProject / "Examples.lean", "em_example");
+  const RunResult r = dojo.RunTac(root, "exact Classical.em p");
+  ASSERT_TRUE(std::holds_alternative<ProofFinished>(r)) << Describe(r);
+  EXPECT_FALSE(std::get<ProofFinished>(r).verdict.axioms.empty());
+}
+
+TEST_F(LeanDojoTest, ErrorsGiveUpsAndBadHeaders) {
+  Dojo dojo(pool_);
+  const TacticState root = dojo.Enter("", "theorem two_plus_two : 2 + 2 = 4");
+  RunResult r = dojo.RunTac(root, "exact no_such_lemma");
+  ASSERT_TRUE(std::holds_alternative<LeanError>(r)) << Describe(r);
+  r = dojo.RunTac(root, "native_decide");
+  EXPECT_TRUE(std::holds_alternative<ProofGivenUp>(r)) << Describe(r);
+  r = dojo.RunTac(root, "decide");
+  EXPECT_TRUE(std::holds_alternative<ProofFinished>(r)) << Describe(r);
+  EXPECT_THROW(dojo.Enter("import NoSuchModule.Anywhere", "theorem t : True"), DojoError);
+  EXPECT_THROW(dojo.Enter("", "theorem broken : (1 = "), DojoError);
+}
+
+}  // namespace
+}  // namespace tatami::dojo
