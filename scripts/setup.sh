@@ -12,7 +12,7 @@ packages=(
   libopenblas0-pthread libopenblas-dev
   libtorch-dev python3 python3-torch python3-numpy
   pybind11-dev python3-dev
-  util-linux procps clang-format
+  util-linux procps clang-format ccache
 )
 
 SUDO=""
