@@ -231,6 +231,7 @@ TEST(RetrievalTest, KernelChoice) {
   std::mt19937 rng(1);
   const Matrix m(Normal(10 * 8, rng), 8, EmbeddingType::kF32);
   RetrieverOptions options;
+  EXPECT_EQ(options.gemm_min_batch, 32u);
   options.gemm_min_batch = 16;
   Retriever r(m.view, options);
   const RetrievalKernel simd =

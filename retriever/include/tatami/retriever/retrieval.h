@@ -56,9 +56,10 @@ struct RetrieverOptions {
   RetrievalKernel kernel = RetrievalKernel::kAuto;
 
   // With kAuto, batches of at least this many queries use the GEMM path.
-  // Default: 16 (measured by bench/run_retrieval.sh on AVX2 machines: below
-  // it the fused multi-query SIMD scan is faster).
-  std::size_t gemm_min_batch = 16;
+  // Default: 32 (bench/run_retrieval.sh on a 2-core AVX2 machine: at 16
+  // queries the fused SIMD scan was about twice as fast as GEMM, at 64 GEMM
+  // was ahead).
+  std::size_t gemm_min_batch = 32;
 
   // Rows per GEMM block (bounds the scratch score matrix to
   // batch x gemm_block_rows floats). Default: 8192.
