@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
 done
 
 build="${TATAMI_BUILD_DIR:-build-bench}"
-test_binary="$build/tests/soak/dojo_soak_test"
+test_binary="$build/tests/soak/repl_process_soak_test"
 [ -x "$test_binary" ] || { echo "run_soak.sh: $test_binary not found (run via scripts/bench.sh soak)" >&2; exit 1; }
 
 log="$(mktemp)"
