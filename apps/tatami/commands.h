@@ -10,5 +10,8 @@ namespace tatami::cli {
 void AddReplCommand(CLI::App& app, int* exit_code);
 void AddProtocolCheckCommand(CLI::App& app, int* exit_code);
 void AddCheckCommand(CLI::App& app, int* exit_code);
+void AddIndexCommand(CLI::App& app, int* exit_code);
+void AddRetrieveCommand(CLI::App& app, int* exit_code);
+void AddRetrieveEvalCommand(CLI::App& app, int* exit_code);
 
 }  // namespace tatami::cli

@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
   tatami::cli::AddReplCommand(app, &exit_code);
   tatami::cli::AddProtocolCheckCommand(app, &exit_code);
   tatami::cli::AddCheckCommand(app, &exit_code);
+  tatami::cli::AddIndexCommand(app, &exit_code);
+  tatami::cli::AddRetrieveCommand(app, &exit_code);
+  tatami::cli::AddRetrieveEvalCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
