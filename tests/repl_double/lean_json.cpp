@@ -15,10 +15,10 @@ enum class Kind : std::uint8_t { kText, kLine, kGroup, kNest };
 struct Node {
   explicit Node(Kind k) : kind(k) {}
   Kind kind;
-  int indent = 0;             // kNest: extra indentation
-  std::size_t text_begin = 0; // kText: slice of the text arena
+  int indent = 0;              // kNest: extra indentation
+  std::size_t text_begin = 0;  // kText: slice of the text arena
   std::size_t text_size = 0;
-  std::size_t width = 0;      // kText: code points
+  std::size_t width = 0;              // kText: code points
   std::vector<std::size_t> children;  // kGroup, kNest
 };
 

@@ -55,8 +55,7 @@ std::vector<Span> SplitCommands(std::string_view text) {
   return commands;
 }
 
-std::vector<TacticSpan> SplitTactics(std::string_view text, std::size_t after_by,
-                                     std::size_t end) {
+std::vector<TacticSpan> SplitTactics(std::string_view text, std::size_t after_by, std::size_t end) {
   std::vector<TacticSpan> tactics;
   // Columns (in spaces) where a tactic may start: the block's, then one more
   // per enclosing focusing bullet `· `.
@@ -90,7 +89,8 @@ std::vector<TacticSpan> SplitTactics(std::string_view text, std::size_t after_by
           if (!first_line) columns.push_back(indent + 2);
           indent += 2;
         }
-        if (start < stop) tactics.push_back({std::string(text.substr(start, stop - start)), {start, stop}});
+        if (start < stop)
+          tactics.push_back({std::string(text.substr(start, stop - start)), {start, stop}});
       } else {
         TacticSpan& t = tactics.back();
         t.text += '\n';

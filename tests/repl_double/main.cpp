@@ -15,10 +15,14 @@ namespace {
 
 const char* ModeName(tatami::repl_double::Mode m) {
   switch (m) {
-    case tatami::repl_double::Mode::kInstant: return "instant";
-    case tatami::repl_double::Mode::kReplay: return "replay";
-    case tatami::repl_double::Mode::kScript: return "script";
-    case tatami::repl_double::Mode::kNone: break;
+    case tatami::repl_double::Mode::kInstant:
+      return "instant";
+    case tatami::repl_double::Mode::kReplay:
+      return "replay";
+    case tatami::repl_double::Mode::kScript:
+      return "script";
+    case tatami::repl_double::Mode::kNone:
+      break;
   }
   return "none";
 }
@@ -43,12 +47,17 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<Responder> responder;
   switch (options.mode) {
-    case Mode::kInstant: responder = MakeInstantResponder(); break;
+    case Mode::kInstant:
+      responder = MakeInstantResponder();
+      break;
     case Mode::kReplay:
       responder = MakeReplayResponder(options.replay_file, options.expect_file);
       break;
-    case Mode::kScript: responder = MakeScriptResponder(options.script_file); break;
-    case Mode::kNone: return 2;
+    case Mode::kScript:
+      responder = MakeScriptResponder(options.script_file);
+      break;
+    case Mode::kNone:
+      return 2;
   }
   if (options.garbage_at_start) {
     static constexpr char kGarbage[] =

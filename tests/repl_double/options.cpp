@@ -48,7 +48,8 @@ Fault ParseFault(std::string_view name) {
 }
 
 void SetMode(DoubleOptions* o, Mode m, const char* flag) {
-  if (o->mode != Mode::kNone) Usage(std::string("only one mode may be given; ") + flag + " is a second");
+  if (o->mode != Mode::kNone)
+    Usage(std::string("only one mode may be given; ") + flag + " is a second");
   o->mode = m;
 }
 
@@ -56,13 +57,20 @@ void SetMode(DoubleOptions* o, Mode m, const char* flag) {
 
 const char* FaultName(Fault f) {
   switch (f) {
-    case Fault::kNone: return "none";
-    case Fault::kCrash: return "crash";
-    case Fault::kHang: return "hang";
-    case Fault::kGarbage: return "garbage";
-    case Fault::kExit: return "exit";
-    case Fault::kTruncate: return "truncate";
-    case Fault::kHuge: return "huge";
+    case Fault::kNone:
+      return "none";
+    case Fault::kCrash:
+      return "crash";
+    case Fault::kHang:
+      return "hang";
+    case Fault::kGarbage:
+      return "garbage";
+    case Fault::kExit:
+      return "exit";
+    case Fault::kTruncate:
+      return "truncate";
+    case Fault::kHuge:
+      return "huge";
   }
   return "?";
 }

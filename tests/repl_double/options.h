@@ -34,10 +34,10 @@ struct DoubleOptions {
 
   // Faults on the K-th request (1-based, counting requests this process answers).
   std::vector<std::uint64_t> hang_on, exit_on, crash_on, garbage_on, truncate_on, huge_on;
-  int exit_code = 1;                // --exit-code, used by --exit-on and random "exit"
+  int exit_code = 1;                   // --exit-code, used by --exit-on and random "exit"
   std::uint64_t huge_bytes = 1 << 20;  // --huge-bytes: padding size for --huge-on
-  double fault_rate = 0;            // --fault-rate: probability a request gets a fault
-  std::vector<Fault> random_faults; // --faults: the faults --fault-rate picks from
+  double fault_rate = 0;               // --fault-rate: probability a request gets a fault
+  std::vector<Fault> random_faults;    // --faults: the faults --fault-rate picks from
 
   // Start-up faults.
   std::optional<int> exit_at_start;  // --exit-at-start C

@@ -83,8 +83,8 @@ class ReplayResponder : public Responder {
       }
       if (!same) {
         AppendErrorObject("tatami-repl-double: request " + std::to_string(k) + " differs from " +
-                              expect_file_ + ": expected " +
-                              (e.value ? e.value->dump() : e.text) + ", got " + got_text,
+                              expect_file_ + ": expected " + (e.value ? e.value->dump() : e.text) +
+                              ", got " + got_text,
                           out);
         return 0;
       }

@@ -8,8 +8,18 @@ namespace {
 
 using json = nlohmann::json;
 
-enum class Field { kNone, kCmd, kTactic, kPath, kPickleTo, kUnpickleEnv, kUnpickleProof, kEnv,
-                   kProofState, kOther };
+enum class Field {
+  kNone,
+  kCmd,
+  kTactic,
+  kPath,
+  kPickleTo,
+  kUnpickleEnv,
+  kUnpickleProof,
+  kEnv,
+  kProofState,
+  kOther
+};
 
 Field FieldOf(std::string_view key) {
   if (key == "cmd") return Field::kCmd;
@@ -47,10 +57,22 @@ class Sax : public nlohmann::json_sax<json> {
   bool string(string_t& s) override {
     if (AtTopValue()) {
       switch (current_) {
-        case Field::kCmd: r_->cmd.assign(s); r_->has_cmd = true; break;
-        case Field::kTactic: r_->tactic.assign(s); r_->has_tactic = true; break;
-        case Field::kPath: r_->path.assign(s); r_->has_path = true; break;
-        case Field::kPickleTo: r_->pickle_to.assign(s); r_->has_pickle_to = true; break;
+        case Field::kCmd:
+          r_->cmd.assign(s);
+          r_->has_cmd = true;
+          break;
+        case Field::kTactic:
+          r_->tactic.assign(s);
+          r_->has_tactic = true;
+          break;
+        case Field::kPath:
+          r_->path.assign(s);
+          r_->has_path = true;
+          break;
+        case Field::kPickleTo:
+          r_->pickle_to.assign(s);
+          r_->has_pickle_to = true;
+          break;
         case Field::kUnpickleEnv:
           r_->unpickle_from.assign(s);
           r_->has_unpickle_env = true;
@@ -59,7 +81,8 @@ class Sax : public nlohmann::json_sax<json> {
           r_->unpickle_from.assign(s);
           r_->has_unpickle_proof = true;
           break;
-        default: break;
+        default:
+          break;
       }
     }
     return Done();
@@ -86,7 +109,8 @@ class Sax : public nlohmann::json_sax<json> {
     --depth_;
     return Done();
   }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
+  bool parse_error(std::size_t, const std::string&,
+                   const nlohmann::detail::exception& ex) override {
     r_->error = ex.what();
     return false;
   }

@@ -14,15 +14,15 @@ namespace tatami::repl_double {
 
 // The REPL tries these shapes in this order and takes the first that fits.
 enum class RequestKind {
-  kProofStep,        // {"tactic", "proofState"}
-  kPickleEnv,        // {"pickleTo", "env"}
-  kUnpickleEnv,      // {"unpickleEnvFrom"}
-  kPickleProofState, // {"pickleTo", "proofState"}
+  kProofStep,           // {"tactic", "proofState"}
+  kPickleEnv,           // {"pickleTo", "env"}
+  kUnpickleEnv,         // {"unpickleEnvFrom"}
+  kPickleProofState,    // {"pickleTo", "proofState"}
   kUnpickleProofState,  // {"unpickleProofStateFrom", "env"?}
-  kCommand,          // {"cmd", "env"?}
-  kFile,             // {"path", "env"?}
-  kNotACommand,      // valid JSON, but none of the above
-  kInvalidJson,      // not JSON at all
+  kCommand,             // {"cmd", "env"?}
+  kFile,                // {"path", "env"?}
+  kNotACommand,         // valid JSON, but none of the above
+  kInvalidJson,         // not JSON at all
 };
 
 struct Request {

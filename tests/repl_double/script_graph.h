@@ -21,18 +21,18 @@ enum class ErrorShape {
 
 struct Transition {
   bool is_error = false;
-  std::string error;                         // message text (is_error)
-  ErrorShape shape = ErrorShape::kMessages;  // (is_error)
+  std::string error;                              // message text (is_error)
+  ErrorShape shape = ErrorShape::kMessages;       // (is_error)
   std::optional<std::vector<std::string>> goals;  // goals afterwards (required unless is_error)
-  std::vector<std::string> axioms;           // axioms the tactic's proof term uses
-  std::vector<std::string> sorries;          // goals of sorries nested in the tactic
+  std::vector<std::string> axioms;                // axioms the tactic's proof term uses
+  std::vector<std::string> sorries;               // goals of sorries nested in the tactic
 };
 
 struct ScriptTheorem {
-  std::string name;        // e.g. "add_zero'"
-  std::string keyword;     // "theorem", "lemma" or "example"
-  std::string signature;   // statement after keyword and name, whitespace-normalised
-  std::string goal;        // pretty-printed initial goal
+  std::string name;                 // e.g. "add_zero'"
+  std::string keyword;              // "theorem", "lemma" or "example"
+  std::string signature;            // statement after keyword and name, whitespace-normalised
+  std::string goal;                 // pretty-printed initial goal
   std::vector<std::string> axioms;  // axioms every proof of it uses
 };
 

@@ -61,9 +61,9 @@ using Declarations = std::map<std::string, std::set<std::string>>;  // theorem -
 // What one tactic does to a proof state.
 struct StepResult {
   enum Kind { kOk, kRecoveredError, kException } kind = kOk;
-  std::string error;                // kRecoveredError, kException
-  ProofState after;                 // kOk, kRecoveredError
-  std::vector<std::string> sorries; // goals of sorries inside the tactic
+  std::string error;                 // kRecoveredError, kException
+  ProofState after;                  // kOk, kRecoveredError
+  std::vector<std::string> sorries;  // goals of sorries inside the tactic
 };
 
 std::string Joined(const std::vector<std::string>& v, std::string_view sep) {
@@ -76,7 +76,9 @@ std::string Joined(const std::vector<std::string>& v, std::string_view sep) {
 }
 
 json Message(std::string_view severity, json pos, json end_pos, std::string data) {
-  return {{"severity", severity}, {"pos", std::move(pos)}, {"endPos", std::move(end_pos)},
+  return {{"severity", severity},
+          {"pos", std::move(pos)},
+          {"endPos", std::move(end_pos)},
           {"data", std::move(data)}};
 }
 
@@ -131,7 +133,8 @@ class ScriptResponder : public Responder {
         response = UnpickleProofState(r.unpickle_from, r.has_env ? &r.env : nullptr);
         break;
       default:
-        response = Error("Could not parse as a valid JSON command:\ntatami-repl-double: " + r.error);
+        response =
+            Error("Could not parse as a valid JSON command:\ntatami-repl-double: " + r.error);
         break;
     }
     AppendLeanPretty(response, out);
@@ -273,9 +276,9 @@ class ScriptResponder : public Responder {
         }
         continue;
       }
-      error_at(c.begin, c.begin + word.size(),
-               "tatami-repl-double: the script does not model the command `" + std::string(word) +
-                   "`");
+      error_at(
+          c.begin, c.begin + word.size(),
+          "tatami-repl-double: the script does not model the command `" + std::string(word) + "`");
     }
     json response = {{"env", RecordEnv(std::move(decls))}};
     if (!messages.empty()) response["messages"] = std::move(messages);
@@ -298,8 +301,8 @@ class ScriptResponder : public Responder {
     if (keyword != "example") {
       name_b = c.begin + cmd.find_first_not_of(" \t\n", kw_end);
       name_e = name_b;
-      while (name_e < c.end && std::string_view(" \t\n:({[").find(text[name_e]) ==
-                                   std::string_view::npos) {
+      while (name_e < c.end &&
+             std::string_view(" \t\n:({[").find(text[name_e]) == std::string_view::npos) {
         ++name_e;
       }
       name = text.substr(name_b, name_e - name_b);
@@ -334,13 +337,15 @@ class ScriptResponder : public Responder {
     auto add_sorry = [&](const std::string& goal, Span at, const ProofState& context) {
       ProofState st{{goal}, context.axioms, context.sorry};
       std::uint64_t id = RecordState(std::move(st));
-      sorries->push_back(
-          {{"proofState", id}, {"pos", map.Pos(at.begin)}, {"goal", goal}, {"endPos", map.Pos(at.end)}});
+      sorries->push_back({{"proofState", id},
+                          {"pos", map.Pos(at.begin)},
+                          {"goal", goal},
+                          {"endPos", map.Pos(at.end)}});
     };
     std::string_view body_text = std::string_view(text).substr(body, c.end - body);
     bool is_by = body_text.substr(0, 2) == "by" &&
-                 (body_text.size() == 2 || std::string_view(" \t\n").find(body_text[2]) !=
-                                               std::string_view::npos);
+                 (body_text.size() == 2 ||
+                  std::string_view(" \t\n").find(body_text[2]) != std::string_view::npos);
     if (body_text == "sorry") {
       add_sorry(th->goal, {body, c.end}, s);
       s.goals.clear();
@@ -384,13 +389,14 @@ class ScriptResponder : public Responder {
         s.axioms.insert(std::string(kSorryAx));
       }
     } else {
-      error_at(body, c.end,
-               "tatami-repl-double: only `by` tactic proofs and `sorry` are modelled by the script");
+      error_at(
+          body, c.end,
+          "tatami-repl-double: only `by` tactic proofs and `sorry` are modelled by the script");
       return;
     }
     if (s.sorry && !had_error) {
-      messages->push_back(Message("warning", map.Pos(name_b), map.Pos(name_e),
-                                  "declaration uses `sorry`"));
+      messages->push_back(
+          Message("warning", map.Pos(name_b), map.Pos(name_e), "declaration uses `sorry`"));
     }
     if (!name.empty()) (*decls)[name] = std::move(s.axioms);
   }
@@ -442,7 +448,8 @@ class ScriptResponder : public Responder {
     json decls = json::object();
     for (const auto& [name, axioms] : *envs_[env]) decls[name] = axioms;
     std::string error;
-    json content = {{"tatamiReplDoublePickle", kPickleVersion}, {"kind", "env"},
+    json content = {{"tatamiReplDoublePickle", kPickleVersion},
+                    {"kind", "env"},
                     {"declarations", std::move(decls)}};
     if (!WriteFile(path, content, &error)) return Error("tatami-repl-double: " + error);
     return {{"env", env}};
@@ -451,8 +458,11 @@ class ScriptResponder : public Responder {
   json PickleProofState(std::uint64_t id, const std::string& path) {
     if (id >= states_.size()) return Error(std::string(kUnknownProofStateForPickle));
     const ProofState& s = states_[id];
-    json content = {{"tatamiReplDoublePickle", kPickleVersion}, {"kind", "proofState"},
-                    {"goals", s.goals}, {"axioms", s.axioms}, {"sorry", s.sorry}};
+    json content = {{"tatamiReplDoublePickle", kPickleVersion},
+                    {"kind", "proofState"},
+                    {"goals", s.goals},
+                    {"axioms", s.axioms},
+                    {"sorry", s.sorry}};
     std::string error;
     if (!WriteFile(path, content, &error)) return Error("tatami-repl-double: " + error);
     return StateResponse(states_[id]);

@@ -1,0 +1,275 @@
+// --script answers like the REPL: same numbering, same response shapes, same
+// error texts where the REPL's are known, whole-proof checks and axioms.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "double_process.h"
+#include "test_util.h"
+
+namespace tatami::testing {
+namespace {
+
+using json = nlohmann::json;
+
+std::string Req(const json& j) { return tatami::dojo::EncodeRequest(j); }
+
+json Ask(DoubleProcess& p, const json& request) {
+  p.Send(Req(request));
+  auto frame = p.ReadFrame();
+  if (!frame) {
+    ADD_FAILURE() << "no response to " << request.dump() << "; stderr: " << p.Stderr();
+    return json();
+  }
+  return json::parse(*frame);
+}
+
+std::string AskRaw(DoubleProcess& p, const json& request) {
+  p.Send(Req(request));
+  auto frame = p.ReadFrame();
+  return frame ? *frame : "<none>";
+}
+
+const char* kAddZeroSorry = "theorem add_zero' (n : Nat) : n + 0 = n := by sorry";
+
+// The skeleton of a response: keys, ids, statuses, but not goal texts.
+json Skeleton(const json& r) {
+  json s = json::object();
+  for (auto& [k, v] : r.items()) {
+    if (k == "goals") {
+      s[k] = v.empty() ? "none" : "some";
+    } else if (k == "sorries") {
+      json ids = json::array();
+      for (const json& e : v) ids.push_back(e.at("proofState"));
+      s[k] = ids;
+    } else if (k == "messages") {
+      json sev = json::array();
+      for (const json& m : v) sev.push_back({m.at("severity"), m.at("data")});
+      s[k] = sev;
+    } else {
+      s[k] = v;
+    }
+  }
+  return s;
+}
+
+TEST(ScriptTest, NumbersLikeTheRealReplOnProofStep) {
+  TATAMI_REQUIRE_FIXTURES();
+  // proof_step: sorry -> state 0; tactic at 0 -> 1; tactic at 0 -> 2; at 2 -> 3, completed.
+  auto recorded = RecordedFrames(Transcript("proof_step.expected.out"));
+  ASSERT_EQ(recorded.size(), 4u);
+  DoubleProcess p({"--script", NatAddGraph()});
+  std::vector<json> ours = {
+      Ask(p, {{"cmd", "theorem and_swap' (p q : Prop) (h : p ∧ q) : q ∧ p := by sorry"}}),
+      Ask(p, {{"tactic", "constructor"}, {"proofState", 0}}),
+      Ask(p, {{"tactic", "obtain ⟨hp, hq⟩ := h"}, {"proofState", 0}}),
+      Ask(p, {{"tactic", "exact ⟨hq, hp⟩"}, {"proofState", 2}}),
+  };
+  for (std::size_t i = 1; i < ours.size(); ++i) {
+    json want = Skeleton(json::parse(recorded[i]));
+    EXPECT_EQ(Skeleton(ours[i]), want) << "response " << i;
+  }
+  json want0 = Skeleton(json::parse(recorded[0]));
+  EXPECT_EQ(Skeleton(ours[0]), want0);
+  EXPECT_EQ(ours[0]["sorries"][0]["goal"], "p q : Prop\nh : p ∧ q\n⊢ q ∧ p");
+}
+
+TEST(ScriptTest, SorryResponseHasTheRealPositions) {
+  TATAMI_REQUIRE_FIXTURES();
+  // invalid_tactic: "theorem my_theorem (x : Nat) : x = x := by sorry"; ours has the same
+  // layout with a name of another length, so the positions shift by the difference.
+  DoubleProcess p({"--script", NatAddGraph()});
+  json r = Ask(p, {{"cmd", kAddZeroSorry}});
+  json recorded = json::parse(RecordedFrames(Transcript("invalid_tactic.expected.out"))[0]);
+  EXPECT_EQ(r["messages"][0]["pos"], recorded["messages"][0]["pos"]);  // column 8, after "theorem "
+  EXPECT_EQ(r["messages"][0]["endPos"]["column"], 8 + std::string("add_zero'").size());
+  EXPECT_EQ(r["sorries"][0]["pos"]["column"], std::string(kAddZeroSorry).size() - 5);
+  EXPECT_EQ(r["sorries"][0]["endPos"]["column"], std::string(kAddZeroSorry).size());
+  EXPECT_EQ(r["messages"][0]["data"], recorded["messages"][0]["data"]);
+}
+
+TEST(ScriptTest, BothErrorShapes) {
+  TATAMI_REQUIRE_FIXTURES();
+  DoubleProcess p({"--script", NatAddGraph()});
+  Ask(p, {{"cmd", kAddZeroSorry}});
+  // The exception shape, exactly as the REPL prints it for `exat 42`.
+  EXPECT_EQ(AskRaw(p, {{"tactic", "exat 42"}, {"proofState", 0}}),
+            RecordedFrames(Transcript("unknown_tactic.expected.out"))[1]);
+  // A tactic the graph does not list defaults to the same shape, no id used.
+  EXPECT_EQ(AskRaw(p, {{"tactic", "omega_please"}, {"proofState", 0}}),
+            RecordedFrames(Transcript("unknown_tactic.expected.out"))[1]);
+  // The recovered-error shape, as the REPL answers `exact my_fake_premise`.
+  json r = Ask(p, {{"tactic", "exact foo"}, {"proofState", 0}});
+  json recorded = json::parse(RecordedFrames(Transcript("invalid_tactic.expected.out"))[1]);
+  EXPECT_EQ(Skeleton(r).dump(), [&] {
+    json s = Skeleton(recorded);
+    s["messages"][0][1] = "Unknown identifier `foo`";
+    return s.dump();
+  }());
+  EXPECT_EQ(r["messages"][0]["pos"], recorded["messages"][0]["pos"]);
+  EXPECT_EQ(r["messages"][0]["endPos"], recorded["messages"][0]["endPos"]);
+}
+
+TEST(ScriptTest, UnknownEnvironmentAndProofStateAnswerExactlyAsTheRepl) {
+  TATAMI_REQUIRE_FIXTURES();
+  DoubleProcess p({"--script", NatAddGraph()});
+  EXPECT_EQ(AskRaw(p, {{"cmd", kAddZeroSorry}, {"env", 5}}),
+            RecordedFrames(Transcript("unknown_environment.expected.out"))[0]);
+  Ask(p, {{"cmd", kAddZeroSorry}});
+  EXPECT_EQ(AskRaw(p, {{"tactic", "rfl"}, {"proofState", 1}}),
+            RecordedFrames(Transcript("unknown_proof_state.expected.out"))[1]);
+  EXPECT_EQ(AskRaw(p, {{"pickleTo", "x"}, {"proofState", 7}}),
+            "{\"message\": \"Unknown proof State.\"}");
+}
+
+TEST(ScriptTest, ImportsAndEnvironmentsNumberLikeTheRepl) {
+  TATAMI_REQUIRE_FIXTURES();
+  // pickle_proof_state_1 starts: import -> env 0; sorry in env 0 -> env 1, proof state 0.
+  auto recorded = RecordedFrames(Transcript("pickle_proof_state_1.expected.out"));
+  DoubleProcess p({"--script", NatAddGraph()});
+  EXPECT_EQ(AskRaw(p, {{"cmd", "import Lean"}}), recorded[0]);
+  json r = Ask(p, {{"cmd", kAddZeroSorry}, {"env", 0}});
+  EXPECT_EQ(Skeleton(r), Skeleton(json::parse(recorded[1])));
+  json bad = Ask(p, {{"cmd", "import Lean"}, {"env", 1}});
+  EXPECT_EQ(bad["env"], 2);
+  EXPECT_EQ(bad["messages"][0]["severity"], "error");
+}
+
+TEST(ScriptTest, PicklesRestoreInAFreshProcess) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("tatami-repl-double-pickle-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string state_file = (dir / "state.olean").string();
+  std::string env_file = (dir / "env.olean").string();
+  {
+    DoubleProcess p({"--script", NatAddGraph()});
+    Ask(p, {{"cmd", "import Lean"}});
+    Ask(p, {{"cmd", "theorem two_add_two : 2 + 2 = 4 := by\n  native_decide"}, {"env", 0}});
+    Ask(p, {{"cmd", kAddZeroSorry}, {"env", 1}});
+    json s = Ask(p, {{"tactic", "induction n"}, {"proofState", 0}});
+    ASSERT_EQ(s["proofState"], 1);
+    // As in pickle_proof_state_1: pickling answers with a new proof state.
+    json pickled = Ask(p, {{"pickleTo", state_file}, {"proofState", 1}});
+    EXPECT_EQ(pickled["proofState"], 2);
+    EXPECT_EQ(pickled["goals"], s["goals"]);
+    EXPECT_EQ(Ask(p, {{"pickleTo", env_file}, {"env", 1}}), json({{"env", 1}}));
+  }
+  DoubleProcess fresh({"--script", NatAddGraph()});
+  json restored = Ask(fresh, {{"unpickleProofStateFrom", state_file}});
+  EXPECT_EQ(restored["proofState"], 0);
+  EXPECT_EQ(restored["goals"].size(), 2u);
+  EXPECT_EQ(Ask(fresh, {{"tactic", "all_goals rfl"}, {"proofState", 0}})["proofStatus"],
+            "Completed");
+  EXPECT_EQ(Ask(fresh, {{"unpickleEnvFrom", env_file}}), json({{"env", 0}}));
+  json axioms = Ask(fresh, {{"cmd", "#print axioms two_add_two"}, {"env", 0}});
+  EXPECT_EQ(axioms["messages"][0]["data"],
+            "'two_add_two' depends on axioms: [Lean.ofReduceBool, Lean.trustCompiler]");
+  json not_a_pickle = Ask(fresh, {{"unpickleEnvFrom", NatAddGraph()}});
+  EXPECT_NE(not_a_pickle["message"].get<std::string>().find("tatami-repl-double:"),
+            std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ScriptTest, WholeProofCheckAndPrintAxioms) {
+  DoubleProcess p({"--script", NatAddGraph()});
+  // A complete proof with bullets: no messages besides #print axioms.
+  json ok = Ask(p, {{"cmd",
+                     "theorem and_swap' (p q : Prop) (h : p ∧ q) : q ∧ p := by\n  constructor\n"
+                     "  · exact h.2\n  · exact h.1\n\n#print axioms and_swap'"}});
+  ASSERT_EQ(ok["messages"].size(), 1u) << ok.dump();
+  EXPECT_EQ(ok["messages"][0]["severity"], "info");
+  EXPECT_EQ(ok["messages"][0]["data"], "'and_swap'' does not depend on any axioms");
+  EXPECT_EQ(ok["messages"][0]["pos"], json({{"line", 6}, {"column", 0}}));
+  EXPECT_EQ(ok["messages"][0]["endPos"], json({{"line", 6}, {"column", 6}}));
+  EXPECT_FALSE(ok.contains("sorries"));
+
+  // simp uses propext; #print axioms in a later command continuing the env.
+  json simp = Ask(p, {{"cmd", "theorem add_zero' (n : Nat) : n + 0 = n := by\n  simp"}});
+  EXPECT_FALSE(simp.contains("messages")) << simp.dump();
+  json later = Ask(p, {{"cmd", "#print axioms add_zero'"}, {"env", simp["env"]}});
+  EXPECT_EQ(later["messages"][0]["data"], "'add_zero'' depends on axioms: [propext]");
+
+  // Unsolved goals, reported from `by` to the end of the last tactic.
+  json open = Ask(p, {{"cmd",
+                       "theorem and_swap' (p q : Prop) (h : p ∧ q) : q ∧ p := by\n  constructor\n"
+                       "  exact h.2\n#print axioms and_swap'"}});
+  ASSERT_EQ(open["messages"].size(), 2u) << open.dump();
+  EXPECT_EQ(open["messages"][0]["data"], "unsolved goals\ncase right\np q : Prop\nh : p ∧ q\n⊢ p");
+  EXPECT_EQ(open["messages"][0]["pos"], json({{"line", 1}, {"column", 54}}));
+  EXPECT_EQ(open["messages"][0]["endPos"], json({{"line", 3}, {"column", 11}}));
+  EXPECT_EQ(open["messages"][1]["data"], "'and_swap'' depends on axioms: [sorryAx]");
+
+  // A sorry in the proof: its own proof state, the warning, sorryAx.
+  json sorry = Ask(p, {{"cmd",
+                        "theorem add_zero' (n : Nat) : n + 0 = n := by\n  induction n\n  · rfl\n"
+                        "  · sorry\n#print axioms add_zero'"}});
+  ASSERT_EQ(sorry["sorries"].size(), 1u) << sorry.dump();
+  EXPECT_EQ(sorry["sorries"][0]["pos"], json({{"line", 4}, {"column", 4}}));
+  EXPECT_EQ(sorry["messages"][0]["data"], "declaration uses `sorry`");
+  EXPECT_EQ(sorry["messages"][1]["data"], "'add_zero'' depends on axioms: [sorryAx]");
+  json step = Ask(p, {{"tactic", "rfl"}, {"proofState", sorry["sorries"][0]["proofState"]}});
+  EXPECT_EQ(step["proofStatus"], "Completed");
+
+  // An exception-shaped error in a proof: at the tactic, without the <input> prefix.
+  json bad = Ask(p, {{"cmd", "theorem two_add_two : 2 + 2 = 4 := by\n  norm_num"}});
+  ASSERT_EQ(bad["messages"].size(), 1u) << bad.dump();
+  EXPECT_EQ(bad["messages"][0]["data"], "unknown tactic");
+  EXPECT_EQ(bad["messages"][0]["pos"], json({{"line", 2}, {"column", 2}}));
+
+  // Axioms sort as Lean's Name.lt: single components first.
+  json mixed = Ask(p, {{"cmd",
+                        "theorem add_zero' (n : Nat) : n + 0 = n := by\n  simp\n"
+                        "theorem two_add_two : 2 + 2 = 4 := by native_decide\n"
+                        "#print axioms two_add_two"}});
+  EXPECT_EQ(mixed["messages"][0]["data"],
+            "'two_add_two' depends on axioms: [Lean.ofReduceBool, Lean.trustCompiler]");
+
+  // Statements the script does not know are reported, attributably.
+  json unknown = Ask(p, {{"cmd", "theorem nope : 1 = 1 := by rfl"}});
+  EXPECT_NE(unknown["messages"][0]["data"].get<std::string>().find("tatami-repl-double:"),
+            std::string::npos);
+}
+
+TEST(ScriptTest, AxiomOrderFollowsLeanNames) {
+  // A graph whose proof uses axioms of both depths.
+  auto path = std::filesystem::temp_directory_path() /
+              ("tatami-repl-double-axioms-" + std::to_string(::getpid()) + ".json");
+  {
+    std::ofstream out(path);
+    out << R"({"theorems": [{"statement": "theorem t : True", "goal": "⊢ True",
+                             "axioms": ["Quot.sound"]}],
+               "states": [{"goals": ["⊢ True"], "tactics": {
+                 "classical_trivial": {"goals": [], "axioms": ["Classical.choice", "propext"]}}}]})";
+  }
+  DoubleProcess p({"--script", path.string()});
+  json r = Ask(p, {{"cmd",
+                    "theorem t : True := by\n  sorry\n#print axioms t\n"
+                    "theorem t2 : True := by classical_trivial"}});
+  json r2 = Ask(p, {{"cmd", "theorem t : True := by classical_trivial\n#print axioms t"}});
+  EXPECT_EQ(r["messages"][1]["data"], "'t' depends on axioms: [sorryAx, Quot.sound]");
+  EXPECT_EQ(r2["messages"][0]["data"],
+            "'t' depends on axioms: [propext, Classical.choice, Quot.sound]");
+  std::filesystem::remove(path);
+}
+
+TEST(ScriptTest, BadGraphIsRejectedWithWhere) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("tatami-repl-double-bad-" + std::to_string(::getpid()) + ".json");
+  {
+    std::ofstream out(path);
+    out << R"({"theorems": [], "states": [{"goals": [], "tactics": {"rfl": {"shape": "exception"}}}]})";
+  }
+  DoubleProcess p({"--script", path.string()});
+  int status = p.Wait();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_NE(p.Stderr().find("states[0].tactics[\"rfl\"]"), std::string::npos) << p.Stderr();
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace tatami::testing
