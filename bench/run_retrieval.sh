@@ -64,6 +64,6 @@ print(f"targets: f32 one query {f('ours_f32_ms') / f('bound_ms'):.2f}x bound (<=
       f"load {f('load_ms'):.1f} ms (< 50)")
 keys = ["premises", "dim", "access", "k", "bandwidth_gbs", "bound_ms", "ours_f32_ms", "ours_f16_ms",
         "ours_b8_ms_per_query", "ours_b64_ms_per_query", "ours_b64_f16_ms_per_query",
-        "baseline_ms", "load_ms", "exact", "baseline_agree"]
+        "baseline_ms", "baseline_literal_ms", "load_ms", "exact", "baseline_agree"]
 print(" ".join(f"{k}={kv[k]}" for k in keys) + f" ratio={ratio:.2f}")
 PY
