@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -225,6 +226,34 @@ TEST(RetrievalTest, BadArgumentsAreClearErrors) {
   EmbeddingMatrix bad_stride = m.view;
   bad_stride.row_stride = 8;
   EXPECT_THROW(Retriever{bad_stride}, std::invalid_argument);
+}
+
+TEST(RetrievalTest, ConcurrentCallersGetTheirOwnAnswers) {
+  std::mt19937 rng(8);
+  const std::size_t rows = 3000, dim = 40;
+  const Matrix m(Normal(rows * dim, rng), dim, EmbeddingType::kF16);
+  RetrieverOptions options;
+  options.threads = 2;
+  const Retriever r(m.view, options);
+  std::vector<std::vector<float>> queries;
+  std::vector<AccessMask> masks;
+  std::vector<std::vector<Hit>> want;
+  for (int i = 0; i < 4; ++i) {
+    queries.push_back(Normal(dim, rng));
+    masks.push_back(testing::RandomMask(rows, 0.5, rng));
+    want.push_back(testing::BruteForce(m.view, queries.back(), masks.back(), 20));
+  }
+  std::vector<std::thread> callers;
+  std::vector<int> mismatches(4, 0);
+  for (int i = 0; i < 4; ++i) {
+    callers.emplace_back([&, i] {
+      for (int rep = 0; rep < 25; ++rep) {
+        if (r.Retrieve(queries[i], masks[i], 20) != want[i]) ++mismatches[i];
+      }
+    });
+  }
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
 TEST(RetrievalTest, KernelChoice) {
