@@ -32,6 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "config_flags.h"
 #include "tatami/dojo/config.h"
 #include "tatami/dojo/header.h"
 #include "tatami/dojo/lean_file.h"
@@ -51,11 +52,7 @@ struct CheckFlags {
   std::vector<std::string> inputs;
   std::string output;
   std::size_t jobs = 0;
-  std::string timeout;
-  std::string memory_limit;
-  std::string repl_cmd;
-  std::string project;
-  std::string config;
+  ConfigFlags config;  // the standard worker flags (--repl-cmd, --timeout, --memory-limit, ...)
   std::vector<std::string> ban;
   bool no_ban = false;
   std::size_t limit = 0;
@@ -315,19 +312,8 @@ class Progress {
 };
 
 int RunCheck(const CheckFlags& flags) {
-  dj::Config config = dj::LoadConfig(flags.config.empty() ? std::nullopt
-                                                          : std::optional<std::filesystem::path>(flags.config),
-                                     dj::ProcessEnvironment());
-  try {
-    if (!flags.repl_cmd.empty()) config.repl_command = dj::SplitCommandLine(flags.repl_cmd);
-    if (!flags.project.empty()) config.project_dir = flags.project;
-    if (flags.jobs) config.workers = flags.jobs;
-    if (!flags.timeout.empty()) config.request_timeout = dj::ParseDuration(flags.timeout);
-    if (!flags.memory_limit.empty()) config.memory_limit_bytes = dj::ParseByteSize(flags.memory_limit);
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "tatami check: bad flag value: %s\n", e.what());
-    return 2;
-  }
+  dj::Config config = ResolveConfig(flags.config);
+  if (flags.jobs) config.workers = flags.jobs;
   dj::ProofCheckOptions check;
   if (flags.no_ban) check.banned_tactics.clear();
   else if (!flags.ban.empty()) check.banned_tactics = flags.ban;
@@ -445,12 +431,8 @@ void AddCheckCommand(CLI::App& app, int* exit_code) {
       ->required();
   cmd->add_option("-o,--output", flags->output,
                   "JSON Lines output; rerunning with the same file skips the ids already in it (default: stdout)");
-  cmd->add_option("-j,--jobs", flags->jobs, "worker processes (default: config, else number of cores)");
-  cmd->add_option("--timeout", flags->timeout, "deadline per check, e.g. 60s, 500ms (default: config, 60s)");
-  cmd->add_option("--memory-limit", flags->memory_limit, "address-space limit per worker, e.g. 8G (default: none)");
-  cmd->add_option("--repl-cmd", flags->repl_cmd, "command line of a REPL worker (default: lake env repl)");
-  cmd->add_option("--project", flags->project, "Lean project directory the workers run in");
-  cmd->add_option("--config", flags->config, "configuration file (TOML or JSON)");
+  cmd->add_option("-j,--jobs", flags->jobs, "checks run at once = worker processes (same as --workers)");
+  AddConfigFlags(*cmd, &flags->config);
   cmd->add_option("--ban", flags->ban, "banned tactic (repeatable; default: sorry admit native_decide)");
   cmd->add_flag("--no-ban", flags->no_ban, "ban no tactic");
   cmd->add_option("--limit", flags->limit, "check at most this many new ids, then stop");

@@ -131,7 +131,7 @@ TEST_F(CheckCliTest, ResumesAfterALimitATornLineAndAnInterrupt) {
   EXPECT_EQ(Lines(out).size(), 10u);
 
   // Interrupt a slow run (each answer takes 100 ms): whatever finished is on disk, whole.
-  const int code = Check("--repl-cmd '" + ReplCmd(" --latency-ms 100") + "' " + common, "timeout -s INT 1 ");
+  const int code = Check("--repl-cmd '" + ReplCmd(" --latency-ms 100") + "' " + common, "timeout --preserve-status -s INT 1 ");
   EXPECT_TRUE(code == 130 || code == 0) << code << " " << Stderr();
   const std::size_t after_interrupt = Lines(out).size();  // parses every line: none torn
   EXPECT_GE(after_interrupt, 10u);
