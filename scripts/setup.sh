@@ -10,6 +10,7 @@ packages=(
   libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas0-pthread libopenblas-dev
+  libxxhash-dev
   libtorch-dev python3 python3-torch python3-numpy
   pybind11-dev python3-dev
   util-linux procps clang-format ccache
