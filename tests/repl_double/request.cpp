@@ -40,10 +40,7 @@ class Sax : public nlohmann::json_sax<json> {
 
   bool top_is_object = false;
 
-  bool null() override {
-    if (AtTopValue() && current_ == Field::kEnv) r_->env_is_null = true;
-    return Done();
-  }
+  bool null() override { return Done(); }
   bool boolean(bool) override { return Done(); }
   bool number_integer(number_integer_t v) override {
     if (AtTopValue() && v >= 0) Nat(static_cast<std::uint64_t>(v));
@@ -142,7 +139,7 @@ void RequestParser::Parse(std::string_view text, Request* r) {
   r->error.clear();
   r->has_cmd = r->has_tactic = r->has_path = r->has_pickle_to = false;
   r->has_unpickle_env = r->has_unpickle_proof = false;
-  r->has_env = r->has_proof_state = r->env_is_null = false;
+  r->has_env = r->has_proof_state = false;
   Sax sax(r);
   bool ok = json::sax_parse(text.begin(), text.end(), &sax);
   if (!ok) {
@@ -188,29 +185,7 @@ void ForEachLine(std::string_view s, F f) {
   }
 }
 
-std::string_view TrimLeft(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  return s;
-}
-
 }  // namespace
-
-bool IsImportOnly(std::string_view cmd) {
-  bool any = false, only = true;
-  ForEachLine(cmd, [&](std::string_view line) {
-    line = TrimLeft(line);
-    if (line.empty()) return true;
-    if (line.substr(0, 7) == "import ") {
-      any = true;
-      return true;
-    }
-    only = false;
-    return false;
-  });
-  return any && only;
-}
 
 bool HasImport(std::string_view cmd) {
   bool any = false;

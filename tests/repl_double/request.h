@@ -29,11 +29,11 @@ struct Request {
   RequestKind kind = RequestKind::kInvalidJson;
   std::string error;  // kInvalidJson / kNotACommand: what was wrong
   // Fields, valid when the corresponding has_ flag is set. A field only counts
-  // when it has the type the REPL requires (string, or natural number).
+  // when it has the type the REPL requires (string, or natural number); so
+  // "env": null counts as absent, as for Lean's Option.
   bool has_cmd = false, has_tactic = false, has_path = false, has_pickle_to = false;
   bool has_unpickle_env = false, has_unpickle_proof = false;
   bool has_env = false, has_proof_state = false;
-  bool env_is_null = false;  // "env": null counts as absent, as Lean's Option
   std::string cmd, tactic, path, pickle_to, unpickle_from;
   std::uint64_t env = 0, proof_state = 0;
 };
@@ -44,11 +44,8 @@ class RequestParser {
   void Parse(std::string_view text, Request* out);
 };
 
-// True if `cmd` consists only of header lines (`import`, plus blank lines), so
-// that import-time faults (delay, memory) apply to it.
-bool IsImportOnly(std::string_view cmd);
-
-// True if `cmd` contains at least one `import` line.
+// True if `cmd` contains at least one `import` line (import-time faults, delay
+// and memory, apply to it).
 bool HasImport(std::string_view cmd);
 
 }  // namespace tatami::repl_double
