@@ -471,10 +471,12 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
   void DrainStderr() {
     if (!stderr_.is_open()) return;
     const int fd = stderr_.native_handle();
-    for (;;) {
+    // Bounded: a writer outside the killed group could keep the pipe busy.
+    for (std::size_t total = 0; total < (std::size_t{1} << 20);) {
       ssize_t n = ::read(fd, err_buf_, kStderrChunk);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
+      total += static_cast<std::size_t>(n);
       KeepStderr(std::string_view(err_buf_, static_cast<std::size_t>(n)));
     }
   }

@@ -88,8 +88,10 @@ struct ReplProcessOptions {
 // Result of Start()/Restart().
 struct StartResult {
   bool ok = false;
-  // Set when !ok: why the worker could not be started (spawn failure, a
-  // start-up request that failed, ...).
+  // Set when !ok: why the worker could not be started: a ReplCrash for a
+  // spawn failure or a child that died, a ReplTimeout / ReplProtocolError for
+  // a start-up request that got no / a garbled answer, or the ReplResponse
+  // holding the REPL's error answer to a start-up request.
   std::optional<ReplOutcome> failure;
   std::string error;  // one-line description when !ok
 };
@@ -136,7 +138,8 @@ class ReplProcess {
   std::uint64_t generation() const;
   // Responses to options.startup_requests from the latest (re)start.
   const std::vector<nlohmann::json>& startup_responses() const;
-  // Resident set size of the child in bytes (from /proc), or 0 if unknown.
+  // Resident set size in bytes of the child and its descendants (from /proc;
+  // under `lake env repl` the REPL is a grandchild), or 0 if no child runs.
   std::uint64_t ResidentBytes() const;
   const ReplProcessOptions& options() const;
 

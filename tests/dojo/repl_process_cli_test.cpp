@@ -1,0 +1,225 @@
+// `tatami repl` driven as a subprocess, with the REPL test double behind it.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "fixtures.h"
+#include "repl_process_test_support.h"
+#include "tatami/dojo/framing.h"
+
+namespace tatami {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string Quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+class ReplCliTest : public tatami::testing::NoLeaksTest {
+ protected:
+  void SetUp() override {
+    NoLeaksTest::SetUp();
+    dir_ = fs::temp_directory_path() /
+           ("tatami-repl-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    fs::remove_all(dir_);
+    NoLeaksTest::TearDown();
+  }
+
+  // Runs `tatami repl ARGS` with `input` on stdin.
+  CliRun Repl(const std::vector<std::string>& args, const std::string& input) {
+    std::ofstream(dir_ / "in") << input;
+    std::string cmd = Quoted(TATAMI_CLI) + " repl";
+    for (const auto& a : args) cmd += " " + Quoted(a);
+    cmd += " < " + Quoted((dir_ / "in").string()) + " > " + Quoted((dir_ / "out").string()) +
+           " 2> " + Quoted((dir_ / "err").string());
+    int status = std::system(cmd.c_str());
+    CliRun r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = ReadFile(dir_ / "out");
+    r.err = ReadFile(dir_ / "err");
+    return r;
+  }
+
+  static std::string DoubleCmd(const std::string& args) {
+    return Quoted(tatami::testing::ReplDoublePath().string()) + " " + args;
+  }
+
+  static std::vector<json> Frames(const std::string& out) {
+    dojo::FrameSplitter s;
+    s.Append(out);
+    std::vector<json> frames;
+    while (auto f = s.Next()) frames.push_back(json::parse(*f));
+    EXPECT_EQ(s.pending_size(), 0u) << "output ends with a complete frame";
+    return frames;
+  }
+
+  static std::vector<json> Lines(const std::string& out) {
+    std::vector<json> lines;
+    std::istringstream in(out);
+    std::string line;
+    while (std::getline(in, line)) lines.push_back(json::parse(line));
+    return lines;
+  }
+
+  fs::path dir_;
+};
+
+std::string MessageOf(const json& j) {
+  return j.contains("message") ? j["message"].get<std::string>() : std::string();
+}
+
+TEST_F(ReplCliTest, CrashIsAnsweredWithAnErrorAndServingContinues) {
+  CliRun r = Repl({"--repl-cmd", DoubleCmd("--instant --crash-on 2")},
+               "{\"cmd\": \"def f := 37\"}\n\n"
+               "{\"cmd\": \"def g := 1\"}\n\n"
+               "{\"cmd\": \"def h := 2\"}\n\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto frames = Frames(r.out);
+  ASSERT_EQ(frames.size(), 3u) << r.out;
+  EXPECT_EQ(frames[0], json({{"env", 0}}));
+  EXPECT_EQ(MessageOf(frames[1]).rfind("tatami: the REPL crashed", 0), 0u) << frames[1];
+  EXPECT_NE(MessageOf(frames[1]).find("SIGSEGV"), std::string::npos) << frames[1];
+  EXPECT_NE(MessageOf(frames[1]).find("restarted"), std::string::npos) << frames[1];
+  EXPECT_EQ(frames[2], json({{"env", 0}})) << "a fresh REPL answered";
+}
+
+TEST_F(ReplCliTest, JsonlModeWithTimeoutAndRejectedRequest) {
+  CliRun r = Repl({"--jsonl", "--timeout", "0.3", "--repl-cmd", DoubleCmd("--instant --hang-on 2")},
+               "{\"cmd\": \"a\"}\n"
+               "\n"
+               "{\"cmd\": \"b\"}\n"
+               "[1, 2]\n"
+               "{\"cmd\": \"c\"}\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 4u) << r.out;
+  EXPECT_EQ(lines[0], json({{"env", 0}}));
+  EXPECT_NE(MessageOf(lines[1]).find("did not answer within 0.3 s"), std::string::npos)
+      << lines[1];
+  EXPECT_NE(MessageOf(lines[2]).find("line 4"), std::string::npos) << lines[2];
+  EXPECT_NE(MessageOf(lines[2]).find("JSON object"), std::string::npos) << lines[2];
+  EXPECT_EQ(lines[3], json({{"env", 0}}));
+  // One compact line per response.
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "{\"env\":0}");
+}
+
+TEST_F(ReplCliTest, MalformedJsonNamesLineAndColumnAndServingContinues) {
+  CliRun r = Repl({"--repl-cmd", DoubleCmd("--instant")},
+               "{\"cmd\": \"a\"}\n\n"
+               "{\"cmd\": \"b\",\n"
+               " \"env\": oops}\n\n"
+               "{\"cmd\": \"c\"}\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto frames = Frames(r.out);
+  ASSERT_EQ(frames.size(), 3u) << r.out;
+  EXPECT_NE(MessageOf(frames[1]).find("invalid JSON in the request at line 4, column 9"),
+            std::string::npos)
+      << frames[1];
+  EXPECT_EQ(frames[2], json({{"env", 1}})) << "the REPL was not restarted for a user error";
+}
+
+TEST_F(ReplCliTest, PassesARecordedTranscriptThroughByteForByte) {
+  TATAMI_REQUIRE_FIXTURES();
+  const auto t = tatami::testing::FixturesDir() / "repl-transcripts";
+  for (const char* name : {"by_cases", "invalid_line_break", "def_eval"}) {
+    const auto in = t / (std::string(name) + ".in");
+    const auto expected = t / (std::string(name) + ".expected.out");
+    CliRun r = Repl({"--repl-cmd", DoubleCmd("--replay " + Quoted(expected.string()) + " --expect " +
+                                          Quoted(in.string()))},
+                 ReadFile(in));
+    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    dojo::FrameSplitter got, want;
+    got.Append(r.out);
+    want.Append(ReadFile(expected));
+    int n = 0;
+    while (auto w = want.Next()) {
+      auto g = got.Next();
+      ASSERT_TRUE(g.has_value()) << name << ": response " << n + 1 << " missing";
+      EXPECT_EQ(*g, *w) << name << ": response " << n + 1;
+      ++n;
+    }
+    EXPECT_FALSE(got.Next().has_value()) << name << ": extra output";
+    EXPECT_GT(n, 0);
+  }
+}
+
+TEST_F(ReplCliTest, ProjectIsTheWorkingDirectory) {
+  const fs::path double_path = tatami::testing::ReplDoublePath();
+  CliRun r = Repl({"--project", double_path.parent_path().string(), "--repl-cmd",
+                "./" + double_path.filename().string() + " --instant"},
+               "{\"cmd\": \"a\"}\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Frames(r.out), std::vector<json>{json({{"env", 0}})});
+}
+
+TEST_F(ReplCliTest, UnknownReplCommandFailsClearly) {
+  CliRun r = Repl({"--repl-cmd", "tatami-no-such-repl --flag"}, "{\"cmd\": \"a\"}\n");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("tatami-no-such-repl"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("not found"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(ReplCliTest, BadOptionsFailWithExitCode2) {
+  EXPECT_EQ(Repl({"--memory-limit", "8Q", "--repl-cmd", DoubleCmd("--instant")}, "").exit_code, 2);
+  EXPECT_EQ(Repl({"--repl-cmd", "'unbalanced"}, "").exit_code, 2);
+  EXPECT_EQ(Repl({"--project", (dir_ / "missing").string()}, "").exit_code, 2);
+}
+
+TEST_F(ReplCliTest, MemoryLimitAcceptsSizes) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "an AddressSanitizer child cannot run under RLIMIT_AS";
+#endif
+  // A generous cap in each spelling still lets the REPL run.
+  for (const char* size : {"8G", "4096M", "8GiB", "8589934592"}) {
+    CliRun r = Repl({"--memory-limit", size, "--repl-cmd", DoubleCmd("--instant")},
+                 "{\"cmd\": \"a\"}\n");
+    EXPECT_EQ(r.exit_code, 0) << size << ": " << r.err;
+    EXPECT_EQ(Frames(r.out), std::vector<json>{json({{"env", 0}})}) << size;
+  }
+}
+
+TEST_F(ReplCliTest, EmptyInputExitsZero) {
+  CliRun r = Repl({"--repl-cmd", DoubleCmd("--instant")}, "");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+}  // namespace
+}  // namespace tatami
