@@ -248,7 +248,7 @@ std::vector<std::string> DoubleCommand(const SoakSize& size) {
       testing::ReplDoublePath().string()};
 }
 
-TEST(Soak, ManyWorkersWithInjectedFaults) {
+TEST(ReplProcessSoak, ManyWorkersWithInjectedFaults) {
   const SoakSize size = SizeFromEnvironment();
   ASSERT_TRUE(std::filesystem::exists(testing::ReplDoublePath()))
       << testing::ReplDoublePath() << " missing";
