@@ -14,10 +14,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -74,9 +74,13 @@ std::set<std::string> ResumeOutput(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read output file " + path);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::size_t complete = text.empty() ? 0 : text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+  const std::size_t complete = text.empty()                            ? 0
+                               : text.rfind('\n') == std::string::npos ? 0
+                                                                       : text.rfind('\n') + 1;
   if (complete < text.size()) {
-    std::fprintf(stderr, "tatami check: %s ends in a partial line (%zu bytes, from an interrupted run); removing it\n",
+    std::fprintf(stderr,
+                 "tatami check: %s ends in a partial line (%zu bytes, from an interrupted run); "
+                 "removing it\n",
                  path.c_str(), text.size() - complete);
     if (::truncate(path.c_str(), static_cast<off_t>(complete)) != 0)
       throw std::runtime_error("cannot truncate the partial last line of " + path);
@@ -91,7 +95,8 @@ std::set<std::string> ResumeOutput(const std::string& path) {
       const json j = json::parse(line);
       if (j.is_object() && j.contains("id")) done.insert(j["id"].dump());
     } catch (const json::exception&) {
-      throw std::runtime_error(path + ":" + std::to_string(n) + ": not a JSON line; is this a `tatami check` output file?");
+      throw std::runtime_error(path + ":" + std::to_string(n) +
+                               ": not a JSON line; is this a `tatami check` output file?");
     }
   }
   return done;
@@ -129,7 +134,8 @@ std::vector<Item> ReadInputs(const std::vector<std::string>& inputs, int* bad) {
     std::size_t n = 0;
     while (std::getline(*in, line)) {
       ++n;
-      const std::string where = (input == "-" ? std::string("<stdin>") : input) + ":" + std::to_string(n);
+      const std::string where =
+          (input == "-" ? std::string("<stdin>") : input) + ":" + std::to_string(n);
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       json j;
       try {
@@ -139,13 +145,16 @@ std::vector<Item> ReadInputs(const std::vector<std::string>& inputs, int* bad) {
         ++*bad;
         continue;
       }
-      if (!j.is_object() || !j.contains("id") || !(j["id"].is_string() || j["id"].is_number_integer())) {
-        std::fprintf(stderr, "tatami check: %s: needs an \"id\" (string or integer)\n", where.c_str());
+      if (!j.is_object() || !j.contains("id") ||
+          !(j["id"].is_string() || j["id"].is_number_integer())) {
+        std::fprintf(stderr, "tatami check: %s: needs an \"id\" (string or integer)\n",
+                     where.c_str());
         ++*bad;
         continue;
       }
       if (!j.contains("code") || !j["code"].is_string()) {
-        std::fprintf(stderr, "tatami check: %s: id %s needs a \"code\" string\n", where.c_str(), j["id"].dump().c_str());
+        std::fprintf(stderr, "tatami check: %s: id %s needs a \"code\" string\n", where.c_str(),
+                     j["id"].dump().c_str());
         ++*bad;
         continue;
       }
@@ -167,12 +176,14 @@ void ShiftLines(json& items, std::size_t offset) {
 }
 
 json ErrorMessage(const std::string& text) {
-  return json::array({{{"severity", "error"}, {"pos", {{"line", 0}, {"column", 0}}}, {"data", text}}});
+  return json::array(
+      {{{"severity", "error"}, {"pos", {{"line", 0}, {"column", 0}}}, {"data", text}}});
 }
 
 // Builds the result line of one finished check.
-json ResultLine(const Item& item, const dj::SplitSnippet& split, const std::vector<dj::TheoremSource>& theorems,
-                const dj::PoolOutcome& outcome, double seconds, const dj::ProofCheckOptions& check) {
+json ResultLine(const Item& item, const dj::SplitSnippet& split,
+                const std::vector<dj::TheoremSource>& theorems, const dj::PoolOutcome& outcome,
+                double seconds, const dj::ProofCheckOptions& check) {
   json line = {{"id", item.id}};
   if (const auto* err = std::get_if<dj::PoolError>(&outcome)) {
     line["ok"] = false;
@@ -185,19 +196,22 @@ json ResultLine(const Item& item, const dj::SplitSnippet& split, const std::vect
     return line;
   }
   const auto& repl = std::get<dj::ReplOutcome>(outcome);
-  if (const auto* r = std::get_if<dj::ReplResponse>(&repl)) seconds = std::chrono::duration<double>(r->elapsed).count();
+  if (const auto* r = std::get_if<dj::ReplResponse>(&repl))
+    seconds = std::chrono::duration<double>(r->elapsed).count();
   const dj::ProofVerdict v = dj::JudgeProof(split.body, repl, std::nullopt, check);
   json messages = v.messages;
   json sorries = json::array();
   std::string outcome_name;
   bool ok = v.ok;
-  if (const auto* r = std::get_if<dj::ReplResponse>(&repl); r && r->json.is_object() && r->json.contains("sorries"))
+  if (const auto* r = std::get_if<dj::ReplResponse>(&repl);
+      r && r->json.is_object() && r->json.contains("sorries"))
     sorries = r->json["sorries"];
   // Axioms of each theorem (answers to the `#print axioms` appended below the body).
   std::vector<std::string> bad_axioms;
   json kept = json::array();
   for (json& m : messages) {
-    const auto report = m.is_object() && m.value("severity", "") == "info" && m.contains("data") && m["data"].is_string()
+    const auto report = m.is_object() && m.value("severity", "") == "info" && m.contains("data") &&
+                                m["data"].is_string()
                             ? dj::ParseAxiomsMessage(m["data"].get<std::string>())
                             : std::nullopt;
     bool ours = false;
@@ -209,28 +223,39 @@ json ResultLine(const Item& item, const dj::SplitSnippet& split, const std::vect
       continue;
     }
     for (const std::string& a : report->axioms)
-      if (std::find(check.allowed_axioms.begin(), check.allowed_axioms.end(), a) == check.allowed_axioms.end() &&
+      if (std::find(check.allowed_axioms.begin(), check.allowed_axioms.end(), a) ==
+              check.allowed_axioms.end() &&
           a != "sorryAx")
         bad_axioms.push_back(report->name + ": " + a);
   }
   messages = std::move(kept);
   switch (v.failed) {
-    case dj::FailedCheck::kNone: outcome_name = "ok"; break;
+    case dj::FailedCheck::kNone:
+      outcome_name = "ok";
+      break;
     case dj::FailedCheck::kBannedTactic: {
       // Giving up with sorry/admit is reported as what it is: a sorry.
       bool only_sorry = true;
-      for (const std::string& b : v.banned) only_sorry = only_sorry && (b == "sorry" || b == "admit");
+      for (const std::string& b : v.banned)
+        only_sorry = only_sorry && (b == "sorry" || b == "admit");
       outcome_name = only_sorry ? "sorry" : "banned_tactic";
-      messages.push_back({{"severity", "error"}, {"pos", {{"line", 0}, {"column", 0}}}, {"data", v.reason}});
+      messages.push_back(
+          {{"severity", "error"}, {"pos", {{"line", 0}, {"column", 0}}}, {"data", v.reason}});
       break;
     }
-    case dj::FailedCheck::kLeanError: outcome_name = "lean_error"; break;
-    case dj::FailedCheck::kSorry: outcome_name = "sorry"; break;
+    case dj::FailedCheck::kLeanError:
+      outcome_name = "lean_error";
+      break;
+    case dj::FailedCheck::kSorry:
+      outcome_name = "sorry";
+      break;
     case dj::FailedCheck::kAxiomsUnknown:
-    case dj::FailedCheck::kAxioms: outcome_name = "axioms"; break;
+    case dj::FailedCheck::kAxioms:
+      outcome_name = "axioms";
+      break;
     case dj::FailedCheck::kNotChecked:
-      outcome_name = std::holds_alternative<dj::ReplTimeout>(repl)  ? "timeout"
-                     : std::holds_alternative<dj::ReplCrash>(repl) ? "crash"
+      outcome_name = std::holds_alternative<dj::ReplTimeout>(repl)    ? "timeout"
+                     : std::holds_alternative<dj::ReplCrash>(repl)    ? "crash"
                      : std::holds_alternative<dj::ReplResponse>(repl) ? "repl_error"
                                                                       : "not_run";
       if (messages.empty()) messages = ErrorMessage(v.reason);
@@ -241,7 +266,8 @@ json ResultLine(const Item& item, const dj::SplitSnippet& split, const std::vect
     outcome_name = "axioms";
     std::string list;
     for (const auto& b : bad_axioms) list += (list.empty() ? "" : ", ") + b;
-    messages.push_back({{"severity", "error"}, {"pos", {{"line", 0}, {"column", 0}}},
+    messages.push_back({{"severity", "error"},
+                        {"pos", {{"line", 0}, {"column", 0}}},
                         {"data", "depends on axioms outside the allowed set: " + list}});
   }
   ShiftLines(messages, split.body_first_line - 1);
@@ -262,8 +288,9 @@ class OutputFile {
       return;
     }
     fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw std::runtime_error("cannot open output file " + path + ": " + std::strerror(errno));
-    struct stat st{};
+    if (fd_ < 0)
+      throw std::runtime_error("cannot open output file " + path + ": " + std::strerror(errno));
+    struct stat st {};
     regular_ = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
   }
   ~OutputFile() {
@@ -277,7 +304,8 @@ class OutputFile {
       const ssize_t n = ::write(fd_, text.data() + off, text.size() - off);
       if (n < 0) {
         if (errno == EINTR) continue;
-        throw std::runtime_error("cannot write to " + (path_.empty() ? std::string("stdout") : path_) + ": " +
+        throw std::runtime_error("cannot write to " +
+                                 (path_.empty() ? std::string("stdout") : path_) + ": " +
                                  std::strerror(errno));
       }
       off += static_cast<std::size_t>(n);
@@ -315,12 +343,15 @@ int RunCheck(const CheckFlags& flags) {
   dj::Config config = ResolveConfig(flags.config);
   if (flags.jobs) config.workers = flags.jobs;
   dj::ProofCheckOptions check;
-  if (flags.no_ban) check.banned_tactics.clear();
-  else if (!flags.ban.empty()) check.banned_tactics = flags.ban;
+  if (flags.no_ban)
+    check.banned_tactics.clear();
+  else if (!flags.ban.empty())
+    check.banned_tactics = flags.ban;
 
   int bad = 0;
   std::vector<Item> items = ReadInputs(flags.inputs, &bad);
-  std::set<std::string> done = flags.output.empty() ? std::set<std::string>{} : ResumeOutput(flags.output);
+  std::set<std::string> done =
+      flags.output.empty() ? std::set<std::string>{} : ResumeOutput(flags.output);
   const std::size_t resumed = done.size();
   std::vector<Item> todo;
   for (Item& it : items) {
@@ -333,10 +364,11 @@ int RunCheck(const CheckFlags& flags) {
   OutputFile out(flags.output);
   Progress progress(todo.size(), !flags.no_progress && ::isatty(STDERR_FILENO));
 
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = OnInterrupt;
   sigemptyset(&sa.sa_mask);
-  struct sigaction old_int{}, old_term{};
+  struct sigaction old_int {
+  }, old_term{};
   ::sigaction(SIGINT, &sa, &old_int);
   ::sigaction(SIGTERM, &sa, &old_term);
 
@@ -362,8 +394,12 @@ int RunCheck(const CheckFlags& flags) {
       try {
         *split = dj::SplitHeader(item.code);
       } catch (const std::invalid_argument& e) {
-        json line = {{"id", item.id}, {"ok", false}, {"messages", ErrorMessage(std::string("bad header: ") + e.what())},
-                     {"sorries", json::array()}, {"time_s", 0.0}, {"outcome", "bad_input"}};
+        json line = {{"id", item.id},
+                     {"ok", false},
+                     {"messages", ErrorMessage(std::string("bad header: ") + e.what())},
+                     {"sorries", json::array()},
+                     {"time_s", 0.0},
+                     {"outcome", "bad_input"}};
         std::lock_guard lock(mu);
         out.Write(line);
         --in_flight;
@@ -378,7 +414,8 @@ int RunCheck(const CheckFlags& flags) {
       pool->SubmitAsync(
           split->header, {{"cmd", body}},
           [&, split, theorems, start, item_ptr = &item](dj::PoolOutcome outcome) {
-            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            const double secs =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             json line = ResultLine(*item_ptr, *split, theorems, outcome, secs, check);
             std::lock_guard lock(mu);
             try {
@@ -409,8 +446,9 @@ int RunCheck(const CheckFlags& flags) {
   }
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGTERM, &old_term, nullptr);
-  std::fprintf(stderr, "tatami check: %zu checked (%zu ok), %zu already in the output, %d bad input%s\n", finished,
-               ok_count, resumed, bad, bad == 1 ? "" : "s");
+  std::fprintf(stderr,
+               "tatami check: %zu checked (%zu ok), %zu already in the output, %d bad input%s\n",
+               finished, ok_count, resumed, bad, bad == 1 ? "" : "s");
   if (!write_error.empty()) {
     std::fprintf(stderr, "tatami check: %s\n", write_error.c_str());
     return 1;
@@ -427,13 +465,17 @@ int RunCheck(const CheckFlags& flags) {
 void AddCheckCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<CheckFlags>();
   CLI::App* cmd = app.add_subcommand("check", "Check Lean code in batch through the worker pool");
-  cmd->add_option("inputs", flags->inputs, "JSON Lines files ({\"id\", \"code\"} per line; - = stdin) or .lean files")
+  cmd->add_option("inputs", flags->inputs,
+                  "JSON Lines files ({\"id\", \"code\"} per line; - = stdin) or .lean files")
       ->required();
   cmd->add_option("-o,--output", flags->output,
-                  "JSON Lines output; rerunning with the same file skips the ids already in it (default: stdout)");
-  cmd->add_option("-j,--jobs", flags->jobs, "checks run at once = worker processes (same as --workers)");
+                  "JSON Lines output; rerunning with the same file skips the ids already in it "
+                  "(default: stdout)");
+  cmd->add_option("-j,--jobs", flags->jobs,
+                  "checks run at once = worker processes (same as --workers)");
   AddConfigFlags(*cmd, &flags->config);
-  cmd->add_option("--ban", flags->ban, "banned tactic (repeatable; default: sorry admit native_decide)");
+  cmd->add_option("--ban", flags->ban,
+                  "banned tactic (repeatable; default: sorry admit native_decide)");
   cmd->add_flag("--no-ban", flags->no_ban, "ban no tactic");
   cmd->add_option("--limit", flags->limit, "check at most this many new ids, then stop");
   cmd->add_flag("--no-progress", flags->no_progress, "no progress bar even on a terminal");

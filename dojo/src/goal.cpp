@@ -29,10 +29,14 @@ std::vector<std::string_view> Lines(std::string_view text) {
   }
 }
 
-bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
 
 // Lean indents the continuation of a wrapped hypothesis or target.
-bool IsContinuation(std::string_view line) { return !line.empty() && (line[0] == ' ' || line[0] == '\t'); }
+bool IsContinuation(std::string_view line) {
+  return !line.empty() && (line[0] == ' ' || line[0] == '\t');
+}
 
 Hypothesis ParseHypothesis(std::string_view text, std::string_view whole) {
   // Names never contain spaces, so the first ` : ` ends them (types may contain more).
@@ -43,15 +47,18 @@ Hypothesis ParseHypothesis(std::string_view text, std::string_view whole) {
     colon += 2;
   }
   if (colon == std::string_view::npos || colon == 0)
-    throw std::invalid_argument("goal hypothesis " + Quote(text) + " has no ` : ` (in goal " + Quote(whole) + ")");
+    throw std::invalid_argument("goal hypothesis " + Quote(text) + " has no ` : ` (in goal " +
+                                Quote(whole) + ")");
   Hypothesis h;
   std::string_view names = text.substr(0, colon);
   std::size_t start = 0;
   while (start <= names.size()) {
     const std::size_t sp = names.find(' ', start);
-    const std::string_view name = names.substr(start, sp == std::string_view::npos ? names.npos : sp - start);
+    const std::string_view name =
+        names.substr(start, sp == std::string_view::npos ? names.npos : sp - start);
     if (name.empty())
-      throw std::invalid_argument("goal hypothesis " + Quote(text) + " has an empty name (in goal " + Quote(whole) + ")");
+      throw std::invalid_argument("goal hypothesis " + Quote(text) +
+                                  " has an empty name (in goal " + Quote(whole) + ")");
     h.names.emplace_back(name);
     if (sp == std::string_view::npos) break;
     start = sp + 1;

@@ -29,12 +29,15 @@ class CheckCliTest : public ::testing::Test {
            ("tatami_check_test_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
-    json graph = {{"theorems",
-                   {{{"statement", kStatement}, {"goal", kRoot}}, {{"statement", "theorem cheat : 1 = 1"}, {"goal", "⊢ 1 = 1"}}}},
-                  {"states",
-                   {{{"goals", {kRoot}}, {"tactics", {{"exact ⟨h.2, h.1⟩", {{"goals", json::array()}}}}}},
-                    {{"goals", {"⊢ 1 = 1"}},
-                     {"tactics", {{"trust_me", {{"goals", json::array()}, {"axioms", {"Lean.ofReduceBool"}}}}}}}}}};
+    json graph = {
+        {"theorems",
+         {{{"statement", kStatement}, {"goal", kRoot}},
+          {{"statement", "theorem cheat : 1 = 1"}, {"goal", "⊢ 1 = 1"}}}},
+        {"states",
+         {{{"goals", {kRoot}}, {"tactics", {{"exact ⟨h.2, h.1⟩", {{"goals", json::array()}}}}}},
+          {{"goals", {"⊢ 1 = 1"}},
+           {"tactics",
+            {{"trust_me", {{"goals", json::array()}, {"axioms", {"Lean.ofReduceBool"}}}}}}}}}};
     std::ofstream(dir_ / "graph.json") << graph.dump();
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -45,8 +48,8 @@ class CheckCliTest : public ::testing::Test {
 
   // Runs `tatami check` with `args` (already quoted); returns the exit code.
   int Check(const std::string& args, const std::string& prefix = "") const {
-    const std::string cmd = prefix + "'" + std::string(TATAMI_CLI) + "' check --no-progress " + args + " 2>'" +
-                            (dir_ / "stderr.txt").string() + "'";
+    const std::string cmd = prefix + "'" + std::string(TATAMI_CLI) + "' check --no-progress " +
+                            args + " 2>'" + (dir_ / "stderr.txt").string() + "'";
     const int status = std::system(cmd.c_str());
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
@@ -83,7 +86,8 @@ TEST_F(CheckCliTest, WritesOneResultLinePerIdWithOutcomes) {
                {{"id", "ok"}, {"code", "duplicate id: checked once"}}},
               "not json\n");
   const fs::path out = dir_ / "out.jsonl";
-  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' -j 2 -o '" + out.string() + "' '" + (dir_ / "in.jsonl").string() + "'"),
+  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' -j 2 -o '" + out.string() + "' '" +
+                  (dir_ / "in.jsonl").string() + "'"),
             1)  // one bad input line
       << Stderr();
   EXPECT_NE(Stderr().find("in.jsonl:7: not valid JSON"), std::string::npos) << Stderr();
@@ -114,8 +118,9 @@ TEST_F(CheckCliTest, WritesOneResultLinePerIdWithOutcomes) {
 TEST_F(CheckCliTest, ResumesAfterALimitATornLineAndAnInterrupt) {
   std::vector<json> items;
   for (int i = 0; i < 30; ++i)
-    items.push_back({{"id", "p" + std::to_string(i)},
-                     {"code", kStatement + (i % 2 ? " := by\n  exact ⟨h.2, h.1⟩" : " := by\n  exact foo")}});
+    items.push_back(
+        {{"id", "p" + std::to_string(i)},
+         {"code", kStatement + (i % 2 ? " := by\n  exact ⟨h.2, h.1⟩" : " := by\n  exact foo")}});
   WriteInputs(items);
   const fs::path out = dir_ / "out.jsonl";
   const std::string input = "'" + (dir_ / "in.jsonl").string() + "'";
@@ -131,14 +136,16 @@ TEST_F(CheckCliTest, ResumesAfterALimitATornLineAndAnInterrupt) {
   EXPECT_EQ(Lines(out).size(), 10u);
 
   // Interrupt a slow run (each answer takes 100 ms): whatever finished is on disk, whole.
-  const int code = Check("--repl-cmd '" + ReplCmd(" --latency-ms 100") + "' " + common, "timeout --preserve-status -s INT 1 ");
+  const int code = Check("--repl-cmd '" + ReplCmd(" --latency-ms 100") + "' " + common,
+                         "timeout --preserve-status -s INT 1 ");
   EXPECT_TRUE(code == 130 || code == 0) << code << " " << Stderr();
   const std::size_t after_interrupt = Lines(out).size();  // parses every line: none torn
   EXPECT_GE(after_interrupt, 10u);
 
   EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' " + common), 0) << Stderr();
   std::set<std::string> ids;
-  for (const json& l : Lines(out)) EXPECT_TRUE(ids.insert(l["id"].get<std::string>()).second) << "duplicate " << l["id"];
+  for (const json& l : Lines(out))
+    EXPECT_TRUE(ids.insert(l["id"].get<std::string>()).second) << "duplicate " << l["id"];
   EXPECT_EQ(ids.size(), 30u);
   // And a rerun has nothing left to do.
   EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' " + common), 0) << Stderr();
@@ -148,8 +155,8 @@ TEST_F(CheckCliTest, ResumesAfterALimitATornLineAndAnInterrupt) {
 TEST_F(CheckCliTest, ChecksLeanFilesAndReportsUnreadableOnes) {
   std::ofstream(dir_ / "Good.lean") << kStatement << " := by\n  exact ⟨h.2, h.1⟩\n";
   const fs::path out = dir_ / "out.jsonl";
-  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' -o '" + out.string() + "' '" + (dir_ / "Good.lean").string() +
-                  "' '" + (dir_ / "Missing.lean").string() + "'"),
+  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' -o '" + out.string() + "' '" +
+                  (dir_ / "Good.lean").string() + "' '" + (dir_ / "Missing.lean").string() + "'"),
             1);
   EXPECT_NE(Stderr().find("Missing.lean"), std::string::npos) << Stderr();
   const auto lines = Lines(out);

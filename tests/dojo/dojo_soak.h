@@ -33,17 +33,17 @@
 namespace tatami::dojo::soak {
 
 struct SoakOptions {
-  std::string double_path;          // the tatami-repl-double executable
-  std::filesystem::path work_dir;   // for the script graph (created, not removed)
-  std::uint64_t calls = 2000;       // total RunTac calls
-  std::size_t theorems = 8;         // concurrent theorems (= threads = workers)
-  int depth = 6;                    // states per theorem chain
-  double fault_rate = 0.01;         // per request: crash, hang or garbage
-  std::uint64_t memory_limit_mb = 64;  // RLIMIT_AS of each worker
-  int state_memory_kb = 256;        // the double's memory per new proof state
+  std::string double_path;                 // the tatami-repl-double executable
+  std::filesystem::path work_dir;          // for the script graph (created, not removed)
+  std::uint64_t calls = 2000;              // total RunTac calls
+  std::size_t theorems = 8;                // concurrent theorems (= threads = workers)
+  int depth = 6;                           // states per theorem chain
+  double fault_rate = 0.01;                // per request: crash, hang or garbage
+  std::uint64_t memory_limit_mb = 64;      // RLIMIT_AS of each worker
+  int state_memory_kb = 256;               // the double's memory per new proof state
   std::chrono::milliseconds timeout{300};  // per tactic and per check
   std::uint64_t seed = 1;
-  std::size_t states_kept = 8;      // states each thread keeps per theorem
+  std::size_t states_kept = 8;  // states each thread keeps per theorem
 };
 
 struct SoakReport {
@@ -95,25 +95,29 @@ inline double ResidentMb() {
   std::ifstream statm("/proc/self/statm");
   long pages = 0, resident = 0;
   statm >> pages >> resident;
-  return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+  return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) /
+         (1024.0 * 1024.0);
 }
 
 inline std::string Goal(std::size_t thm, int level) {
-  return "x : Nat\nh" + std::to_string(thm) + " : P" + std::to_string(thm) + " x\n⊢ Q" + std::to_string(thm) +
-         "_" + std::to_string(level) + " x";
+  return "x : Nat\nh" + std::to_string(thm) + " : P" + std::to_string(thm) + " x\n⊢ Q" +
+         std::to_string(thm) + "_" + std::to_string(level) + " x";
 }
 
 inline std::filesystem::path WriteGraph(const SoakOptions& o) {
   using nlohmann::json;
   json theorems = json::array(), states = json::array();
   for (std::size_t t = 0; t < o.theorems; ++t) {
-    theorems.push_back({{"statement", "theorem T" + std::to_string(t) + " (x : Nat) (h : P x) : Q x"},
-                        {"goal", Goal(t, 0)}});
+    theorems.push_back(
+        {{"statement", "theorem T" + std::to_string(t) + " (x : Nat) (h : P x) : Q x"},
+         {"goal", Goal(t, 0)}});
     for (int d = 0; d < o.depth; ++d) {
       json tactics = {{"bad", {{"error", "type mismatch"}, {"shape", "messages"}}},
                       {"oops", {{"error", "<input>:1:0: tactic failed"}, {"shape", "exception"}}}};
-      if (d + 1 < o.depth) tactics["step"] = {{"goals", {Goal(t, d + 1)}}};
-      else tactics["finish"] = {{"goals", json::array()}, {"axioms", {"propext"}}};
+      if (d + 1 < o.depth)
+        tactics["step"] = {{"goals", {Goal(t, d + 1)}}};
+      else
+        tactics["finish"] = {{"goals", json::array()}, {"axioms", {"propext"}}};
       states.push_back({{"goals", {Goal(t, d)}}, {"tactics", tactics}});
     }
   }
@@ -126,7 +130,8 @@ inline std::filesystem::path WriteGraph(const SoakOptions& o) {
 inline std::string Kind(const RunResult& r) {
   if (std::holds_alternative<TacticState>(r)) return "state";
   if (std::holds_alternative<ProofFinished>(r)) return "finished";
-  if (const auto* e = std::get_if<LeanError>(&r)) return "lean_error:" + std::string(ToString(e->kind));
+  if (const auto* e = std::get_if<LeanError>(&r))
+    return "lean_error:" + std::string(ToString(e->kind));
   if (std::holds_alternative<Timeout>(r)) return "timeout";
   return "given_up";
 }
@@ -140,9 +145,11 @@ inline SoakReport RunSoak(const SoakOptions& o) {
     WorkerPoolOptions po;
     // A different seed per process ($$), so a restarted worker does not repeat its faults.
     po.repl_command = {"/bin/sh", "-c",
-                       "exec '" + o.double_path + "' --script '" + graph.string() + "' --fault-rate " +
-                           std::to_string(o.fault_rate) + " --faults crash,hang,garbage --state-memory-kb " +
-                           std::to_string(o.state_memory_kb) + " --seed $(( $$ + " + std::to_string(o.seed) + " ))"};
+                       "exec '" + o.double_path + "' --script '" + graph.string() +
+                           "' --fault-rate " + std::to_string(o.fault_rate) +
+                           " --faults crash,hang,garbage --state-memory-kb " +
+                           std::to_string(o.state_memory_kb) + " --seed $(( $$ + " +
+                           std::to_string(o.seed) + " ))"};
     po.workers = o.theorems;
     po.memory_limit_bytes = o.memory_limit_mb << 20;
     po.request_timeout = o.timeout;
@@ -198,7 +205,8 @@ inline SoakReport RunSoak(const SoakOptions& o) {
             const RunResult r = dojo.RunTac(s, tactic);
             ++local[Kind(r)];
             if (const auto* next = std::get_if<TacticState>(&r)) {
-              if (states.size() >= o.states_kept) states.erase(states.begin() + 1 + rng() % (states.size() - 1));
+              if (states.size() >= o.states_kept)
+                states.erase(states.begin() + 1 + rng() % (states.size() - 1));
               states.push_back(*next);
             }
           } catch (const std::exception&) {

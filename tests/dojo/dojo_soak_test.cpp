@@ -14,7 +14,8 @@ namespace {
 TEST(DojoSoakTest, EveryCallTypedEveryStateUsableNothingLeaked) {
   SoakOptions o;
   o.double_path = TATAMI_REPL_DOUBLE;
-  o.work_dir = std::filesystem::temp_directory_path() / ("tatami_dojo_soak_" + std::to_string(::getpid()));
+  o.work_dir =
+      std::filesystem::temp_directory_path() / ("tatami_dojo_soak_" + std::to_string(::getpid()));
   o.calls = 3000;
   o.theorems = 8;
   o.fault_rate = 0.01;

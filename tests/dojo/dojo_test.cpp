@@ -37,16 +37,19 @@ json Graph() {
            {"exact ⟨h.2, h.1⟩", {{"goals", json::array()}}}}}},
         {{"goals", {kSplit}},
          {"tactics",
-          {{"constructor", {{"goals", {kLeft, kRight}}}}, {"exact ⟨hq, hp⟩", {{"goals", json::array()}}}}}},
+          {{"constructor", {{"goals", {kLeft, kRight}}}},
+           {"exact ⟨hq, hp⟩", {{"goals", json::array()}}}}}},
         {{"goals", {"⊢ 1 = 1"}},
-         {"tactics", {{"rfl_by_compiler", {{"goals", json::array()}, {"axioms", {"Lean.ofReduceBool"}}}}}}}}}};
+         {"tactics",
+          {{"rfl_by_compiler", {{"goals", json::array()}, {"axioms", {"Lean.ofReduceBool"}}}}}}}}}};
 }
 
 class DojoTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("tatami_dojo_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("tatami_dojo_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
     std::ofstream(dir_ / "graph.json") << Graph().dump();
     std::ofstream(dir_ / "Swap.lean") << "namespace Demo\n\n"
@@ -58,13 +61,15 @@ class DojoTest : public ::testing::Test {
 
   // A pool whose workers are the double; `first_run_flags` apply to the first
   // worker process only (later ones, e.g. after a crash, run without them).
-  std::shared_ptr<WorkerPool> Pool(const std::string& first_run_flags = "", std::size_t workers = 2) {
+  std::shared_ptr<WorkerPool> Pool(const std::string& first_run_flags = "",
+                                   std::size_t workers = 2) {
     WorkerPoolOptions o;
-    const std::string base = std::string(TATAMI_REPL_DOUBLE) + " --script " + (dir_ / "graph.json").string();
+    const std::string base =
+        std::string(TATAMI_REPL_DOUBLE) + " --script " + (dir_ / "graph.json").string();
     const std::string mark = (dir_ / "first-run-done").string();
     o.repl_command = {"/bin/sh", "-c",
-                      "if [ -e " + mark + " ]; then exec " + base + "; else touch " + mark + "; exec " + base + " " +
-                          first_run_flags + "; fi"};
+                      "if [ -e " + mark + " ]; then exec " + base + "; else touch " + mark +
+                          "; exec " + base + " " + first_run_flags + "; fi"};
     o.workers = workers;
     o.request_timeout = std::chrono::seconds(20);
     o.startup_timeout = std::chrono::seconds(20);
@@ -107,7 +112,8 @@ TEST_F(DojoTest, LeanErrorsGivingUpAndLimitsAreTypedOutcomes) {
   DojoOptions options;
   options.max_tactic_bytes = 64;
   Dojo dojo(Pool(), options);
-  const TacticState root = dojo.Enter("", "theorem and_swap (p q : Prop) (h : p ∧ q) : q ∧ p := by");
+  const TacticState root =
+      dojo.Enter("", "theorem and_swap (p q : Prop) (h : p ∧ q) : q ∧ p := by");
   RunResult r = dojo.RunTac(root, "exact foo");
   ASSERT_TRUE(std::holds_alternative<LeanError>(r)) << Describe(r);
   EXPECT_EQ(std::get<LeanError>(r).kind, LeanError::kTactic);
@@ -163,7 +169,8 @@ TEST_F(DojoTest, BadInputIsAClearErrorAndThePoolKeepsServing) {
 
 TEST_F(DojoTest, HeaderThatHangsOnImportIsAnErrorNamingIt) {
   WorkerPoolOptions o;
-  o.repl_command = {TATAMI_REPL_DOUBLE, "--script", (dir_ / "graph.json").string(), "--import-delay-ms", "60000"};
+  o.repl_command = {TATAMI_REPL_DOUBLE, "--script", (dir_ / "graph.json").string(),
+                    "--import-delay-ms", "60000"};
   o.workers = 1;
   o.startup_timeout = std::chrono::milliseconds(300);
   Dojo dojo(std::make_shared<WorkerPool>(o));
@@ -214,7 +221,8 @@ TEST_F(DojoTest, ConcurrentTheoremsRunInParallel) {
         const TacticState root = dojo.EnterFromFile(dir_ / "Swap.lean", "and_swap");
         const RunResult a = dojo.RunTac(root, "obtain ⟨hp, hq⟩ := h");
         if (!std::holds_alternative<TacticState>(a)) continue;
-        if (std::holds_alternative<ProofFinished>(dojo.RunTac(std::get<TacticState>(a), "exact ⟨hq, hp⟩")))
+        if (std::holds_alternative<ProofFinished>(
+                dojo.RunTac(std::get<TacticState>(a), "exact ⟨hq, hp⟩")))
           ++finished;
       }
     });

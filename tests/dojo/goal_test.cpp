@@ -85,7 +85,9 @@ void ExpectRoundTrip(const std::string& state, const std::string& where, int* co
     }
     rejoined.push_back(FormatGoal(g));
   }
-  if (state != "no goals") EXPECT_EQ(JoinGoals(rejoined), state) << where;
+  if (state != "no goals") {
+    EXPECT_EQ(JoinGoals(rejoined), state) << where;
+  }
   ++*count;
 }
 
@@ -96,7 +98,8 @@ json ReadJson(const std::filesystem::path& p) {
 
 TEST(GoalFixtureTest, LeanDojoBenchmarkStatesRoundTrip) {
   TATAMI_REQUIRE_FIXTURES();
-  const json data = ReadJson(testing::FixturesDir() / "leandojo-benchmark4-sample/random/test.prefix.json");
+  const json data =
+      ReadJson(testing::FixturesDir() / "leandojo-benchmark4-sample/random/test.prefix.json");
   int count = 0;
   for (const json& thm : data)
     for (const json& t : thm["traced_tactics"]) {
@@ -110,7 +113,8 @@ TEST(GoalFixtureTest, InternLmSearchStatesRoundTrip) {
   TATAMI_REQUIRE_FIXTURES();
   int count = 0;
   std::set<std::string> seen;
-  for (const auto& dir : std::filesystem::directory_iterator(testing::FixturesDir() / "search-results-internlm-minif2f")) {
+  for (const auto& dir : std::filesystem::directory_iterator(testing::FixturesDir() /
+                                                             "search-results-internlm-minif2f")) {
     if (!dir.is_directory()) continue;
     for (const auto& file : std::filesystem::directory_iterator(dir.path())) {
       if (file.path().extension() != ".json") continue;

@@ -15,10 +15,17 @@ namespace {
 
 using nlohmann::json;
 
-ReplOutcome Answer(json j) { return ReplResponse{std::move(j), {}}; }
+ReplOutcome Answer(json j) {
+  ReplResponse r;
+  r.json = std::move(j);
+  return r;
+}
 
 json Info(const std::string& data) {
-  return {{"severity", "info"}, {"pos", {{"line", 5}, {"column", 0}}}, {"endPos", {{"line", 5}, {"column", 6}}}, {"data", data}};
+  return {{"severity", "info"},
+          {"pos", {{"line", 5}, {"column", 0}}},
+          {"endPos", {{"line", 5}, {"column", 6}}},
+          {"data", data}};
 }
 
 TEST(ProofCheckTest, ParsesAxiomsAnswers) {
@@ -37,21 +44,28 @@ TEST(ProofCheckTest, ParsesAxiomsAnswers) {
 TEST(ProofCheckTest, FindsBannedTacticsAsWholeIdentifiersOutsideCommentsAndStrings) {
   const std::vector<std::string> ban{"sorry", "admit", "native_decide"};
   EXPECT_EQ(FindBannedTactics("by\n  simp\n  sorry", ban), (std::vector<std::string>{"sorry"}));
-  EXPECT_EQ(FindBannedTactics("by native_decide", ban), (std::vector<std::string>{"native_decide"}));
-  EXPECT_EQ(FindBannedTactics("exact ⟨sorry, h⟩ <;> admit", ban), (std::vector<std::string>{"sorry", "admit"}));
-  EXPECT_TRUE(FindBannedTactics("exact sorry_free h -- sorry\n/- admit /- nested -/ sorry -/ decide", ban).empty());
+  EXPECT_EQ(FindBannedTactics("by native_decide", ban),
+            (std::vector<std::string>{"native_decide"}));
+  EXPECT_EQ(FindBannedTactics("exact ⟨sorry, h⟩ <;> admit", ban),
+            (std::vector<std::string>{"sorry", "admit"}));
+  EXPECT_TRUE(
+      FindBannedTactics("exact sorry_free h -- sorry\n/- admit /- nested -/ sorry -/ decide", ban)
+          .empty());
   EXPECT_TRUE(FindBannedTactics("simp [h.sorry', \"sorry\"]", ban).empty());
   EXPECT_TRUE(FindBannedTactics("exact h₁sorry", ban).empty());
 }
 
 TEST(ProofCheckTest, SplicesTacticsIndentedWithAxiomsQuery) {
-  EXPECT_EQ(SpliceProof("theorem t (n : Nat) : n = n \n", {"intro h", "cases h with\n| a => rfl"}, "t"),
-            "theorem t (n : Nat) : n = n := by\n  intro h\n  cases h with\n  | a => rfl\n\n#print axioms t\n");
+  EXPECT_EQ(
+      SpliceProof("theorem t (n : Nat) : n = n \n", {"intro h", "cases h with\n| a => rfl"}, "t"),
+      "theorem t (n : Nat) : n = n := by\n  intro h\n  cases h with\n  | a => rfl\n\n#print axioms "
+      "t\n");
 }
 
 TEST(ProofCheckTest, AcceptsCleanProofWithStandardAxioms) {
-  const auto v = JudgeProof("theorem t : True := by trivial",
-                            Answer({{"env", 1}, {"messages", {Info("'t' depends on axioms: [propext]")}}}), "t");
+  const auto v = JudgeProof(
+      "theorem t : True := by trivial",
+      Answer({{"env", 1}, {"messages", {Info("'t' depends on axioms: [propext]")}}}), "t");
   EXPECT_TRUE(v.ok) << v.reason;
   EXPECT_EQ(v.failed, FailedCheck::kNone);
   EXPECT_EQ(v.axioms, (std::vector<std::string>{"propext"}));
@@ -61,8 +75,11 @@ TEST(ProofCheckTest, AcceptsCleanProofWithStandardAxioms) {
 TEST(ProofCheckTest, EachCheckFailsWithItsName) {
   const std::string code = "theorem t : True := by trivial";
   // Lean error.
-  json err = {{"severity", "error"}, {"pos", {{"line", 1}, {"column", 23}}}, {"data", "unsolved goals"}};
-  auto v = JudgeProof(code, Answer({{"env", 1}, {"messages", {err, Info("'t' does not depend on any axioms")}}}), "t");
+  json err = {
+      {"severity", "error"}, {"pos", {{"line", 1}, {"column", 23}}}, {"data", "unsolved goals"}};
+  auto v = JudgeProof(
+      code, Answer({{"env", 1}, {"messages", {err, Info("'t' does not depend on any axioms")}}}),
+      "t");
   EXPECT_EQ(v.failed, FailedCheck::kLeanError);
   EXPECT_NE(v.reason.find("unsolved goals"), std::string::npos);
   // Sorry listed, or only the warning, or only sorryAx.
@@ -71,21 +88,28 @@ TEST(ProofCheckTest, EachCheckFailsWithItsName) {
   json warn = {{"severity", "warning"}, {"data", "declaration uses 'sorry'"}};
   v = JudgeProof(code, Answer({{"env", 1}, {"messages", {warn}}}), "t");
   EXPECT_EQ(v.failed, FailedCheck::kSorry);
-  v = JudgeProof(code, Answer({{"env", 1}, {"messages", {Info("'t' depends on axioms: [sorryAx]")}}}), "t");
+  v = JudgeProof(
+      code, Answer({{"env", 1}, {"messages", {Info("'t' depends on axioms: [sorryAx]")}}}), "t");
   EXPECT_EQ(v.failed, FailedCheck::kSorry);
   // Axioms.
   v = JudgeProof(code, Answer({{"env", 1}}), "t");
   EXPECT_EQ(v.failed, FailedCheck::kAxiomsUnknown);
-  v = JudgeProof(code, Answer({{"env", 1}, {"messages", {Info("'other' does not depend on any axioms")}}}), "t");
+  v = JudgeProof(
+      code, Answer({{"env", 1}, {"messages", {Info("'other' does not depend on any axioms")}}}),
+      "t");
   EXPECT_EQ(v.failed, FailedCheck::kAxiomsUnknown);
-  v = JudgeProof(code,
-                 Answer({{"env", 1}, {"messages", {Info("'t' depends on axioms: [Lean.ofReduceBool, propext]")}}}), "t");
+  v = JudgeProof(
+      code,
+      Answer({{"env", 1},
+              {"messages", {Info("'t' depends on axioms: [Lean.ofReduceBool, propext]")}}}),
+      "t");
   EXPECT_EQ(v.failed, FailedCheck::kAxioms);
   EXPECT_NE(v.reason.find("Lean.ofReduceBool"), std::string::npos);
   EXPECT_EQ(v.reason.find("propext"), std::string::npos);
   // Banned tactic wins even over a clean answer.
   v = JudgeProof("theorem t : 1 = 1 := by native_decide",
-                 Answer({{"env", 1}, {"messages", {Info("'t' does not depend on any axioms")}}}), "t");
+                 Answer({{"env", 1}, {"messages", {Info("'t' does not depend on any axioms")}}}),
+                 "t");
   EXPECT_EQ(v.failed, FailedCheck::kBannedTactic);
   EXPECT_EQ(v.banned, (std::vector<std::string>{"native_decide"}));
   // Not checked: REPL error object, timeout, crash.
@@ -106,11 +130,13 @@ TEST(ProofCheckTest, CustomOptionsChangeTheSets) {
   ProofCheckOptions opts;
   opts.allowed_axioms = {"propext"};
   opts.banned_tactics = {"decide"};
-  auto v = JudgeProof("theorem t : True := by decide",
-                      Answer({{"env", 1}, {"messages", {Info("'t' does not depend on any axioms")}}}), "t", opts);
+  auto v = JudgeProof(
+      "theorem t : True := by decide",
+      Answer({{"env", 1}, {"messages", {Info("'t' does not depend on any axioms")}}}), "t", opts);
   EXPECT_EQ(v.failed, FailedCheck::kBannedTactic);
   v = JudgeProof("theorem t : True := by sorry",
-                 Answer({{"env", 1}, {"messages", {Info("'t' depends on axioms: [Quot.sound]")}}}), "t", opts);
+                 Answer({{"env", 1}, {"messages", {Info("'t' depends on axioms: [Quot.sound]")}}}),
+                 "t", opts);
   EXPECT_EQ(v.failed, FailedCheck::kAxioms);
 }
 
@@ -139,12 +165,15 @@ TEST(ProofCheckFixtureTest, KiminaWholeProofVerdicts) {
     } else {
       json response = result["response"];
       response.erase("time");
-      if (!response.contains("env")) response["env"] = 0;  // kimina drops env when it reuses a worker
+      if (!response.contains("env"))
+        response["env"] = 0;  // kimina drops env when it reuses a worker
       outcome = Answer(response);
     }
     const ProofVerdict v = JudgeProof(code.str(), outcome, std::nullopt);
     ++counts[v.failed];
-    if (v.failed == FailedCheck::kNotChecked) EXPECT_TRUE(v.timed_out) << entry.path();
+    if (v.failed == FailedCheck::kNotChecked) {
+      EXPECT_TRUE(v.timed_out) << entry.path();
+    }
     if (v.ok && !v.messages.empty()) ++with_warnings;
   }
   // ORIGIN.md: 102 proofs, 4 timeouts, no Lean errors, 43 with only warnings/infos.

@@ -29,7 +29,8 @@ bool OnPath(const std::string& exe) {
 class LeanDojoTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!OnPath("lake")) GTEST_SKIP() << "`lake` is not on PATH (install Lean with scripts/setup-lean.sh)";
+    if (!OnPath("lake"))
+      GTEST_SKIP() << "`lake` is not on PATH (install Lean with scripts/setup-lean.sh)";
     if (!fs::exists(kProject / ".lake" / "packages" / "REPL"))
       GTEST_SKIP() << kProject << " is not built (run scripts/setup-lean.sh)";
     WorkerPoolOptions o;

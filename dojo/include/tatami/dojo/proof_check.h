@@ -46,12 +46,12 @@ struct ProofCheckOptions {
 // Which check failed. kNone means the proof is accepted.
 enum class FailedCheck {
   kNone,
-  kBannedTactic,  // the proof text uses a banned tactic
-  kNotChecked,    // the check did not run: timeout, crash, REPL error object
-  kLeanError,     // Lean logged an error
-  kSorry,         // the proof still contains sorry
-  kAxiomsUnknown, // no `#print axioms` answer for the theorem
-  kAxioms,        // depends on an axiom outside the allowed set
+  kBannedTactic,   // the proof text uses a banned tactic
+  kNotChecked,     // the check did not run: timeout, crash, REPL error object
+  kLeanError,      // Lean logged an error
+  kSorry,          // the proof still contains sorry
+  kAxiomsUnknown,  // no `#print axioms` answer for the theorem
+  kAxioms,         // depends on an axiom outside the allowed set
 };
 std::string_view ToString(FailedCheck check);
 
@@ -84,7 +84,8 @@ std::optional<AxiomsReport> ParseAxiomsMessage(std::string_view text);
 // The banned identifiers `code` uses outside comments and string literals,
 // each once, in order of first use. `sorry` matches `sorry` but not
 // `sorry_free` or `h.sorry'`.
-std::vector<std::string> FindBannedTactics(std::string_view code, const std::vector<std::string>& banned);
+std::vector<std::string> FindBannedTactics(std::string_view code,
+                                           const std::vector<std::string>& banned);
 
 // The command to elaborate for a whole-proof check: `statement` (everything up
 // to and excluding `:=`, e.g. "theorem foo (n : Nat) : n + 0 = n"), then
