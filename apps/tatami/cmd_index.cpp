@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "commands.h"
 #include "encoder_flags.h"
@@ -49,7 +49,8 @@ struct IndexBuildFlags {
 class Interrupted : public std::exception {};
 
 int RunIndexBuild(const IndexBuildFlags& f) {
-  const rt::EmbeddingType dtype = f.dtype == "f16" ? rt::EmbeddingType::kF16 : rt::EmbeddingType::kF32;
+  const rt::EmbeddingType dtype =
+      f.dtype == "f16" ? rt::EmbeddingType::kF16 : rt::EmbeddingType::kF32;
   rt::Corpus corpus = rt::Corpus::Load(f.corpus);
   if (!corpus.issues().empty()) {
     std::fprintf(stderr, "tatami: warning: %s: %zu issue(s), first: line %zu: %s\n",
@@ -57,7 +58,7 @@ int RunIndexBuild(const IndexBuildFlags& f) {
                  corpus.issues().front().message.c_str());
   }
   auto encoder = rt::LoadTorchScriptEncoder(f.encoder.model, f.encoder.ToOptions());
-  std::fprintf(stderr, "tatami: encoder %s\n", encoder->Describe().c_str());
+  std::fprintf(stderr, "tatami: using %s\n", encoder->Describe().c_str());
 
   rt::IndexWriterOptions wopts;
   wopts.dtype = dtype;
@@ -98,10 +99,10 @@ int RunIndexBuild(const IndexBuildFlags& f) {
         emb = encoder->Encode(chunk);
       } catch (const rt::InvalidUtf8Error& err) {
         const std::size_t p = begin + order[b + err.text_index()];
-        throw std::runtime_error(fmt::format("premise {} ({}) in {}: code is not valid UTF-8 "
-                                             "(byte offset {})",
-                                             p, premises[p].full_name, corpus.PathOf(p),
-                                             err.byte_offset()));
+        throw std::runtime_error(
+            fmt::format("premise {} ({}) in {}: code is not valid UTF-8 "
+                        "(byte offset {})",
+                        p, premises[p].full_name, corpus.PathOf(p), err.byte_offset()));
       }
       for (std::size_t k = b; k < e; ++k) {
         std::copy_n(emb.values.data() + (k - b) * emb.dim, emb.dim,
@@ -129,8 +130,7 @@ void AddIndexCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<IndexBuildFlags>();
   auto* build = index->add_subcommand(
       "build", "Embed every premise of a LeanDojo corpus.jsonl into a premise index file");
-  build->add_option("--corpus", flags->corpus, "LeanDojo Benchmark 4 corpus.jsonl")
-      ->required();
+  build->add_option("--corpus", flags->corpus, "LeanDojo Benchmark 4 corpus.jsonl")->required();
   build->add_option("-o,--output", flags->output, "index file to write (atomically)")->required();
   build->add_option("--dtype", flags->dtype, "embedding storage: f32 (default) or f16")
       ->check(CLI::IsMember({"f32", "f16"}));

@@ -16,8 +16,8 @@
 #include <iterator>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -97,12 +97,11 @@ int RunRetrieve(const RetrieveFlags& f) {
 
 void AddRetrieveCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<RetrieveFlags>();
-  auto* cmd = app.add_subcommand(
-      "retrieve", "Rank the premises accessible at a position for a proof state");
+  auto* cmd = app.add_subcommand("retrieve",
+                                 "Rank the premises accessible at a position for a proof state");
   cmd->add_option("--index", flags->index, "premise index (tatami index build)")->required();
   AddEncoderFlags(cmd, &flags->encoder);
-  cmd->add_option("--file", flags->file, "the theorem's file, as the corpus names it")
-      ->required();
+  cmd->add_option("--file", flags->file, "the theorem's file, as the corpus names it")->required();
   cmd->add_option("--line", flags->line, "the theorem's line (1-based)")->required();
   cmd->add_option("--column", flags->column, "the theorem's column (as in LeanDojo data)")
       ->required();

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -52,7 +52,8 @@ struct Query {
 
 int RunEval(const EvalFlags& f) {
   if (f.k < 10) {
-    throw std::invalid_argument(fmt::format("--k must be at least 10 (for Recall@10), got {}", f.k));
+    throw std::invalid_argument(
+        fmt::format("--k must be at least 10 (for Recall@10), got {}", f.k));
   }
   const std::vector<rt::EvalTactic> tactics = rt::LoadLeanDojoSplit(f.split);
   OpenedRetrieval opened = OpenIndexAndEncoder(f.index, f.encoder);
@@ -156,10 +157,11 @@ int RunEval(const EvalFlags& f) {
                 {"encoder", opened.encoder->fingerprint()}};
     std::printf("%s\n", out.dump().c_str());
   } else {
-    std::printf("%s: %zu tactics, %zu evaluated (%zu without located premises, %zu in files "
-                "not in the index; %zu annotations located no premise)\n",
-                f.split.c_str(), tactics.size(), metrics.queries(), without_premises,
-                unknown_file, unlocated);
+    std::printf(
+        "%s: %zu tactics, %zu evaluated (%zu without located premises, %zu in files "
+        "not in the index; %zu annotations located no premise)\n",
+        f.split.c_str(), tactics.size(), metrics.queries(), without_premises, unknown_file,
+        unlocated);
     std::printf("R@1 = %.2f %%, R@10 = %.2f %%, MRR = %.4f\n", r1, r10, mrr);
   }
   return 0;
@@ -169,8 +171,8 @@ int RunEval(const EvalFlags& f) {
 
 void AddRetrieveEvalCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<EvalFlags>();
-  auto* cmd = app.add_subcommand(
-      "retrieve-eval", "Recall@1/@10 and MRR of premise retrieval on a LeanDojo split");
+  auto* cmd = app.add_subcommand("retrieve-eval",
+                                 "Recall@1/@10 and MRR of premise retrieval on a LeanDojo split");
   cmd->add_option("--index", flags->index, "premise index (tatami index build)")->required();
   AddEncoderFlags(cmd, &flags->encoder);
   cmd->add_option("--split", flags->split, "LeanDojo Benchmark split JSON (e.g. random/test.json)")

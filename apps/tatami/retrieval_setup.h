@@ -29,8 +29,8 @@ inline OpenedRetrieval OpenIndexAndEncoder(const std::string& index_path,
     throw retriever::IndexError(fmt::format(
         "{} was built with encoder {} (dim {}), but {} is encoder {} (dim {}); use the encoder "
         "the index was built with, or rebuild the index with `tatami index build`",
-        index_path, index.encoder_fingerprint(), index.dim(), flags.model,
-        encoder->fingerprint(), encoder->dim()));
+        index_path, index.encoder_fingerprint(), index.dim(), flags.model, encoder->fingerprint(),
+        encoder->dim()));
   }
   return {std::move(index), std::move(encoder)};
 }

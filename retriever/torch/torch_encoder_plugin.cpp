@@ -164,10 +164,10 @@ class TorchBackend final : public EncoderBackend {
     const std::vector<int64_t> shape = {static_cast<int64_t>(batch.rows),
                                         static_cast<int64_t>(batch.length)};
     // from_blob does not copy; the batch outlives the call.
-    at::Tensor ids = torch::from_blob(const_cast<std::int64_t*>(batch.ids.data()), shape,
-                                      torch::kInt64);
-    at::Tensor mask = torch::from_blob(const_cast<std::int64_t*>(batch.mask.data()), shape,
-                                       torch::kInt64);
+    at::Tensor ids =
+        torch::from_blob(const_cast<std::int64_t*>(batch.ids.data()), shape, torch::kInt64);
+    at::Tensor mask =
+        torch::from_blob(const_cast<std::int64_t*>(batch.mask.data()), shape, torch::kInt64);
     c10::IValue out = Run("encode_tokens", {ids, mask});
     return ToRaw(out, batch.rows, "encode_tokens");
   }
@@ -212,11 +212,9 @@ extern "C" __attribute__((visibility("default"))) int tatami_torch_encoder_abi_v
   return tatami::retriever::internal::kPluginAbiVersion;
 }
 
-extern "C" __attribute__((visibility("default")))
-tatami::retriever::internal::EncoderBackend* tatami_torch_encoder_create(const char* model_path,
-                                                                          int num_threads,
-                                                                          char* error,
-                                                                          std::size_t error_size) {
+extern "C" __attribute__((visibility("default"))) tatami::retriever::internal::EncoderBackend*
+tatami_torch_encoder_create(const char* model_path, int num_threads, char* error,
+                            std::size_t error_size) {
   auto fail = [&](const std::string& message) {
     if (error && error_size > 0) {
       const std::size_t n = std::min(message.size(), error_size - 1);

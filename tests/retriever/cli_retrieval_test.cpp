@@ -157,8 +157,18 @@ class RetrievalCli : public ::testing::Test {
 
   std::vector<std::string> RetrieveArgs(const std::string& file, int line, int column, int k,
                                         const fs::path& index, const fs::path& encoder) {
-    return {"retrieve", "--index", index.string(), "--encoder", encoder.string(), "--file", file,
-            "--line", std::to_string(line), "--column", std::to_string(column), "--k",
+    return {"retrieve",
+            "--index",
+            index.string(),
+            "--encoder",
+            encoder.string(),
+            "--file",
+            file,
+            "--line",
+            std::to_string(line),
+            "--column",
+            std::to_string(column),
+            "--k",
             std::to_string(k)};
   }
 
@@ -167,7 +177,8 @@ class RetrievalCli : public ::testing::Test {
 };
 
 const char* const kFile = "Mathlib/MeasureTheory/OuterMeasure/OfFunction.lean";
-const char* const kState = "\xCE\xB1 : Type u_1\n\xE2\x8A\xA2 \xE2\x88\x80 (s : Set \xCE\xB1), s \xE2\x8A\x86 s";
+const char* const kState =
+    "\xCE\xB1 : Type u_1\n\xE2\x8A\xA2 \xE2\x88\x80 (s : Set \xCE\xB1), s \xE2\x8A\x86 s";
 
 TEST_F(RetrievalCli, IndexHoldsEveryPremiseEmbeddedInCorpusOrder) {
   Corpus corpus = Corpus::Load(corpus_);
@@ -267,7 +278,9 @@ TEST_F(RetrievalCli, BadIndexBuildInputsAreClearErrors) {
   EXPECT_NE(run.err.find("missing.jsonl"), std::string::npos) << run.err;
   std::ofstream(dir_ / "bad.jsonl")
       << R"({"path": "A.lean", "imports": [], "premises": [{"full_name": "a", "code": "bad )"
-      << "\xFF" << R"(", "start": [1, 1], "end": [1, 5]}]})" << "\n";
+      << "\xFF"
+      << R"(", "start": [1, 1], "end": [1, 5]}]})"
+      << "\n";
   run = build(dir_ / "bad.jsonl", encoder_, dir_ / "x.idx");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("UTF-8"), std::string::npos) << run.err;
@@ -288,8 +301,7 @@ TEST_F(RetrievalCli, BadIndexBuildInputsAreClearErrors) {
 TEST_F(RetrievalCli, EvalOnTheRecordedSampleMatchesItsPredictions) {
   const fs::path preds = dir_ / "preds.jsonl";
   CliRun run = Run({"retrieve-eval", "--index", index_.string(), "--encoder", encoder_.string(),
-                    "--split", SampleSplit().string(), "--json", "--predictions",
-                    preds.string()});
+                    "--split", SampleSplit().string(), "--json", "--predictions", preds.string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const json out = json::parse(run.out);
   // Every tactic that names a premise is evaluated (the synthetic corpus has them all).
@@ -322,7 +334,8 @@ TEST_F(RetrievalCli, EvalOnTheRecordedSampleMatchesItsPredictions) {
     }
     r1 += (!got.empty() && pos.count(got[0])) ? 1.0 / pos.size() : 0;
     std::size_t tp10 = 0;
-    for (std::size_t i = 0; i < std::min<std::size_t>(10, got.size()); ++i) tp10 += pos.count(got[i]);
+    for (std::size_t i = 0; i < std::min<std::size_t>(10, got.size()); ++i)
+      tp10 += pos.count(got[i]);
     r10 += static_cast<double>(tp10) / pos.size();
     for (std::size_t i = 0; i < got.size(); ++i) {
       if (pos.count(got[i])) {
@@ -337,14 +350,14 @@ TEST_F(RetrievalCli, EvalOnTheRecordedSampleMatchesItsPredictions) {
   EXPECT_NEAR(out["recall@10"].get<double>(), 100 * r10 / n, 1e-9);
   EXPECT_NEAR(out["mrr"].get<double>(), mrr / n, 1e-9);
   // Text output has the summary line.
-  run = Run({"retrieve-eval", "--index", index_.string(), "--encoder", encoder_.string(),
-             "--split", SampleSplit().string()});
+  run = Run({"retrieve-eval", "--index", index_.string(), "--encoder", encoder_.string(), "--split",
+             SampleSplit().string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("R@1 = "), std::string::npos) << run.out;
   // Bad split file.
   std::ofstream(dir_ / "bad.json") << "{}";
-  run = Run({"retrieve-eval", "--index", index_.string(), "--encoder", encoder_.string(),
-             "--split", (dir_ / "bad.json").string()});
+  run = Run({"retrieve-eval", "--index", index_.string(), "--encoder", encoder_.string(), "--split",
+             (dir_ / "bad.json").string()});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("JSON list"), std::string::npos) << run.err;
 }

@@ -196,7 +196,11 @@ TEST(BackendEncoder, RefusesOutputsThatBreakTheContract) {
   EXPECT_TRUE(has(e, "fake.pt")) << e;
   e = ErrorOf([](RawOutput& r) { r.values[0] = INFINITY; }, true);
   EXPECT_TRUE(has(e, "non-finite")) << e;
-  e = ErrorOf([](RawOutput& r) { for (auto& v : r.values) v *= 2; }, false);
+  e = ErrorOf(
+      [](RawOutput& r) {
+        for (auto& v : r.values) v *= 2;
+      },
+      false);
   EXPECT_TRUE(has(e, "L2 norm 2")) << e;
   e = ErrorOf([](RawOutput& r) { r.rows += 1; }, false);
   EXPECT_TRUE(has(e, "shape")) << e;

@@ -50,8 +50,8 @@ inline std::filesystem::path TestEncoder(const std::string& variant = "ok", int 
 
 }  // namespace tatami::retriever::testing
 
-#define TATAMI_REQUIRE_TEST_ENCODERS()                                                  \
-  do {                                                                                  \
-    if (auto why = ::tatami::retriever::testing::TestEncodersUnavailable())             \
-      GTEST_SKIP() << "test encoders unavailable: " << *why;                            \
+#define TATAMI_REQUIRE_TEST_ENCODERS()                                      \
+  do {                                                                      \
+    if (auto why = ::tatami::retriever::testing::TestEncodersUnavailable()) \
+      GTEST_SKIP() << "test encoders unavailable: " << *why;                \
   } while (0)

@@ -67,13 +67,13 @@ TEST(ByT5Tokenizer, InvalidUtf8NamesTextAndOffset) {
 TEST(Utf8, FindsFirstInvalidByte) {
   EXPECT_EQ(FindInvalidUtf8("plain ascii"), std::nullopt);
   EXPECT_EQ(FindInvalidUtf8("\xE2\x8A\xA2 \xF0\x9D\x94\xB8 \xC2\xAB"), std::nullopt);
-  EXPECT_EQ(FindInvalidUtf8("ab\x80"), 2u);              // stray continuation
-  EXPECT_EQ(FindInvalidUtf8("\xC0\xAF"), 0u);            // overlong "/"
-  EXPECT_EQ(FindInvalidUtf8("x\xE0\x80\xAF"), 1u);       // overlong 3-byte
-  EXPECT_EQ(FindInvalidUtf8("\xED\xA0\x80"), 0u);        // surrogate U+D800
-  EXPECT_EQ(FindInvalidUtf8("\xF4\x90\x80\x80"), 0u);    // above U+10FFFF
-  EXPECT_EQ(FindInvalidUtf8("\xF5\x80\x80\x80"), 0u);    // invalid lead
-  EXPECT_EQ(FindInvalidUtf8("abc\xE2\x8A"), 3u);         // truncated at end
+  EXPECT_EQ(FindInvalidUtf8("ab\x80"), 2u);                          // stray continuation
+  EXPECT_EQ(FindInvalidUtf8("\xC0\xAF"), 0u);                        // overlong "/"
+  EXPECT_EQ(FindInvalidUtf8("x\xE0\x80\xAF"), 1u);                   // overlong 3-byte
+  EXPECT_EQ(FindInvalidUtf8("\xED\xA0\x80"), 0u);                    // surrogate U+D800
+  EXPECT_EQ(FindInvalidUtf8("\xF4\x90\x80\x80"), 0u);                // above U+10FFFF
+  EXPECT_EQ(FindInvalidUtf8("\xF5\x80\x80\x80"), 0u);                // invalid lead
+  EXPECT_EQ(FindInvalidUtf8("abc\xE2\x8A"), 3u);                     // truncated at end
   EXPECT_EQ(FindInvalidUtf8(std::string("a\0b", 3)), std::nullopt);  // NUL is valid
 }
 
@@ -85,21 +85,29 @@ TEST(PremiseText, MarksTheDeclaredNameAfterWhitespace) {
   EXPECT_EQ(PremiseText("Nat.add_comm", "theorem Nat.add_comm (n m : Nat) : n + m = m + n"),
             "theorem <a>Nat.add_comm</a> (n m : Nat) : n + m = m + n");
   EXPECT_EQ(PremiseText("Foo.bar", "def x := bar"), "def x := <a>Foo.bar</a>");
-  EXPECT_EQ(PremiseText("A.b.c", "lemma c : b.c = c := rfl"),
-            "lemma c : <a>A.b.c</a> = c := rfl");
+  EXPECT_EQ(PremiseText("A.b.c", "lemma c : b.c = c := rfl"), "lemma c : <a>A.b.c</a> = c := rfl");
 }
 
 TEST(PremiseText, RootPrefixAndGuillemets) {
   EXPECT_EQ(PremiseText("Nat.add_comm", "protected theorem _root_.Nat.add_comm : True := trivial"),
             "protected theorem <a>Nat.add_comm</a> : True := trivial");
-  EXPECT_EQ(PremiseText("Foo.\xC2\xAB" "bar baz\xC2\xBB", "def \xC2\xAB" "bar baz\xC2\xBB := 1"),
-            "def <a>Foo.\xC2\xAB" "bar baz\xC2\xBB</a> := 1");
-  EXPECT_EQ(PremiseText("Foo.bar", "def \xC2\xAB" "bar\xC2\xBB := 1"), "def <a>Foo.bar</a> := 1");
+  EXPECT_EQ(PremiseText("Foo.\xC2\xAB"
+                        "bar baz\xC2\xBB",
+                        "def \xC2\xAB"
+                        "bar baz\xC2\xBB := 1"),
+            "def <a>Foo.\xC2\xAB"
+            "bar baz\xC2\xBB</a> := 1");
+  EXPECT_EQ(PremiseText("Foo.bar",
+                        "def \xC2\xAB"
+                        "bar\xC2\xBB := 1"),
+            "def <a>Foo.bar</a> := 1");
 }
 
 TEST(PremiseText, ReplacesEveryOccurrenceAfterAnyUnicodeSpace) {
   // U+00A0 counts as whitespace for Python's \s.
-  EXPECT_EQ(PremiseText("Foo.bar", "def\xC2\xA0" "bar := 1 -- bar\n  bar"),
+  EXPECT_EQ(PremiseText("Foo.bar",
+                        "def\xC2\xA0"
+                        "bar := 1 -- bar\n  bar"),
             "def\xC2\xA0<a>Foo.bar</a> := 1 -- <a>Foo.bar</a>\n  <a>Foo.bar</a>");
   EXPECT_EQ(PremiseText("Set.mem_setOf",
                         "theorem mem_setOf {a : \xCE\xB1} : a \xE2\x88\x88 { x | p x } := Iff.rfl"),
@@ -113,13 +121,17 @@ TEST(PremiseText, NameIsARegularExpressionAsInReProver) {
   EXPECT_EQ(PremiseText("List.get?", "def get? : List \xCE\xB1 \xE2\x86\x92 Nat"),
             "def <a>List.get?</a>? : List \xCE\xB1 \xE2\x86\x92 Nat");
   // ... and "get?_nil" does not match the literal text "get?_nil" at all.
-  EXPECT_EQ(PremiseText("List.get?_nil", "@[simp] theorem get?_nil : ([] : List \xCE\xB1).get? n = none"),
-            "@[simp] theorem get?_nil : ([] : List \xCE\xB1).get? n = none");
+  EXPECT_EQ(
+      PremiseText("List.get?_nil", "@[simp] theorem get?_nil : ([] : List \xCE\xB1).get? n = none"),
+      "@[simp] theorem get?_nil : ([] : List \xCE\xB1).get? n = none");
 }
 
 TEST(PremiseText, CodeWithoutTheNameIsUnchanged) {
-  EXPECT_EQ(PremiseText("Foo.bar", "instance : Inhabited Nat := \xE2\x9F\xA8" "0\xE2\x9F\xA9"),
-            "instance : Inhabited Nat := \xE2\x9F\xA8" "0\xE2\x9F\xA9");
+  EXPECT_EQ(PremiseText("Foo.bar",
+                        "instance : Inhabited Nat := \xE2\x9F\xA8"
+                        "0\xE2\x9F\xA9"),
+            "instance : Inhabited Nat := \xE2\x9F\xA8"
+            "0\xE2\x9F\xA9");
   EXPECT_EQ(PremiseText("Foo.bar", "xbar"), "xbar");  // no whitespace before
 }
 

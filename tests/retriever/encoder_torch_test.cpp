@@ -122,11 +122,11 @@ TEST(TorchEncoder, ContractViolationsAreClearErrors) {
     const char* variant;
     const char* message_part;
   };
-  for (const Case& c : {Case{"f64", "Double"}, Case{"f64", "float32"},
-                        Case{"rank3", "shape [1, 1, 32]"}, Case{"extra-row", "expected shape [1, d]"},
-                        Case{"unnormalised", "L2 norm 2"}, Case{"nan", "non-finite"},
-                        Case{"wrong-dim-attr", "embedding_dim = 33"},
-                        Case{"fails", "injected failure"}}) {
+  for (const Case& c :
+       {Case{"f64", "Double"}, Case{"f64", "float32"}, Case{"rank3", "shape [1, 1, 32]"},
+        Case{"extra-row", "expected shape [1, d]"}, Case{"unnormalised", "L2 norm 2"},
+        Case{"nan", "non-finite"}, Case{"wrong-dim-attr", "embedding_dim = 33"},
+        Case{"fails", "injected failure"}}) {
     const auto model = TestEncoder(c.variant);
     const std::string e = LoadError(model);
     EXPECT_NE(e.find(c.message_part), std::string::npos) << c.variant << ": " << e;
@@ -155,8 +155,9 @@ TEST(TorchEncoder, MissingPluginIsAClearError) {
   EXPECT_NE(e.find("/nonexistent/libtatami_torch_encoder.so: not found"), std::string::npos) << e;
   // A file that is not a plugin.
   options.plugin = TestEncoder("ok");
-  EXPECT_NE(LoadError(TestEncoder("ok"), options).find("cannot load the TorchScript encoder plugin"),
-            std::string::npos);
+  EXPECT_NE(
+      LoadError(TestEncoder("ok"), options).find("cannot load the TorchScript encoder plugin"),
+      std::string::npos);
 }
 
 TEST(TorchEncoder, InvalidUtf8IsRefused) {

@@ -121,7 +121,9 @@ TEST(LeanDojoSplit, BrokenFilesNameWhatIsWrong) {
       R"({"file_path": "A.lean", "full_name": "t", "start": [1, 1], "traced_tactics": [)";
   std::string e = SplitError("[" + ok_thm + R"({"annotated_tactic": ["x", []]}]}])");
   EXPECT_NE(e.find("theorem 0 (t): traced tactic 0: \"state_before\""), std::string::npos) << e;
-  e = SplitError("[" + ok_thm + R"({"state_before": "s", "annotated_tactic": ["x", [{"full_name": "p", "def_path": "B.lean", "def_pos": [1]}]]}]}])");
+  e = SplitError(
+      "[" + ok_thm +
+      R"({"state_before": "s", "annotated_tactic": ["x", [{"full_name": "p", "def_path": "B.lean", "def_pos": [1]}]]}]}])");
   EXPECT_NE(e.find("premise 0: \"def_pos\" must be [line, column]"), std::string::npos) << e;
   e = SplitError(R"([{"file_path": "A.lean", "start": [1, 1], "traced_tactics": []}])");
   EXPECT_NE(e.find("theorem 0: \"full_name\""), std::string::npos) << e;

@@ -39,9 +39,9 @@ class BackendEncoder final : public Encoder {
     RawOutput raw = Run(probe, {0});
     if (raw.cols == 0) throw EncoderError(source_ + ": encoder returned embeddings of width 0");
     if (info.declared_dim != 0 && info.declared_dim != raw.cols) {
-      throw EncoderError(fmt::format(
-          "{}: module declares embedding_dim = {} but returned embeddings of width {}", source_,
-          info.declared_dim, raw.cols));
+      throw EncoderError(
+          fmt::format("{}: module declares embedding_dim = {} but returned embeddings of width {}",
+                      source_, info.declared_dim, raw.cols));
     }
     dim_ = raw.cols;
     CheckEmbeddings(raw, 1, dim_, options_.norm_tolerance, {0}, source_);
@@ -59,8 +59,8 @@ class BackendEncoder final : public Encoder {
     // Validate everything first, so that a bad text fails before any work.
     for (std::size_t i = 0; i < texts.size(); ++i) {
       if (auto bad = FindInvalidUtf8(texts[i])) {
-        throw InvalidUtf8Error(
-            fmt::format("text {} is not valid UTF-8 (byte offset {})", i, *bad), i, *bad);
+        throw InvalidUtf8Error(fmt::format("text {} is not valid UTF-8 (byte offset {})", i, *bad),
+                               i, *bad);
       }
     }
     std::vector<std::size_t> order(texts.size());
@@ -85,11 +85,11 @@ class BackendEncoder final : public Encoder {
 
   std::string Describe() const override {
     const BackendInfo& info = backend_->info();
-    return fmt::format("{} (dim {}, {}, {})", source_, dim_,
-                       info.token_path
-                           ? fmt::format("ByT5 bytes tokenised by tatami, max_length {}", max_length_)
-                           : std::string("texts tokenised by the module"),
-                       info.runtime);
+    return fmt::format(
+        "{} (dim {}, {}, {})", source_, dim_,
+        info.token_path ? fmt::format("ByT5 bytes tokenised by tatami, max_length {}", max_length_)
+                        : std::string("texts tokenised by the module"),
+        info.runtime);
   }
 
  private:

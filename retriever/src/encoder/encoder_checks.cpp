@@ -27,10 +27,10 @@ void CheckEmbeddings(const RawOutput& raw, std::size_t rows, std::size_t dim, do
     }
     const double norm = std::sqrt(sum);
     if (std::fabs(norm - 1.0) > tolerance) {
-      throw EncoderError(fmt::format(
-          "{}: embedding of text {} has L2 norm {:.6g}; the encoder contract requires "
-          "L2-normalised embeddings (tolerance {:g})",
-          source, text, norm, tolerance));
+      throw EncoderError(
+          fmt::format("{}: embedding of text {} has L2 norm {:.6g}; the encoder contract requires "
+                      "L2-normalised embeddings (tolerance {:g})",
+                      source, text, norm, tolerance));
     }
   }
 }

@@ -60,8 +60,10 @@ bool OpenPlugin(const std::filesystem::path& path, LoadedPlugin* out, std::strin
     *why = err ? err : "dlopen failed";
     return false;
   }
-  auto version = reinterpret_cast<internal::AbiVersionFn>(dlsym(handle, internal::kAbiVersionSymbol));
-  auto create = reinterpret_cast<internal::CreateBackendFn>(dlsym(handle, internal::kCreateBackendSymbol));
+  auto version =
+      reinterpret_cast<internal::AbiVersionFn>(dlsym(handle, internal::kAbiVersionSymbol));
+  auto create =
+      reinterpret_cast<internal::CreateBackendFn>(dlsym(handle, internal::kCreateBackendSymbol));
   if (!version || !create) {
     *why = "not a tatami encoder plugin (missing entry points)";
     return false;  // left open: harmless, and closing libraries is what we avoid
@@ -110,9 +112,9 @@ std::unique_ptr<Encoder> LoadTorchScriptEncoder(const std::filesystem::path& mod
                                                 const EncoderOptions& options) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(model, ec)) {
-    throw EncoderError(fmt::format("encoder {}: {}", model.string(),
-                                   std::filesystem::exists(model, ec) ? "not a regular file"
-                                                                      : "no such file"));
+    throw EncoderError(
+        fmt::format("encoder {}: {}", model.string(),
+                    std::filesystem::exists(model, ec) ? "not a regular file" : "no such file"));
   }
   LoadedPlugin plugin;
   std::string tried;

@@ -17,7 +17,8 @@ Text Decode(std::string_view s) {
     std::size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
     if (i + len > s.size()) len = s.size() - i;
     char32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-    for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    for (std::size_t k = 1; k < len; ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
     out.push_back(cp);
     i += len;
   }
@@ -52,8 +53,8 @@ std::string Encode(const Text& t) {
 // Python's str.isspace(), which is what \s matches in a str pattern.
 bool IsSpace(char32_t c) {
   return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
-         c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
-         c == 0x202F || c == 0x205F || c == 0x3000;
+         c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+         c == 0x205F || c == 0x3000;
 }
 
 constexpr char32_t kOpenQuote = U'\u00AB';   // «
@@ -71,8 +72,16 @@ struct Atom {
 bool HasOtherRegexSyntax(const Text& suffix) {
   for (char32_t c : suffix) {
     switch (c) {
-      case U'\\': case U'(': case U')': case U'[': case U']': case U'{': case U'}':
-      case U'|': case U'^': case U'$':
+      case U'\\':
+      case U'(':
+      case U')':
+      case U'[':
+      case U']':
+      case U'{':
+      case U'}':
+      case U'|':
+      case U'^':
+      case U'$':
         return true;
       default:
         break;
