@@ -101,6 +101,8 @@ DoubleOptions ParseOptions(int argc, char** argv) {
       o.latency_ms = ParseInt(a, value());
     } else if (a == "--latency-jitter-ms") {
       o.latency_jitter_ms = ParseInt(a, value());
+    } else if (a == "--work-us") {
+      o.work_us = ParseInt(a, value());
     } else if (a == "--seed") {
       o.seed = ParseUnsigned(a, value());
     } else if (a == "--import-delay-ms") {

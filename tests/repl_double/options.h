@@ -25,6 +25,7 @@ struct DoubleOptions {
   // Delays. All default to 0 (none).
   int latency_ms = 0;         // fixed delay before every response
   int latency_jitter_ms = 0;  // plus uniform random 0..N ms
+  long work_us = 0;           // CPU time burnt (busy loop) before every response
   std::uint64_t seed = 0;     // seeds all randomness (jitter, --fault-rate)
   int import_delay_ms = 0;    // extra delay for a cmd of import lines
   int import_memory_mb = 0;   // MiB allocated, touched and kept per import cmd

@@ -28,6 +28,22 @@ void SleepMs(long ms) {
   }
 }
 
+// Spins until this thread has used `us` microseconds of CPU, so that the work
+// scales with available cores (a sleep would not).
+void BurnCpu(long us) {
+  if (us <= 0) return;
+  auto cpu_ns = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<long long>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+  };
+  const long long end = cpu_ns() + static_cast<long long>(us) * 1000;
+  volatile unsigned sink = 0;
+  while (cpu_ns() < end) {
+    for (int i = 0; i < 1000; ++i) sink = sink * 1664525u + 1013904223u;
+  }
+}
+
 void WriteAll(int fd, const char* data, std::size_t size) {
   while (size > 0) {
     ssize_t n = ::write(fd, data, size);
@@ -149,6 +165,7 @@ class Server {
       delay += std::uniform_int_distribution<long>(0, o_.latency_jitter_ms)(rng_);
     }
     SleepMs(delay);
+    BurnCpu(o_.work_us);
     Emit(fault, k);
   }
 

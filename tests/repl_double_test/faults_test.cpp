@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 
 #include <fstream>
+#include <sstream>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include "double_process.h"
@@ -229,6 +231,30 @@ TEST(FaultTest, ImportAndStateMemoryIsResident) {
   for (int i = 0; i < 64; ++i) p.Send(kTactic);
   for (int i = 0; i < 64; ++i) ASSERT_TRUE(p.ReadFrame());
   EXPECT_GE(ResidentKb(p.pid()) - after_import, 30 * 1024);  // 64 states x 512 KiB
+}
+
+// CPU time the process has used so far (utime + stime from /proc), in ms.
+long CpuMs(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string f;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14) utime = std::stol(f);
+    if (i == 15) stime = std::stol(f);
+  }
+  return (utime + stime) * 1000 / sysconf(_SC_CLK_TCK);
+}
+
+TEST(FaultTest, WorkUsBurnsCpuPerRequest) {
+  DoubleProcess p({"--instant", "--work-us", "150000"});
+  p.Send(kCmd);
+  ASSERT_TRUE(p.ReadFrame());
+  p.Send(kCmd);
+  ASSERT_TRUE(p.ReadFrame());
+  // Two requests x 150 ms of CPU; clock-tick accounting is coarse, hence the margin.
+  EXPECT_GE(CpuMs(p.pid()), 250);
 }
 
 TEST(UsageTest, HelpPrintsTheReadmeAndBadUsageExits2) {
