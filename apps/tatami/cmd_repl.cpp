@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "tatami/dojo/config.h"
 #include "tatami/dojo/framing.h"
 #include "tatami/dojo/repl_outcome.h"
 #include "tatami/dojo/repl_process.h"
@@ -48,97 +49,6 @@ struct ReplCommandArgs {
   bool jsonl = false;
 };
 
-// "8G", "512M", "64k", "1.5GiB", "1000000" (bytes); binary units. nullopt if
-// malformed.
-std::optional<std::uint64_t> ParseSize(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
-    ++i;
-  }
-  if (i == 0) return std::nullopt;
-  double number;
-  try {
-    std::size_t used = 0;
-    number = std::stod(std::string(text.substr(0, i)), &used);
-    if (used != i) return std::nullopt;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  std::string unit(text.substr(i));
-  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (unit.size() > 1 && unit.back() == 'B') unit.pop_back();       // "GB", "GIB"
-  if (unit.size() == 2 && unit.back() == 'I') unit.pop_back();      // "GI"
-  double scale;
-  if (unit.empty() || unit == "B") {
-    scale = 1;
-  } else if (unit == "K") {
-    scale = 1024.0;
-  } else if (unit == "M") {
-    scale = 1024.0 * 1024;
-  } else if (unit == "G") {
-    scale = 1024.0 * 1024 * 1024;
-  } else if (unit == "T") {
-    scale = 1024.0 * 1024 * 1024 * 1024;
-  } else {
-    return std::nullopt;
-  }
-  const double bytes = number * scale;
-  if (!std::isfinite(bytes) || bytes >= 1.8e19) return std::nullopt;
-  return static_cast<std::uint64_t>(bytes);
-}
-
-// Splits a command line into argv: whitespace separates words; single quotes
-// keep everything literally, double quotes and backslashes work as in sh.
-std::optional<std::vector<std::string>> SplitCommand(const std::string& line, std::string* error) {
-  std::vector<std::string> argv;
-  std::string word;
-  bool in_word = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (c == ' ' || c == '\t' || c == '\n') {
-      if (in_word) argv.push_back(std::move(word));
-      word.clear();
-      in_word = false;
-    } else if (c == '\'') {
-      std::size_t end = line.find('\'', i + 1);
-      if (end == std::string::npos) {
-        *error = "unbalanced ' in the command";
-        return std::nullopt;
-      }
-      word.append(line, i + 1, end - i - 1);
-      i = end;
-      in_word = true;
-    } else if (c == '"') {
-      std::size_t j = i + 1;
-      for (; j < line.size() && line[j] != '"'; ++j) {
-        if (line[j] == '\\' && j + 1 < line.size() &&
-            std::strchr("\"\\$`", line[j + 1]) != nullptr) {
-          ++j;
-        }
-        word += line[j];
-      }
-      if (j >= line.size()) {
-        *error = "unbalanced \" in the command";
-        return std::nullopt;
-      }
-      i = j;
-      in_word = true;
-    } else if (c == '\\' && i + 1 < line.size()) {
-      word += line[++i];
-      in_word = true;
-    } else {
-      word += c;
-      in_word = true;
-    }
-  }
-  if (in_word) argv.push_back(std::move(word));
-  if (argv.empty()) {
-    *error = "the command is empty";
-    return std::nullopt;
-  }
-  return argv;
-}
-
 bool IsBlank(const std::string& line) {
   return line.find_first_not_of(" \t\r\n\f\v") == std::string::npos;
 }
@@ -148,7 +58,7 @@ bool IsBlank(const std::string& line) {
 // that errors can point at the user's line and column.
 struct RawRequest {
   std::string text;
-  int first_line = 0;                   // 1-based line number in the input
+  int first_line = 0;                    // 1-based line number in the input
   std::vector<std::size_t> line_starts;  // offset in `text` of each line
 };
 
@@ -267,19 +177,21 @@ std::optional<std::string> FailureMessage(const ReplOutcome& outcome, double tim
 }
 
 int RunRepl(const ReplCommandArgs& args) {
-  std::string error;
-  auto argv = SplitCommand(args.repl_cmd, &error);
-  if (!argv) {
+  // The same syntax as the configuration file and the other commands' flags.
+  std::vector<std::string> argv;
+  std::uint64_t memory = 0;
+  try {
+    argv = tatami::dojo::SplitCommandLine(args.repl_cmd);
+    if (argv.empty()) throw std::invalid_argument("the command is empty");
+  } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "tatami repl: error: --repl-cmd \"%s\": %s\n", args.repl_cmd.c_str(),
-                 error.c_str());
+                 e.what());
     return 2;
   }
-  auto memory = ParseSize(args.memory_limit);
-  if (!memory) {
-    std::fprintf(stderr,
-                 "tatami repl: error: --memory-limit \"%s\" is not a size (examples: 8G, 512M, "
-                 "1048576)\n",
-                 args.memory_limit.c_str());
+  try {
+    memory = tatami::dojo::ParseByteSize(args.memory_limit);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "tatami repl: error: --memory-limit: %s\n", e.what());
     return 2;
   }
   if (!(args.timeout_seconds >= 0) || !std::isfinite(args.timeout_seconds)) {
@@ -293,9 +205,9 @@ int RunRepl(const ReplCommandArgs& args) {
   }
 
   dojo::ReplProcessOptions options;
-  options.command = *argv;
+  options.command = std::move(argv);
   options.working_directory = args.project;
-  options.memory_limit_bytes = *memory;
+  options.memory_limit_bytes = memory;
   options.request_timeout = std::chrono::milliseconds(
       static_cast<std::int64_t>(std::llround(args.timeout_seconds * 1000)));
   if (args.timeout_seconds > 0 && options.request_timeout.count() == 0) {
@@ -339,8 +251,8 @@ int RunRepl(const ReplCommandArgs& args) {
       continue;
     }
     if (const auto* rejected = std::get_if<dojo::ReplRejected>(&outcome)) {
-      if (!writer.Error(fmt::format("request at line {} rejected: {}", raw->first_line,
-                                    rejected->reason))) {
+      if (!writer.Error(
+              fmt::format("request at line {} rejected: {}", raw->first_line, rejected->reason))) {
         return write_failed();
       }
       continue;
