@@ -183,6 +183,9 @@ class WorkerPool::Core {
   void BecomeReady(Worker& w);
   void FinishSubmit(std::size_t slot, std::uint64_t generation, ReplOutcome outcome, Callback done);
   void RestartOrFree(Worker& w, bool recycle);
+  // After a request or a lease: restart a dead worker, recycle one past its
+  // thresholds, or make it idle.
+  void Settle(Worker& w, bool killed);
   void Retire(Worker& w);  // kills the process and empties the slot
   bool NeedsRecycle(const Worker& w) const;
   void Dequeued(std::size_t count);
@@ -546,17 +549,21 @@ void WorkerPool::Core::FinishSubmit(std::size_t slot, std::uint64_t generation, 
   if (!stopping_ && w.generation == generation && w.phase == Phase::kBusy) {
     if (const auto* r = std::get_if<ReplResponse>(&outcome))
       NoteProofStates(r->json, w.max_proof_state);
-    if (KilledWorker(outcome) || !w.process || w.process->state() == ReplProcess::State::kDead) {
-      RestartOrFree(w, /*recycle=*/false);
-    } else if (NeedsRecycle(w)) {
-      RestartOrFree(w, /*recycle=*/true);
-    } else {
-      w.phase = Phase::kIdle;
-      w.last_used = ++tick_;
-    }
+    Settle(w, KilledWorker(outcome));
   }
   done(PoolOutcome(std::move(outcome)));
   Dispatch();
+}
+
+void WorkerPool::Core::Settle(Worker& w, bool killed) {
+  if (killed || !w.process || w.process->state() == ReplProcess::State::kDead) {
+    RestartOrFree(w, /*recycle=*/false);
+  } else if (NeedsRecycle(w)) {
+    RestartOrFree(w, /*recycle=*/true);
+  } else {
+    w.phase = Phase::kIdle;
+    w.last_used = ++tick_;
+  }
 }
 
 bool WorkerPool::Core::NeedsRecycle(const Worker& w) const {
@@ -867,14 +874,7 @@ void WorkerPool::Core::LeaseRelease(std::size_t slot, std::uint64_t generation) 
       --stats_.leases_held;
     }
     w.release_pending = false;
-    if (!w.process || w.process->state() == ReplProcess::State::kDead) {
-      RestartOrFree(w, /*recycle=*/false);
-    } else if (NeedsRecycle(w)) {
-      RestartOrFree(w, /*recycle=*/true);
-    } else {
-      w.phase = Phase::kIdle;
-      w.last_used = ++tick_;
-    }
+    Settle(w, /*killed=*/false);
     Dispatch();
   });
 }
