@@ -35,8 +35,7 @@ class InstantResponder : public Responder {
                           static_cast<unsigned long long>(next_state_++));
         break;
       default:
-        AppendErrorObject(
-            "Could not parse as a valid JSON command:\ntatami-repl-double: " + r.error, out);
+        AppendErrorObject("tatami-repl-double: not a REPL command: " + r.error, out);
         return 0;
     }
     out->append(buf, static_cast<std::size_t>(n));

@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
       responder = MakeReplayResponder(options.replay_file, options.expect_file);
       break;
     case Mode::kScript:
-      responder = MakeScriptResponder(options.script_file);
+      responder = MakeScriptResponder(options.script_file, options.lean_version);
       break;
     case Mode::kNone:
       return 2;

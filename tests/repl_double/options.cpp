@@ -78,6 +78,7 @@ const char* FaultName(Fault f) {
 DoubleOptions ParseOptions(int argc, char** argv) {
   DoubleOptions o;
   bool have_faults_list = false;
+  bool lean_version_given = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     auto value = [&]() -> const char* {
@@ -95,6 +96,15 @@ DoubleOptions ParseOptions(int argc, char** argv) {
     } else if (a == "--script") {
       SetMode(&o, Mode::kScript, "--script");
       o.script_file = value();
+    } else if (a == "--lean-version") {
+      const char* v = value();
+      auto version = ParseLeanVersion(v);
+      if (!version) {
+        Usage(std::string("--lean-version: unknown version '") + v +
+              "' (recorded: 4.9, 4.19, 4.33)");
+      }
+      o.lean_version = *version;
+      lean_version_given = true;
     } else if (a == "--expect") {
       o.expect_file = value();
     } else if (a == "--latency-ms") {
@@ -162,6 +172,8 @@ DoubleOptions ParseOptions(int argc, char** argv) {
     Usage("a mode is required: --instant, --replay FILE.expected.out or --script GRAPH.json");
   }
   if (!o.expect_file.empty() && o.mode != Mode::kReplay) Usage("--expect only works with --replay");
+  if (lean_version_given && o.mode != Mode::kScript)
+    Usage("--lean-version only works with --script");
   if (o.fault_rate > 0 && o.random_faults.empty()) {
     Usage(have_faults_list ? "--faults lists no fault" : "--fault-rate needs --faults LIST");
   }

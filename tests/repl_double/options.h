@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "lean_texts.h"
+
 namespace tatami::repl_double {
 
 enum class Mode { kNone, kInstant, kReplay, kScript };
@@ -21,6 +23,9 @@ struct DoubleOptions {
   std::string replay_file;  // --replay: recorded NAME.expected.out
   std::string expect_file;  // --expect: recorded NAME.in to check requests against
   std::string script_file;  // --script: proof-state graph (JSON)
+  // --lean-version: whose recorded wording and response details script mode
+  // uses (default v4.33.0-rc2, the current transcripts).
+  LeanVersion lean_version = kDefaultLeanVersion;
 
   // Delays. All default to 0 (none).
   int latency_ms = 0;         // fixed delay before every response

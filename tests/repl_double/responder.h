@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "lean_texts.h"
 #include "options.h"
 #include "request.h"
 
@@ -30,16 +31,15 @@ class Responder {
 // Error object {"message": text}, as the REPL prints it.
 void AppendErrorObject(std::string_view message, std::string* out);
 
-// The REPL's exact answers for an id it does not know.
-inline constexpr std::string_view kUnknownEnvironment = "Unknown environment.";
-inline constexpr std::string_view kUnknownProofState = "Unknown proof state.";
-// The REPL's pickling path capitalises differently (REPL/Main.lean).
+// The REPL's answer when asked to pickle a proof state it does not know, as
+// its source spells it (REPL/Main.lean). No recording has it; clients accept it
+// (dojo/src/outcome.cpp), so the double keeps the REPL's spelling.
 inline constexpr std::string_view kUnknownProofStateForPickle = "Unknown proof State.";
 
 std::unique_ptr<Responder> MakeInstantResponder();
 // Exits with status 2 and a message naming the file if it cannot be loaded.
 std::unique_ptr<Responder> MakeReplayResponder(const std::string& responses_file,
                                                const std::string& expect_file);
-std::unique_ptr<Responder> MakeScriptResponder(const std::string& graph_file);
+std::unique_ptr<Responder> MakeScriptResponder(const std::string& graph_file, LeanVersion version);
 
 }  // namespace tatami::repl_double

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lean_name.h"
+#include "lean_texts.h"
 
 namespace tatami::repl_double {
 
@@ -144,7 +145,7 @@ class Loader {
     }
     g.unknown_tactic.is_error = true;
     g.unknown_tactic.shape = ErrorShape::kException;
-    g.unknown_tactic.error = "<input>:1:1: unknown tactic";
+    g.unknown_tactic.error = LeanTexts(kDefaultLeanVersion).Get(TextId::kUnknownTactic);
     if (root.contains("unknown_tactic")) {
       g.unknown_tactic = ParseTransition(root["unknown_tactic"], "unknown_tactic");
       if (!g.unknown_tactic.is_error) Fail("unknown_tactic", "must be an error");

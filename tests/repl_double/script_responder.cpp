@@ -5,7 +5,6 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +12,7 @@
 #include "lean_json.h"
 #include "lean_name.h"
 #include "lean_source.h"
+#include "lean_texts.h"
 #include "name_scopes.h"
 #include "responder.h"
 #include "script_graph.h"
@@ -26,27 +26,26 @@ using json = nlohmann::json;
 constexpr std::string_view kSorryAx = "sorryAx";
 constexpr int kPickleVersion = 2;  // 2: environments keep their scopes
 
-std::string AxiomsMessage(const LeanName& name, const std::set<std::string>& axioms) {
-  if (axioms.empty()) return "'" + name.ToString() + "' does not depend on any axioms";
-  std::vector<LeanName> sorted;
-  for (const std::string& a : axioms) {
-    auto parsed = ParseIdentifier(a);
-    sorted.push_back(parsed ? *parsed : LeanName{{a}});
-  }
-  std::sort(sorted.begin(), sorted.end(), NameLess);
-  std::string out = "'" + name.ToString() + "' depends on axioms: [";
-  for (std::size_t i = 0; i < sorted.size(); ++i) out += (i ? ", " : "") + sorted[i].ToString();
-  return out + "]";
+// Axioms in the order the proof first used them (Lean before v4.33 printed
+// its collection order), each once.
+using Axioms = std::vector<std::string>;
+
+void AddAxiom(Axioms* axioms, std::string_view a) {
+  if (std::find(axioms->begin(), axioms->end(), a) == axioms->end()) axioms->emplace_back(a);
+}
+
+void AddAxioms(Axioms* axioms, const std::vector<std::string>& more) {
+  for (const std::string& a : more) AddAxiom(axioms, a);
 }
 
 struct ProofState {
   std::vector<std::string> goals;
-  std::set<std::string> axioms;  // used by the proof so far
-  bool sorry = false;            // the proof so far contains sorry
+  Axioms axioms;       // used by the proof so far
+  bool sorry = false;  // the proof so far contains sorry
 };
 
 // Full name (as Lean prints it) -> the axioms its proof uses.
-using Declarations = std::map<std::string, std::set<std::string>>;
+using Declarations = std::map<std::string, Axioms>;
 
 // What a command continuing an environment starts from: its declarations and
 // the scopes (namespaces, sections, opens) in force at its end.
@@ -63,15 +62,6 @@ struct StepResult {
   std::vector<std::string> sorries;  // goals of sorries inside the tactic
 };
 
-std::string Joined(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i) out += sep;
-    out += v[i];
-  }
-  return out;
-}
-
 json Message(std::string_view severity, json pos, json end_pos, std::string data) {
   return {{"severity", severity},
           {"pos", std::move(pos)},
@@ -87,14 +77,10 @@ std::string WithoutInputPrefix(const std::string& error) {
   return p == std::string::npos ? error : error.substr(p + 2);
 }
 
-std::string ProofStatus(const ProofState& s) {
-  if (!s.goals.empty()) return "Incomplete: open goals remain";
-  return s.sorry ? "Incomplete: contains sorry" : "Completed";
-}
-
 class ScriptResponder : public Responder {
  public:
-  explicit ScriptResponder(ScriptGraph graph) : graph_(std::move(graph)) {}
+  ScriptResponder(ScriptGraph graph, LeanVersion version)
+      : graph_(std::move(graph)), texts_(version) {}
 
   int Respond(const Request& r, std::string_view, std::uint64_t, std::string* out) override {
     new_states_ = 0;
@@ -130,8 +116,8 @@ class ScriptResponder : public Responder {
         response = UnpickleProofState(r.unpickle_from, r.has_env ? &r.env : nullptr);
         break;
       default:
-        response =
-            Error("Could not parse as a valid JSON command:\ntatami-repl-double: " + r.error);
+        // The REPL throws here (no recording of an answer).
+        response = Error("tatami-repl-double: not a REPL command: " + r.error);
         break;
     }
     AppendLeanPretty(response, out);
@@ -157,7 +143,7 @@ class ScriptResponder : public Responder {
     std::string t = NormalizeSpace(tactic);
     if (s.goals.empty()) {
       r.kind = StepResult::kException;
-      r.error = "no goals to be proved";
+      r.error = texts_.Get(TextId::kNoGoals);
       return r;
     }
     if (t == "sorry" || t == "admit") {
@@ -165,7 +151,7 @@ class ScriptResponder : public Responder {
       r.after = s;
       r.after.goals.erase(r.after.goals.begin());
       r.after.sorry = true;
-      r.after.axioms.insert(std::string(kSorryAx));
+      AddAxiom(&r.after.axioms, kSorryAx);
       return r;
     }
     const Transition* tr = graph_.Find(s.goals, t);
@@ -176,7 +162,7 @@ class ScriptResponder : public Responder {
       return r;
     }
     r.after = s;
-    r.after.axioms.insert(tr->axioms.begin(), tr->axioms.end());
+    AddAxioms(&r.after.axioms, tr->axioms);
     if (tr->is_error) {
       // Lean's error recovery closes the goal with a synthetic sorry.
       r.kind = StepResult::kRecoveredError;
@@ -187,23 +173,25 @@ class ScriptResponder : public Responder {
         r.after.goals.erase(r.after.goals.begin());
       }
       r.after.sorry = true;
-      r.after.axioms.insert(std::string(kSorryAx));
+      AddAxiom(&r.after.axioms, kSorryAx);
       return r;
     }
     r.after.goals = *tr->goals;
     r.sorries = tr->sorries;
     if (!r.sorries.empty()) {
       r.after.sorry = true;
-      r.after.axioms.insert(std::string(kSorryAx));
+      AddAxiom(&r.after.axioms, kSorryAx);
     }
     return r;
   }
 
   json RunTactic(const std::string& tactic, std::uint64_t id) {
-    if (id >= states_.size()) return Error(std::string(kUnknownProofState));
+    if (id >= states_.size()) return Error(texts_.Get(TextId::kUnknownProofState));
     const ProofState before = states_[id];
     StepResult step = Step(before, tactic);
-    if (step.kind == StepResult::kException) return Error("Lean error:\n" + step.error);
+    if (step.kind == StepResult::kException) {
+      return Error(texts_.Get(TextId::kLeanError, {step.error}));
+    }
     json sorries = json::array();
     for (const std::string& goal : step.sorries) {
       ProofState at{{goal}, before.axioms, before.sorry};
@@ -221,16 +209,18 @@ class ScriptResponder : public Responder {
 
   // Records `s` and answers like the REPL's createProofStepReponse.
   json StateResponse(ProofState s) {
-    std::string status = ProofStatus(s);
+    std::optional<std::string> status = texts_.ProofStatus(!s.goals.empty(), s.sorry);
     json goals = s.goals;
     std::uint64_t id = RecordState(std::move(s));
-    return {{"proofState", id}, {"goals", std::move(goals)}, {"proofStatus", std::move(status)}};
+    json response = {{"proofState", id}, {"goals", std::move(goals)}};
+    if (status) response["proofStatus"] = std::move(*status);
+    return response;
   }
 
   json RunCommand(const std::string& text, const std::uint64_t* env) {
     Environment state;
     if (env) {
-      if (*env >= envs_.size()) return Error(std::string(kUnknownEnvironment));
+      if (*env >= envs_.size()) return Error(texts_.Get(TextId::kUnknownEnvironment));
       state = *envs_[*env];
     }
     Declarations& decls = state.decls;
@@ -255,7 +245,7 @@ class ScriptResponder : public Responder {
       if (word == "import") {
         if (env || seen_other) {
           error_at(c.begin, c.begin + 6,
-                   "invalid 'import' command, it must be used in the beginning of the file");
+                   "tatami-repl-double: `import` must come first, in a command without \"env\"");
         }
         continue;
       }
@@ -322,7 +312,7 @@ class ScriptResponder : public Responder {
               "tatami-repl-double: ambiguous name `" + written->ToString() + "` (" + all + ")");
         } else {
           messages.push_back(Message("info", map.Pos(c.begin), map.Pos(c.begin + 6),
-                                     AxiomsMessage(found[0], decls[found[0].ToString()])));
+                                     texts_.PrintAxioms(found[0], decls[found[0].ToString()])));
         }
         continue;
       }
@@ -407,7 +397,7 @@ class ScriptResponder : public Responder {
       add_sorry(th->goal, {body, c.end}, s);
       s.goals.clear();
       s.sorry = true;
-      s.axioms.insert(std::string(kSorryAx));
+      AddAxiom(&s.axioms, kSorryAx);
     } else if (is_by) {
       std::vector<TacticSpan> tactics = SplitTactics(text, body + 2, c.end);
       std::size_t last_end = body + 2;
@@ -418,7 +408,7 @@ class ScriptResponder : public Responder {
           error_at(t.span.begin, t.span.end, WithoutInputPrefix(step.error));
           had_error = aborted = true;
           s.sorry = true;
-          s.axioms.insert(std::string(kSorryAx));
+          AddAxiom(&s.axioms, kSorryAx);
           break;
         }
         std::size_t search = t.span.begin;
@@ -440,10 +430,10 @@ class ScriptResponder : public Responder {
         last_end = t.span.end;
       }
       if (!aborted && !s.goals.empty()) {
-        error_at(body, last_end, "unsolved goals\n" + Joined(s.goals, "\n\n"));
+        error_at(body, last_end, texts_.UnsolvedGoals(s.goals));
         had_error = true;
         s.sorry = true;
-        s.axioms.insert(std::string(kSorryAx));
+        AddAxiom(&s.axioms, kSorryAx);
       }
     } else {
       error_at(
@@ -453,7 +443,7 @@ class ScriptResponder : public Responder {
     }
     if (s.sorry && !had_error) {
       messages->push_back(
-          Message("warning", map.Pos(name_b), map.Pos(name_e), "declaration uses `sorry`"));
+          Message("warning", map.Pos(name_b), map.Pos(name_e), texts_.Get(TextId::kSorryWarning)));
     }
     if (!full.empty()) (*decls)[full.ToString()] = std::move(s.axioms);
   }
@@ -501,7 +491,7 @@ class ScriptResponder : public Responder {
   }
 
   json PickleEnv(std::uint64_t env, const std::string& path) {
-    if (env >= envs_.size()) return Error(std::string(kUnknownEnvironment));
+    if (env >= envs_.size()) return Error(texts_.Get(TextId::kUnknownEnvironment));
     json decls = json::object();
     for (const auto& [name, axioms] : envs_[env]->decls) decls[name] = axioms;
     std::string error;
@@ -533,7 +523,7 @@ class ScriptResponder : public Responder {
     Environment restored;
     try {
       for (auto& [name, axioms] : (*j)["declarations"].items()) {
-        restored.decls[name] = axioms.get<std::set<std::string>>();
+        restored.decls[name] = axioms.get<Axioms>();
       }
     } catch (const json::exception& e) {
       return Error("tatami-repl-double: '" + path + "' is malformed: " + e.what());
@@ -545,14 +535,14 @@ class ScriptResponder : public Responder {
   }
 
   json UnpickleProofState(const std::string& path, const std::uint64_t* env) {
-    if (env && *env >= envs_.size()) return Error(std::string(kUnknownEnvironment));
+    if (env && *env >= envs_.size()) return Error(texts_.Get(TextId::kUnknownEnvironment));
     std::string error;
     auto j = ReadPickle(path, "proofState", &error);
     if (!j) return Error("tatami-repl-double: " + error);
     ProofState s;
     try {
       s.goals = (*j)["goals"].get<std::vector<std::string>>();
-      s.axioms = (*j)["axioms"].get<std::set<std::string>>();
+      s.axioms = (*j)["axioms"].get<Axioms>();
       s.sorry = (*j)["sorry"].get<bool>();
     } catch (const json::exception& e) {
       return Error("tatami-repl-double: '" + path + "' is malformed: " + e.what());
@@ -561,6 +551,7 @@ class ScriptResponder : public Responder {
   }
 
   ScriptGraph graph_;
+  LeanTexts texts_;
   std::vector<ProofState> states_;
   std::vector<std::shared_ptr<const Environment>> envs_;
   int new_states_ = 0;
@@ -568,8 +559,8 @@ class ScriptResponder : public Responder {
 
 }  // namespace
 
-std::unique_ptr<Responder> MakeScriptResponder(const std::string& graph_file) {
-  return std::make_unique<ScriptResponder>(LoadScriptGraph(graph_file));
+std::unique_ptr<Responder> MakeScriptResponder(const std::string& graph_file, LeanVersion version) {
+  return std::make_unique<ScriptResponder>(LoadScriptGraph(graph_file), version);
 }
 
 }  // namespace tatami::repl_double

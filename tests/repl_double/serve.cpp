@@ -144,12 +144,14 @@ class Server {
     parser_.Parse(query_, &request_);
     int new_states = 0;
     if (request_.kind == RequestKind::kInvalidJson) {
-      std::string message = "Could not parse JSON:\ntatami-repl-double: " + request_.error;
-      AppendErrorObject(message, &out_);
       if (o_.fatal_parse_errors) {
+        // What the REPL's parser throws (REPL/Main.lean; not recorded).
+        AppendErrorObject("Could not parse JSON:\n" + request_.error, &out_);
         Stderr("uncaught exception: " + out_ + "\n");
         std::exit(1);
       }
+      // The REPL would exit here; answering is the double's own behaviour.
+      AppendErrorObject("tatami-repl-double: not JSON: " + request_.error, &out_);
     } else {
       new_states = responder_->Respond(request_, query_, k, &out_);
     }

@@ -4,10 +4,10 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include <fstream>
-#include <sstream>
 #include <unistd.h>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "double_process.h"
 #include "test_util.h"
@@ -43,7 +43,7 @@ TEST(InstantTest, AnswersEveryKindWithTheRightShape) {
   EXPECT_EQ(frames[3], "{\"env\": 1}");
   EXPECT_EQ(frames[4], "{\"proofStatus\": \"Completed\", \"proofState\": 1, \"goals\": []}");
   EXPECT_EQ(frames[5], "{\"env\": 2}");
-  EXPECT_NE(frames[6].find("Could not parse as a valid JSON command"), std::string::npos);
+  EXPECT_NE(frames[6].find("tatami-repl-double: not a REPL command"), std::string::npos);
   EXPECT_EQ(p.Wait(), 0);  // EOF: exit status 0
   EXPECT_NE(p.Stderr().find("tatami-repl-double: Lean REPL test double (not Lean)"),
             std::string::npos);
@@ -56,7 +56,7 @@ TEST(InstantTest, InvalidJsonGetsTheErrorObjectOrIsFatalOnRequest) {
     auto r = p.ReadFrame();
     ASSERT_TRUE(r);
     std::string message = json::parse(*r).at("message");
-    EXPECT_EQ(message.rfind("Could not parse JSON:\ntatami-repl-double: ", 0), 0u) << message;
+    EXPECT_EQ(message.rfind("tatami-repl-double: not JSON: ", 0), 0u) << message;
   }
   DoubleProcess p({"--instant", "--fatal-parse-errors"});
   p.Send("{not json\n\n");
