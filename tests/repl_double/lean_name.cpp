@@ -77,7 +77,12 @@ std::optional<LeanName> ReadIdentifier(std::string_view text, std::size_t pos, s
       }
       name.parts.emplace_back(text.substr(b, pos - b));
     }
-    if (pos < text.size() && text[pos] == '.') {
+    // A dot continues the name only if a component follows (`foo.{u}` is
+    // `foo` with universe parameters).
+    if (pos + 1 < text.size() && text[pos] == '.' &&
+        (IsIdFirst(static_cast<unsigned char>(text[pos + 1])) ||
+         text.substr(pos + 1, kOpenEscape.size()) == kOpenEscape) &&
+        text.substr(pos + 1, kCloseEscape.size()) != kCloseEscape) {
       ++pos;
       continue;
     }
