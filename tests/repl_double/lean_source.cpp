@@ -38,6 +38,39 @@ nlohmann::json SourceMap::Pos(std::size_t offset) const {
   return {{"line", line}, {"column", column}};
 }
 
+std::string BlankComments(std::string_view text) {
+  std::string out(text);
+  int depth = 0;  // of nested block comments
+  bool in_string = false;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (depth == 0 && in_string) {
+      if (out[i] == '\\') {
+        ++i;
+      } else if (out[i] == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    std::string_view two = std::string_view(out).substr(i, 2);
+    if (two == "/-") {
+      ++depth;
+      out[i] = out[i + 1] = ' ';
+      ++i;
+    } else if (depth > 0 && two == "-/") {
+      --depth;
+      out[i] = out[i + 1] = ' ';
+      ++i;
+    } else if (depth > 0) {
+      if (out[i] != '\n') out[i] = ' ';
+    } else if (two == "--") {
+      while (i < out.size() && out[i] != '\n') out[i++] = ' ';
+    } else if (out[i] == '"') {
+      in_string = true;
+    }
+  }
+  return out;
+}
+
 std::vector<Span> SplitCommands(std::string_view text) {
   std::vector<Span> commands;
   std::size_t pos = 0;

@@ -30,6 +30,11 @@ struct Span {
   std::size_t begin = 0, end = 0;
 };
 
+// `text` with comments (`--` to the end of the line, `/- -/` blocks, nested,
+// including doc comments) replaced by spaces, byte for byte, so offsets and
+// line breaks stay those of `text`. String literals are kept.
+std::string BlankComments(std::string_view text);
+
 // A top-level command: a line starting in column 0 plus the indented or blank
 // lines after it (trailing blank lines excluded).
 std::vector<Span> SplitCommands(std::string_view text);

@@ -77,6 +77,23 @@ std::string WithoutInputPrefix(const std::string& error) {
   return p == std::string::npos ? error : error.substr(p + 2);
 }
 
+// Where a command starts after its `@[...]` attributes (which change nothing
+// the script models).
+std::size_t AfterAttributes(std::string_view text, Span c) {
+  std::size_t pos = c.begin;
+  while (text.substr(pos, 2) == "@[") {
+    int depth = 0;
+    for (; pos < c.end; ++pos) {
+      if (text[pos] == '[') ++depth;
+      if (text[pos] == ']' && --depth == 0) break;
+    }
+    if (pos >= c.end) return c.begin;
+    ++pos;
+    while (pos < c.end && (text[pos] == ' ' || text[pos] == '\n' || text[pos] == '\t')) ++pos;
+  }
+  return pos;
+}
+
 class ScriptResponder : public Responder {
  public:
   ScriptResponder(ScriptGraph graph, LeanVersion version)
@@ -217,7 +234,9 @@ class ScriptResponder : public Responder {
     return response;
   }
 
-  json RunCommand(const std::string& text, const std::uint64_t* env) {
+  json RunCommand(const std::string& original, const std::uint64_t* env) {
+    // Parsed without comments; positions are counted in the original.
+    const std::string text = BlankComments(original);
     Environment state;
     if (env) {
       if (*env >= envs_.size()) return Error(texts_.Get(TextId::kUnknownEnvironment));
@@ -231,11 +250,12 @@ class ScriptResponder : public Responder {
       auto it = decls.lower_bound(prefix);
       return it != decls.end() && it->first.compare(0, prefix.size(), prefix) == 0;
     };
-    SourceMap map(text);
+    SourceMap map(original);
     json messages = json::array();
     json sorries = json::array();
     bool seen_other = false;
-    for (const Span& c : SplitCommands(text)) {
+    for (Span c : SplitCommands(text)) {
+      c.begin = AfterAttributes(text, c);
       std::string_view cmd = std::string_view(text).substr(c.begin, c.end - c.begin);
       std::string_view word = cmd.substr(0, cmd.find_first_of(" \t\n"));
       std::string_view rest = cmd.substr(word.size());

@@ -390,6 +390,24 @@ TEST(ScriptTest, NamespacesSectionsAndOpenResolveNamesAsLeanDoes) {
   std::filesystem::remove(graph);
 }
 
+// A file laid out like lean_project/Examples.lean: module and declaration doc
+// comments, an attribute, comments inside the proof.
+TEST(ScriptTest, CommentsDocStringsAndAttributesAreSkipped) {
+  auto graph = WriteTrueGraph("comments", {"em_example"}, {"propext"});
+  DoubleProcess p({"--script", graph.string()});
+  json r = Ask(p, {{"cmd",
+                    "/-! module doc\n  /- nested -/ still doc -/\n\nnamespace TatamiExamples\n\n"
+                    "/-- Uses `--` in a doc comment. -/\n@[simp] theorem em_example : True := by\n"
+                    "  -- a comment line\n  trivial_x -- closes it\n\nend TatamiExamples\n\n"
+                    "#print axioms TatamiExamples.em_example -- the full name"}});
+  ASSERT_EQ(
+      Data(r),
+      std::vector<std::string>{"info: 'TatamiExamples.em_example' depends on axioms: [propext]"})
+      << r.dump();
+  EXPECT_EQ(r["messages"][0]["pos"], json({{"line", 13}, {"column", 0}}));
+  std::filesystem::remove(graph);
+}
+
 TEST(ScriptTest, PickledEnvironmentsKeepTheirScopes) {
   auto graph = WriteTrueGraph("pickle-scopes", {"foo"});
   auto file = std::filesystem::temp_directory_path() /
