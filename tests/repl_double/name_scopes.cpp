@@ -53,7 +53,8 @@ std::optional<std::string> NameScopes::End(const LeanName& name) {
     const std::string& header = scopes_.back().header;
     std::string expected = name.empty() ? "" : name.parts[name.parts.size() - 1 - i];
     if (!problem && header != expected) {
-      problem = "`end " + name.ToString() + "` does not match the open scope `" +
+      problem = "`" + (name.empty() ? std::string("end") : "end " + name.ToString()) +
+                "` does not match the open scope `" +
                 (header.empty() ? std::string("section") : header) + "`";
     }
     scopes_.pop_back();
