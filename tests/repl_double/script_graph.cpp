@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lean_name.h"
+
 namespace tatami::repl_double {
 
 namespace {
@@ -103,10 +105,11 @@ class Loader {
       }
       std::string rest = sp == std::string::npos ? "" : statement.substr(sp + 1);
       if (th.keyword != "example") {
-        std::size_t end = rest.find_first_of(" :");
-        th.name = rest.substr(0, end);
-        if (th.name.empty()) Fail(where + ".statement", "has no theorem name");
-        rest = end == std::string::npos ? "" : NormalizeSpace(rest.substr(end));
+        std::size_t end = 0;
+        auto name = ReadIdentifier(rest, 0, &end);
+        if (!name) Fail(where + ".statement", "has no theorem name");
+        th.name = name->ToString();
+        rest = NormalizeSpace(rest.substr(end));
         if (g.FindTheorem(th.name)) Fail(where, "theorem `" + th.name + "` is listed twice");
       }
       th.signature = rest;

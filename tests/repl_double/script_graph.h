@@ -29,10 +29,10 @@ struct Transition {
 };
 
 struct ScriptTheorem {
-  std::string name;                 // e.g. "add_zero'"
-  std::string keyword;              // "theorem", "lemma" or "example"
-  std::string signature;            // statement after keyword and name, whitespace-normalised
-  std::string goal;                 // pretty-printed initial goal
+  std::string name;       // as written, printed as Lean prints names: "add_zero'", "X.foo"
+  std::string keyword;    // "theorem", "lemma" or "example"
+  std::string signature;  // statement after keyword and name, whitespace-normalised
+  std::string goal;       // pretty-printed initial goal
   std::vector<std::string> axioms;  // axioms every proof of it uses
 };
 

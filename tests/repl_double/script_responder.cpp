@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "lean_json.h"
+#include "lean_name.h"
 #include "lean_source.h"
+#include "name_scopes.h"
 #include "responder.h"
 #include "script_graph.h"
 
@@ -22,31 +24,18 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::string_view kSorryAx = "sorryAx";
-constexpr int kPickleVersion = 1;
+constexpr int kPickleVersion = 2;  // 2: environments keep their scopes
 
-// Lean's `Name.lt` as `#print axioms` sorts with it: fewer components first,
-// then component by component from the root.
-bool NameLess(const std::string& a, const std::string& b) {
-  auto parts = [](const std::string& s) {
-    std::vector<std::string_view> out;
-    std::string_view v = s;
-    for (std::size_t dot; (dot = v.find('.')) != std::string_view::npos; v.remove_prefix(dot + 1)) {
-      out.push_back(v.substr(0, dot));
-    }
-    out.push_back(v);
-    return out;
-  };
-  auto pa = parts(a), pb = parts(b);
-  if (pa.size() != pb.size()) return pa.size() < pb.size();
-  return pa < pb;
-}
-
-std::string AxiomsMessage(const std::string& name, const std::set<std::string>& axioms) {
-  if (axioms.empty()) return "'" + name + "' does not depend on any axioms";
-  std::vector<std::string> sorted(axioms.begin(), axioms.end());
+std::string AxiomsMessage(const LeanName& name, const std::set<std::string>& axioms) {
+  if (axioms.empty()) return "'" + name.ToString() + "' does not depend on any axioms";
+  std::vector<LeanName> sorted;
+  for (const std::string& a : axioms) {
+    auto parsed = ParseIdentifier(a);
+    sorted.push_back(parsed ? *parsed : LeanName{{a}});
+  }
   std::sort(sorted.begin(), sorted.end(), NameLess);
-  std::string out = "'" + name + "' depends on axioms: [";
-  for (std::size_t i = 0; i < sorted.size(); ++i) out += (i ? ", " : "") + sorted[i];
+  std::string out = "'" + name.ToString() + "' depends on axioms: [";
+  for (std::size_t i = 0; i < sorted.size(); ++i) out += (i ? ", " : "") + sorted[i].ToString();
   return out + "]";
 }
 
@@ -56,7 +45,15 @@ struct ProofState {
   bool sorry = false;            // the proof so far contains sorry
 };
 
-using Declarations = std::map<std::string, std::set<std::string>>;  // theorem -> axioms
+// Full name (as Lean prints it) -> the axioms its proof uses.
+using Declarations = std::map<std::string, std::set<std::string>>;
+
+// What a command continuing an environment starts from: its declarations and
+// the scopes (namespaces, sections, opens) in force at its end.
+struct Environment {
+  Declarations decls;
+  NameScopes scopes;
+};
 
 // What one tactic does to a proof state.
 struct StepResult {
@@ -150,8 +147,8 @@ class ScriptResponder : public Responder {
     return states_.size() - 1;
   }
 
-  std::uint64_t RecordEnv(Declarations d) {
-    envs_.push_back(std::make_shared<const Declarations>(std::move(d)));
+  std::uint64_t RecordEnv(Environment e) {
+    envs_.push_back(std::make_shared<const Environment>(std::move(e)));
     return envs_.size() - 1;
   }
 
@@ -231,11 +228,19 @@ class ScriptResponder : public Responder {
   }
 
   json RunCommand(const std::string& text, const std::uint64_t* env) {
-    Declarations decls;
+    Environment state;
     if (env) {
       if (*env >= envs_.size()) return Error(std::string(kUnknownEnvironment));
-      decls = *envs_[*env];
+      state = *envs_[*env];
     }
+    Declarations& decls = state.decls;
+    NameScopes& scopes = state.scopes;
+    auto declared = [&](const LeanName& n) { return decls.count(n.ToString()) > 0; };
+    auto namespace_exists = [&](const LeanName& n) {
+      std::string prefix = n.ToString() + ".";
+      auto it = decls.lower_bound(prefix);
+      return it != decls.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+    };
     SourceMap map(text);
     json messages = json::array();
     json sorries = json::array();
@@ -243,6 +248,7 @@ class ScriptResponder : public Responder {
     for (const Span& c : SplitCommands(text)) {
       std::string_view cmd = std::string_view(text).substr(c.begin, c.end - c.begin);
       std::string_view word = cmd.substr(0, cmd.find_first_of(" \t\n"));
+      std::string_view rest = cmd.substr(word.size());
       auto error_at = [&](std::size_t b, std::size_t e, std::string data) {
         messages.push_back(Message("error", map.Pos(b), map.Pos(e), std::move(data)));
       };
@@ -254,25 +260,69 @@ class ScriptResponder : public Responder {
         continue;
       }
       seen_other = true;
-      if (word == "open" || word == "set_option" || word == "namespace" || word == "section" ||
-          word == "end" || word == "universe" || word == "variable" || word.substr(0, 2) == "--") {
+      if (word == "namespace" || word == "section" || word == "end") {
+        std::optional<LeanName> name = LeanName{};
+        if (!NormalizeSpace(rest).empty()) name = ParseIdentifier(rest);
+        if (!name || (word == "namespace" && name->empty())) {
+          error_at(c.begin, c.end,
+                   "tatami-repl-double: expected one name after `" + std::string(word) + "`");
+          continue;
+        }
+        if (word == "namespace") {
+          scopes.Namespace(*name);
+        } else if (word == "section") {
+          scopes.Section(*name);
+        } else if (auto problem = scopes.End(*name)) {
+          error_at(c.begin, c.end, "tatami-repl-double: " + *problem);
+        }
+        continue;
+      }
+      if (word == "open") {
+        // Only the plain form `open A B`; `open ... in`, `scoped`, `hiding`,
+        // `renaming` and explicit lists are accepted and ignored.
+        std::vector<LeanName> names;
+        std::istringstream words{std::string(rest)};
+        bool plain = true;
+        for (std::string w; words >> w;) {
+          auto n = ParseIdentifier(w);
+          plain = plain && n && w != "in" && w != "scoped" && w != "hiding" && w != "renaming";
+          if (n) names.push_back(*n);
+        }
+        if (plain) {
+          for (const LeanName& n : names) scopes.Open(n, namespace_exists);
+        }
+        continue;
+      }
+      if (word == "set_option" || word == "universe" || word == "variable" ||
+          word.substr(0, 2) == "--") {
         continue;  // header lines that change nothing the script models
       }
       if (word == "theorem" || word == "lemma" || word == "example") {
-        Declaration(text, c, map, &decls, &messages, &sorries);
+        Declaration(text, c, map, &state, &messages, &sorries);
         continue;
       }
       if (word == "#print" && cmd.substr(6, 8) == " axioms ") {
         std::size_t nb = c.begin + 14;
         while (nb < c.end && text[nb] == ' ') ++nb;
-        std::string name(text.substr(nb, c.end - nb));
-        name = NormalizeSpace(name);
-        auto it = decls.find(name);
-        if (it == decls.end()) {
-          error_at(nb, c.end, "Unknown constant `" + name + "`");
+        std::optional<LeanName> written = ParseIdentifier(text.substr(nb, c.end - nb));
+        if (!written) {
+          error_at(nb, c.end, "tatami-repl-double: `#print axioms` expects one name");
+          continue;
+        }
+        std::vector<LeanName> found = scopes.Resolve(*written, declared);
+        if (found.empty()) {
+          error_at(nb, c.end,
+                   "tatami-repl-double: unknown constant `" + written->ToString() +
+                       "` (no declaration of the script's environment resolves it)");
+        } else if (found.size() > 1) {
+          std::string all;
+          for (const LeanName& f : found) all += (all.empty() ? "" : ", ") + f.ToString();
+          error_at(
+              nb, c.end,
+              "tatami-repl-double: ambiguous name `" + written->ToString() + "` (" + all + ")");
         } else {
           messages.push_back(Message("info", map.Pos(c.begin), map.Pos(c.begin + 6),
-                                     AxiomsMessage(name, it->second)));
+                                     AxiomsMessage(found[0], decls[found[0].ToString()])));
         }
         continue;
       }
@@ -280,13 +330,13 @@ class ScriptResponder : public Responder {
           c.begin, c.begin + word.size(),
           "tatami-repl-double: the script does not model the command `" + std::string(word) + "`");
     }
-    json response = {{"env", RecordEnv(std::move(decls))}};
+    json response = {{"env", RecordEnv(std::move(state))}};
     if (!messages.empty()) response["messages"] = std::move(messages);
     if (!sorries.empty()) response["sorries"] = std::move(sorries);
     return response;
   }
 
-  void Declaration(const std::string& text, Span c, const SourceMap& map, Declarations* decls,
+  void Declaration(const std::string& text, Span c, const SourceMap& map, Environment* env,
                    json* messages, json* sorries) {
     std::string_view cmd = std::string_view(text).substr(c.begin, c.end - c.begin);
     std::size_t kw_end = cmd.find_first_of(" \t\n");
@@ -296,16 +346,17 @@ class ScriptResponder : public Responder {
     };
     // Name span: the identifier after the keyword; `example` reports at the keyword.
     std::size_t name_b = c.begin, name_e = c.begin + keyword.size();
-    std::string name;
+    LeanName written, full;
     std::size_t sig_b = c.begin + keyword.size();
     if (keyword != "example") {
       name_b = c.begin + cmd.find_first_not_of(" \t\n", kw_end);
-      name_e = name_b;
-      while (name_e < c.end &&
-             std::string_view(" \t\n:({[").find(text[name_e]) == std::string_view::npos) {
-        ++name_e;
+      auto parsed = ReadIdentifier(text, name_b, &name_e);
+      if (!parsed) {
+        error_at(name_b, name_b, "tatami-repl-double: expected a name after `" + keyword + "`");
+        return;
       }
-      name = text.substr(name_b, name_e - name_b);
+      written = *parsed;
+      full = env->scopes.DeclarationName(written);
       sig_b = name_e;
     }
     std::size_t assign = text.find(":=", sig_b);
@@ -316,18 +367,24 @@ class ScriptResponder : public Responder {
     std::string signature = NormalizeSpace(text.substr(sig_b, assign - sig_b));
     const ScriptTheorem* th = nullptr;
     for (const ScriptTheorem& t : graph_.theorems) {
-      bool same_name = keyword == "example" ? t.keyword == "example" : t.name == name;
+      // The graph may name a theorem as written or by its full name.
+      bool same_name = keyword == "example"
+                           ? t.keyword == "example"
+                           : t.name == written.ToString() || t.name == full.ToString();
       if (same_name && t.signature == signature) th = &t;
     }
     if (!th) {
       error_at(name_b, name_e,
                "tatami-repl-double: the script has no " + keyword +
-                   (name.empty() ? "" : " `" + name + "`") + " with the signature `" + signature +
-                   "`");
+                   (written.empty() ? "" : " `" + written.ToString() + "`") +
+                   " with the signature `" + signature + "`");
       return;
     }
-    if (!name.empty() && decls->count(name)) {
-      error_at(name_b, name_e, "'" + name + "' has already been declared");
+    Declarations* decls = &env->decls;
+    if (!full.empty() && decls->count(full.ToString())) {
+      error_at(
+          name_b, name_e,
+          "tatami-repl-double: `" + full.ToString() + "` is already declared in this environment");
       return;
     }
     std::size_t body = text.find_first_not_of(" \t\n", assign + 2);
@@ -398,7 +455,7 @@ class ScriptResponder : public Responder {
       messages->push_back(
           Message("warning", map.Pos(name_b), map.Pos(name_e), "declaration uses `sorry`"));
     }
-    if (!name.empty()) (*decls)[name] = std::move(s.axioms);
+    if (!full.empty()) (*decls)[full.ToString()] = std::move(s.axioms);
   }
 
   // Pickles are small JSON files, written atomically.
@@ -446,11 +503,12 @@ class ScriptResponder : public Responder {
   json PickleEnv(std::uint64_t env, const std::string& path) {
     if (env >= envs_.size()) return Error(std::string(kUnknownEnvironment));
     json decls = json::object();
-    for (const auto& [name, axioms] : *envs_[env]) decls[name] = axioms;
+    for (const auto& [name, axioms] : envs_[env]->decls) decls[name] = axioms;
     std::string error;
     json content = {{"tatamiReplDoublePickle", kPickleVersion},
                     {"kind", "env"},
-                    {"declarations", std::move(decls)}};
+                    {"declarations", std::move(decls)},
+                    {"scopes", envs_[env]->scopes.ToJson()}};
     if (!WriteFile(path, content, &error)) return Error("tatami-repl-double: " + error);
     return {{"env", env}};
   }
@@ -472,15 +530,18 @@ class ScriptResponder : public Responder {
     std::string error;
     auto j = ReadPickle(path, "env", &error);
     if (!j) return Error("tatami-repl-double: " + error);
-    Declarations decls;
+    Environment restored;
     try {
       for (auto& [name, axioms] : (*j)["declarations"].items()) {
-        decls[name] = axioms.get<std::set<std::string>>();
+        restored.decls[name] = axioms.get<std::set<std::string>>();
       }
     } catch (const json::exception& e) {
       return Error("tatami-repl-double: '" + path + "' is malformed: " + e.what());
     }
-    return {{"env", RecordEnv(std::move(decls))}};
+    auto scopes = NameScopes::FromJson(j->value("scopes", json()));
+    if (!scopes) return Error("tatami-repl-double: '" + path + "' has no valid \"scopes\"");
+    restored.scopes = std::move(*scopes);
+    return {{"env", RecordEnv(std::move(restored))}};
   }
 
   json UnpickleProofState(const std::string& path, const std::uint64_t* env) {
@@ -501,7 +562,7 @@ class ScriptResponder : public Responder {
 
   ScriptGraph graph_;
   std::vector<ProofState> states_;
-  std::vector<std::shared_ptr<const Declarations>> envs_;
+  std::vector<std::shared_ptr<const Environment>> envs_;
   int new_states_ = 0;
 };
 

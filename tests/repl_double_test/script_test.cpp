@@ -256,6 +256,110 @@ TEST(ScriptTest, AxiomOrderFollowsLeanNames) {
   std::filesystem::remove(path);
 }
 
+// A graph of theorems that all prove `True`, for the name-resolution tests.
+std::filesystem::path WriteTrueGraph(const std::string& tag, const std::vector<std::string>& names,
+                                     const json& axioms = json::array()) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("tatami-repl-double-" + tag + "-" + std::to_string(::getpid()) + ".json");
+  json theorems = json::array();
+  for (const std::string& n : names) {
+    theorems.push_back({{"statement", "theorem " + n + " : True"}, {"goal", "⊢ True"}});
+  }
+  json graph = {{"theorems", theorems},
+                {"states",
+                 {{{"goals", {"⊢ True"}},
+                   {"tactics", {{"trivial_x", {{"goals", json::array()}, {"axioms", axioms}}}}}}}}};
+  std::ofstream(path) << graph.dump();
+  return path;
+}
+
+std::vector<std::string> Data(const json& response) {
+  std::vector<std::string> out;
+  for (const json& m : response.value("messages", json::array())) {
+    out.push_back(m.at("severity").get<std::string>() + ": " + m.at("data").get<std::string>());
+  }
+  return out;
+}
+
+TEST(ScriptTest, PrintAxiomsInsideANamespaceNamesTheResolvedDeclaration) {
+  TATAMI_REQUIRE_FIXTURES();
+  // The recorded graphiti case: `run'_refines`, declared in `Graphiti`, asked
+  // for inside `namespace Graphiti.RewriterLemmas.Test`.
+  json recorded;
+  std::ifstream in(FixturesDir() / "lean-messages" / "print_axioms.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    json e = json::parse(line);
+    if (e["source"]["repo"] == "VCA-EPFL/graphiti") recorded = e;
+  }
+  ASSERT_TRUE(recorded.is_object()) << "no graphiti entry in print_axioms.jsonl";
+  auto graph =
+      WriteTrueGraph("graphiti", {"run'_refines"}, {"Quot.sound", "Classical.choice", "propext"});
+  DoubleProcess p({"--script", graph.string()});
+  json decl = Ask(p, {{"cmd",
+                       "namespace Graphiti\n\ntheorem run'_refines : True := by\n"
+                       "  trivial_x\n\nend Graphiti"}});
+  ASSERT_EQ(Data(decl), std::vector<std::string>{}) << decl.dump();
+  json r = Ask(p, {{"cmd", recorded["input"]}, {"env", decl["env"]}});
+  EXPECT_EQ(Data(r), std::vector<std::string>{"info: " + recorded["message"].get<std::string>()});
+  std::filesystem::remove(graph);
+}
+
+TEST(ScriptTest, NamespacesSectionsAndOpenResolveNamesAsLeanDoes) {
+  auto graph = WriteTrueGraph("scopes", {"foo", "_root_.bar", "X.baz", "«my thm»", "tick'"});
+  DoubleProcess p({"--script", graph.string()});
+  auto none = [](const std::string& n) {
+    return "info: '" + n + "' does not depend on any axioms";
+  };
+  json r = Ask(p, {{"cmd",
+                    "namespace A\nsection S\nnamespace B\ntheorem foo : True := by trivial_x\n"
+                    "end B\nend S\n#print axioms B.foo\n#print axioms A.B.foo\n"
+                    "theorem _root_.bar : True := by trivial_x\n#print axioms bar\n"
+                    "theorem X.baz : True := by trivial_x\n#print axioms X.baz\nend A\n"
+                    "#print axioms A.X.baz\n#print axioms _root_.A.B.foo"}});
+  EXPECT_EQ(Data(r), (std::vector<std::string>{none("A.B.foo"), none("A.B.foo"), none("bar"),
+                                               none("A.X.baz"), none("A.X.baz"), none("A.B.foo")}))
+      << r.dump();
+
+  // Scopes carry over to a command continuing the environment; `«»` names and
+  // names with `'` print as Lean prints them.
+  json open = Ask(p, {{"cmd",
+                       "namespace N.M\ntheorem «my thm» : True := by trivial_x\n"
+                       "theorem tick' : True := by trivial_x"},
+                      {"env", r["env"]}});
+  ASSERT_EQ(Data(open), std::vector<std::string>{}) << open.dump();
+  json later = Ask(p, {{"cmd", "#print axioms «my thm»\nend N.M\nopen N.M\n#print axioms tick'"},
+                       {"env", open["env"]}});
+  EXPECT_EQ(Data(later), (std::vector<std::string>{none("N.M.«my thm»"), none("N.M.tick'")}))
+      << later.dump();
+
+  // A short name outside its namespace, and a mismatched `end`, are reported
+  // in the double's own words (Lean's texts for them are not recorded).
+  json bad = Ask(p, {{"cmd", "#print axioms foo\nnamespace Q\nend R"}, {"env", r["env"]}});
+  ASSERT_EQ(bad["messages"].size(), 2u) << bad.dump();
+  for (const json& m : bad["messages"]) {
+    EXPECT_EQ(m["severity"], "error");
+    EXPECT_EQ(m["data"].get<std::string>().rfind("tatami-repl-double: ", 0), 0u) << m.dump();
+  }
+  std::filesystem::remove(graph);
+}
+
+TEST(ScriptTest, PickledEnvironmentsKeepTheirScopes) {
+  auto graph = WriteTrueGraph("pickle-scopes", {"foo"});
+  auto file = std::filesystem::temp_directory_path() /
+              ("tatami-repl-double-scopes-" + std::to_string(::getpid()) + ".olean");
+  {
+    DoubleProcess p({"--script", graph.string()});
+    json r = Ask(p, {{"cmd", "namespace A\ntheorem foo : True := by trivial_x"}});
+    EXPECT_EQ(Ask(p, {{"pickleTo", file.string()}, {"env", r["env"]}}), json({{"env", 0}}));
+  }
+  DoubleProcess fresh({"--script", graph.string()});
+  json env = Ask(fresh, {{"unpickleEnvFrom", file.string()}});
+  json r = Ask(fresh, {{"cmd", "#print axioms foo\nend A"}, {"env", env["env"]}});
+  EXPECT_EQ(Data(r), std::vector<std::string>{"info: 'A.foo' does not depend on any axioms"});
+  std::filesystem::remove(graph);
+  std::filesystem::remove(file);
+}
+
 TEST(ScriptTest, BadGraphIsRejectedWithWhere) {
   auto path = std::filesystem::temp_directory_path() /
               ("tatami-repl-double-bad-" + std::to_string(::getpid()) + ".json");
