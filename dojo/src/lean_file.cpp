@@ -254,7 +254,8 @@ TheoremSource FindTheorem(std::string_view text, std::string_view name, std::str
   std::vector<TheoremSource> all = ListTheorems(text);
   std::vector<TheoremSource> matches;
   for (TheoremSource& t : all)
-    if (t.name == name || NamesDeclaration(t.full_name, name)) matches.push_back(t);
+    if (SplitName(t.name) == SplitName(name) || NamesDeclaration(t.full_name, name))
+      matches.push_back(t);
   if (matches.size() == 1) return std::move(matches[0]);
   std::ostringstream msg;
   if (matches.empty()) {
