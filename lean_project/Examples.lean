@@ -36,4 +36,22 @@ Quot.sound, the axioms a checked proof may use. -/
 theorem em_example (p : Prop) : p ∨ ¬p := by
   exact Classical.em p
 
+/-! Names inside nested namespaces: Lean answers `#print axioms` with the
+full name (`TatamiExamples.Nested.add_zero_left`), which the Dojo asks for
+and expects. -/
+namespace Nested
+
+theorem add_zero_left (n : Nat) : 0 + n = n := by
+  simp
+
+/-- Declared at the root from inside the namespaces: its full name is
+`true_at_root`. -/
+theorem _root_.true_at_root : True := by
+  trivial
+
+theorem Deeper.and_self_example (p : Prop) (hp : p) : p ∧ p := by
+  exact ⟨hp, hp⟩
+
+end Nested
+
 end TatamiExamples

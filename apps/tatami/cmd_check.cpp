@@ -1,6 +1,9 @@
 // `tatami check`: batch checking of Lean code through the worker pool.
 //
 // Input: JSON Lines ({"id": ..., "code": ...}) or .lean files (id = path).
+// Every theorem and `example` of the input is checked, axioms included: the
+// command (proof_check.h, PrepareCheck) names the examples and appends a
+// `#print axioms` query for each declaration; the verdict is JudgeProof's.
 // Output: one JSON line per input, {"id", "ok", "messages", "sorries",
 // "time_s", "outcome"}, appended as each check finishes with a single
 // write(2) on an O_APPEND descriptor (and fdatasync for a regular file), so a
@@ -8,12 +11,10 @@
 // same output file skips the ids already there; a partial last line (from a
 // crash mid-write) is cut off first.
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -33,9 +34,10 @@
 
 #include "commands.h"
 #include "config_flags.h"
+#include "interrupt.h"
+#include "progress_bar.h"
 #include "tatami/dojo/config.h"
 #include "tatami/dojo/header.h"
-#include "tatami/dojo/lean_file.h"
 #include "tatami/dojo/proof_check.h"
 #include "tatami/dojo/worker_pool.h"
 
@@ -44,9 +46,6 @@ namespace {
 
 using nlohmann::json;
 namespace dj = tatami::dojo;
-
-std::atomic<int> g_interrupts{0};
-void OnInterrupt(int) { g_interrupts.fetch_add(1); }
 
 struct CheckFlags {
   std::vector<std::string> inputs;
@@ -181,9 +180,9 @@ json ErrorMessage(const std::string& text) {
 }
 
 // Builds the result line of one finished check.
-json ResultLine(const Item& item, const dj::SplitSnippet& split,
-                const std::vector<dj::TheoremSource>& theorems, const dj::PoolOutcome& outcome,
-                double seconds, const dj::ProofCheckOptions& check) {
+json ResultLine(const Item& item, const dj::SplitSnippet& split, const dj::CheckCommand& command,
+                const dj::PoolOutcome& outcome, double seconds,
+                const dj::ProofCheckOptions& check) {
   json line = {{"id", item.id}};
   if (const auto* err = std::get_if<dj::PoolError>(&outcome)) {
     line["ok"] = false;
@@ -198,37 +197,13 @@ json ResultLine(const Item& item, const dj::SplitSnippet& split,
   const auto& repl = std::get<dj::ReplOutcome>(outcome);
   if (const auto* r = std::get_if<dj::ReplResponse>(&repl))
     seconds = std::chrono::duration<double>(r->elapsed).count();
-  const dj::ProofVerdict v = dj::JudgeProof(split.body, repl, std::nullopt, check);
-  json messages = v.messages;
+  const dj::ProofVerdict v = dj::JudgeProof(split.body, repl, command.declarations, check);
+  json messages = v.messages;  // without the answers to the `#print axioms` queries
   json sorries = json::array();
-  std::string outcome_name;
-  bool ok = v.ok;
   if (const auto* r = std::get_if<dj::ReplResponse>(&repl);
       r && r->json.is_object() && r->json.contains("sorries"))
     sorries = r->json["sorries"];
-  // Axioms of each theorem (answers to the `#print axioms` appended below the body).
-  std::vector<std::string> bad_axioms;
-  json kept = json::array();
-  for (json& m : messages) {
-    const auto report = m.is_object() && m.value("severity", "") == "info" && m.contains("data") &&
-                                m["data"].is_string()
-                            ? dj::ParseAxiomsMessage(m["data"].get<std::string>())
-                            : std::nullopt;
-    bool ours = false;
-    if (report)
-      for (const auto& t : theorems)
-        if (t.full_name == report->name) ours = true;
-    if (!ours) {
-      kept.push_back(m);
-      continue;
-    }
-    for (const std::string& a : report->axioms)
-      if (std::find(check.allowed_axioms.begin(), check.allowed_axioms.end(), a) ==
-              check.allowed_axioms.end() &&
-          a != "sorryAx")
-        bad_axioms.push_back(report->name + ": " + a);
-  }
-  messages = std::move(kept);
+  std::string outcome_name;
   switch (v.failed) {
     case dj::FailedCheck::kNone:
       outcome_name = "ok";
@@ -239,8 +214,7 @@ json ResultLine(const Item& item, const dj::SplitSnippet& split,
       for (const std::string& b : v.banned)
         only_sorry = only_sorry && (b == "sorry" || b == "admit");
       outcome_name = only_sorry ? "sorry" : "banned_tactic";
-      messages.push_back(
-          {{"severity", "error"}, {"pos", {{"line", 0}, {"column", 0}}}, {"data", v.reason}});
+      messages.push_back(ErrorMessage(v.reason)[0]);
       break;
     }
     case dj::FailedCheck::kLeanError:
@@ -252,6 +226,7 @@ json ResultLine(const Item& item, const dj::SplitSnippet& split,
     case dj::FailedCheck::kAxiomsUnknown:
     case dj::FailedCheck::kAxioms:
       outcome_name = "axioms";
+      messages.push_back(ErrorMessage(v.reason)[0]);
       break;
     case dj::FailedCheck::kNotChecked:
       outcome_name = std::holds_alternative<dj::ReplTimeout>(repl)    ? "timeout"
@@ -261,18 +236,11 @@ json ResultLine(const Item& item, const dj::SplitSnippet& split,
       if (messages.empty()) messages = ErrorMessage(v.reason);
       break;
   }
-  if (ok && !bad_axioms.empty()) {
-    ok = false;
-    outcome_name = "axioms";
-    std::string list;
-    for (const auto& b : bad_axioms) list += (list.empty() ? "" : ", ") + b;
-    messages.push_back({{"severity", "error"},
-                        {"pos", {{"line", 0}, {"column", 0}}},
-                        {"data", "depends on axioms outside the allowed set: " + list}});
-  }
+  dj::RestorePositions(command, messages);
+  dj::RestorePositions(command, sorries);
   ShiftLines(messages, split.body_first_line - 1);
   ShiftLines(sorries, split.body_first_line - 1);
-  line["ok"] = ok;
+  line["ok"] = v.ok;
   line["messages"] = std::move(messages);
   line["sorries"] = std::move(sorries);
   line["time_s"] = seconds;
@@ -319,26 +287,6 @@ class OutputFile {
   bool regular_ = false;
 };
 
-class Progress {
- public:
-  Progress(std::size_t total, bool enabled) : total_(total), enabled_(enabled) {}
-  void Update(std::size_t done, std::size_t ok) {
-    if (!enabled_) return;
-    constexpr int kWidth = 30;
-    const int filled = total_ ? static_cast<int>(kWidth * done / total_) : kWidth;
-    std::fprintf(stderr, "\r[%s%s] %zu/%zu ok %zu", std::string(filled, '#').c_str(),
-                 std::string(kWidth - filled, '.').c_str(), done, total_, ok);
-    std::fflush(stderr);
-  }
-  void Finish() {
-    if (enabled_) std::fputc('\n', stderr);
-  }
-
- private:
-  std::size_t total_;
-  bool enabled_;
-};
-
 int RunCheck(const CheckFlags& flags) {
   dj::Config config = ResolveConfig(flags.config);
   if (flags.jobs) config.workers = flags.jobs;
@@ -362,15 +310,11 @@ int RunCheck(const CheckFlags& flags) {
   }
   // Duplicate ids within the input are checked once.
   OutputFile out(flags.output);
-  Progress progress(todo.size(), !flags.no_progress && ::isatty(STDERR_FILENO));
-
-  struct sigaction sa {};
-  sa.sa_handler = OnInterrupt;
-  sigemptyset(&sa.sa_mask);
-  struct sigaction old_int {
-  }, old_term{};
-  ::sigaction(SIGINT, &sa, &old_int);
-  ::sigaction(SIGTERM, &sa, &old_term);
+  ProgressBar progress("checking", todo.size(), !flags.no_progress);
+  auto show_progress = [&](std::size_t finished, std::size_t ok) {
+    progress.Update(finished, "ok " + std::to_string(ok));
+  };
+  const InterruptScope interrupt;
 
   std::mutex mu;
   std::condition_variable cv;
@@ -383,14 +327,13 @@ int RunCheck(const CheckFlags& flags) {
     for (const Item& item : todo) {
       {
         std::unique_lock lock(mu);
-        while (in_flight >= window && g_interrupts.load() == 0)
+        while (in_flight >= window && !interrupt.requested())
           cv.wait_for(lock, std::chrono::milliseconds(100));
-        if (g_interrupts.load() > 0) break;
+        if (interrupt.requested()) break;
         ++in_flight;
       }
       ++submitted;
       auto split = std::make_shared<dj::SplitSnippet>();
-      std::vector<dj::TheoremSource> theorems;
       try {
         *split = dj::SplitHeader(item.code);
       } catch (const std::invalid_argument& e) {
@@ -404,19 +347,17 @@ int RunCheck(const CheckFlags& flags) {
         out.Write(line);
         --in_flight;
         ++finished;
-        progress.Update(finished, ok_count);
+        show_progress(finished, ok_count);
         continue;
       }
-      theorems = dj::ListTheorems(split->body);
-      std::string body = split->body;
-      for (const auto& t : theorems) body += "\n#print axioms " + t.full_name;
+      auto command = std::make_shared<const dj::CheckCommand>(dj::PrepareCheck(split->body));
       const auto start = std::chrono::steady_clock::now();
       pool->SubmitAsync(
-          split->header, {{"cmd", body}},
-          [&, split, theorems, start, item_ptr = &item](dj::PoolOutcome outcome) {
+          split->header, {{"cmd", command->code}},
+          [&, split, command, start, item_ptr = &item](dj::PoolOutcome outcome) {
             const double secs =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            json line = ResultLine(*item_ptr, *split, theorems, outcome, secs, check);
+            json line = ResultLine(*item_ptr, *split, *command, outcome, secs, check);
             std::lock_guard lock(mu);
             try {
               out.Write(line);
@@ -426,13 +367,13 @@ int RunCheck(const CheckFlags& flags) {
             if (line["ok"].get<bool>()) ++ok_count;
             ++finished;
             --in_flight;
-            progress.Update(finished, ok_count);
+            show_progress(finished, ok_count);
             cv.notify_all();
           });
     }
     std::unique_lock lock(mu);
     while (in_flight > 0) {
-      if (g_interrupts.load() > 1) break;  // a second Ctrl-C: stop waiting
+      if (interrupt.requests() > 1) break;  // a second Ctrl-C: stop waiting
       cv.wait_for(lock, std::chrono::milliseconds(100));
     }
     progress.Finish();
@@ -444,8 +385,6 @@ int RunCheck(const CheckFlags& flags) {
     }
     (void)submitted;
   }
-  ::sigaction(SIGINT, &old_int, nullptr);
-  ::sigaction(SIGTERM, &old_term, nullptr);
   std::fprintf(stderr,
                "tatami check: %zu checked (%zu ok), %zu already in the output, %d bad input%s\n",
                finished, ok_count, resumed, bad, bad == 1 ? "" : "s");
@@ -453,7 +392,7 @@ int RunCheck(const CheckFlags& flags) {
     std::fprintf(stderr, "tatami check: %s\n", write_error.c_str());
     return 1;
   }
-  if (g_interrupts.load() > 0) {
+  if (interrupt.requested()) {
     std::fprintf(stderr, "tatami check: interrupted; rerun with the same output file to resume\n");
     return 130;
   }

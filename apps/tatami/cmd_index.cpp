@@ -9,10 +9,7 @@
 // build leaves any existing index untouched.
 //
 // Exit status: 0 on success, 1 on bad input or failure, 130 when interrupted.
-#include <signal.h>
-
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <numeric>
 #include <string>
@@ -23,6 +20,7 @@
 
 #include "commands.h"
 #include "encoder_flags.h"
+#include "interrupt.h"
 #include "progress_bar.h"
 #include "tatami/retriever/byt5_tokenizer.h"
 #include "tatami/retriever/corpus.h"
@@ -34,9 +32,6 @@ namespace tatami::cli {
 namespace {
 
 namespace rt = tatami::retriever;
-
-std::atomic<bool> g_interrupted{false};
-void OnInterrupt(int) { g_interrupted = true; }
 
 struct IndexBuildFlags {
   std::string corpus;
@@ -70,10 +65,7 @@ int RunIndexBuild(const IndexBuildFlags& f) {
   const std::size_t batch = f.encoder.batch_size;
   const std::size_t window = std::max<std::size_t>(batch * 64, 2048);
   ProgressBar bar("encoding premises", n, !f.no_progress);
-  struct sigaction sa {};
-  sa.sa_handler = OnInterrupt;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  const InterruptScope interrupt;
 
   std::vector<float> rows;
   for (std::size_t begin = 0; begin < n; begin += window) {
@@ -90,7 +82,7 @@ int RunIndexBuild(const IndexBuildFlags& f) {
     });
     rows.assign(texts.size() * encoder->dim(), 0.0f);
     for (std::size_t b = 0; b < order.size(); b += batch) {
-      if (g_interrupted) throw Interrupted();
+      if (interrupt.requested()) throw Interrupted();
       std::vector<std::string> chunk;
       const std::size_t e = std::min(order.size(), b + batch);
       for (std::size_t k = b; k < e; ++k) chunk.push_back(std::move(texts[order[k]]));
@@ -112,7 +104,7 @@ int RunIndexBuild(const IndexBuildFlags& f) {
     }
     writer.Append(rows);
   }
-  if (g_interrupted) throw Interrupted();
+  if (interrupt.requested()) throw Interrupted();
   writer.Finish();
   bar.Finish();
   std::printf("wrote %s: %zu premises from %zu files, dim %zu, %s, encoder %s, %.1f s\n",

@@ -1,7 +1,9 @@
-// A one-line progress bar on stderr for long encoding jobs, drawn only when
-// stderr is a terminal (logs and pipes get nothing but the final summary).
+// A one-line progress bar on stderr for long jobs (encoding, retrieval
+// evaluation, batch checks), drawn only when stderr is a terminal (logs and
+// pipes get nothing but the final summary).
 //
-// Thread-safety: not thread-safe; one bar per job, updated from one thread.
+// Thread-safety: not thread-safe; one bar per job, updated from one thread
+// or under the caller's lock.
 #pragma once
 
 #include <unistd.h>
@@ -26,7 +28,8 @@ class ProgressBar {
   ProgressBar(const ProgressBar&) = delete;
   ProgressBar& operator=(const ProgressBar&) = delete;
 
-  void Update(std::size_t done) {
+  // `note` is shown after the rate, e.g. "ok 12".
+  void Update(std::size_t done, const std::string& note = "") {
     if (!enabled_) return;
     const double elapsed = Seconds();
     const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
@@ -37,9 +40,9 @@ class ProgressBar {
       const auto left = static_cast<long>(static_cast<double>(total_ - done) / rate);
       eta = fmt::format("{}:{:02}:{:02}", left / 3600, left / 60 % 60, left % 60);
     }
-    std::fprintf(stderr, "\r%s [%s%s] %zu/%zu  %.1f/s  ETA %s  ", what_.c_str(),
+    std::fprintf(stderr, "\r%s [%s%s] %zu/%zu  %.1f/s  ETA %s  %s", what_.c_str(),
                  std::string(filled, '#').c_str(), std::string(width - filled, ' ').c_str(), done,
-                 total_, rate, eta.c_str());
+                 total_, rate, eta.c_str(), note.c_str());
     std::fflush(stderr);
     drawn_ = true;
   }

@@ -14,9 +14,10 @@ namespace internal {
 // One entered theorem and the worker its proof states live on.
 struct TheoremSession {
   std::uint64_t dojo_id = 0;
-  std::string name;        // full name, for display
-  std::string short_name;  // the name in the statement: what `#print axioms` is given
-  std::string source;      // where it came from, for error messages
+  // The full name it declares: shown to users, queried with `#print axioms
+  // _root_.NAME`, and what Lean's answer must name.
+  std::string name;
+  std::string source;  // where it came from, for error messages
   ImportHeader header;
   std::string context;             // text elaborated before the statement
   std::string statement;           // up to, excluding, `:=`
@@ -415,7 +416,7 @@ class Dojo::Impl {
     TheoremSession& thm = *node->theorem;
     std::vector<std::string> tactics = node->path;
     tactics.emplace_back(tactic);
-    const std::string proof = SpliceProof(thm.statement, tactics, thm.short_name);
+    const std::string proof = SpliceProof(thm.statement, tactics, thm.name);
     const std::string code = thm.context + proof;
     {
       std::lock_guard slock(stats_mu_);
@@ -431,7 +432,7 @@ class Dojo::Impl {
         }
       }
       const ReplOutcome out = thm.lease.Run({{"cmd", code}}, Deadline(options_.check_timeout));
-      v = JudgeProof(proof, out, thm.short_name, options_.proof_check, thm.statement_line);
+      v = JudgeProof(proof, out, thm.name, options_.proof_check, thm.statement_line);
       if (v.timed_out) return Timeout{std::get<ReplTimeout>(out).deadline, true};
       const bool worker_died = std::holds_alternative<ReplCrash>(out) ||
                                std::holds_alternative<ReplProtocolError>(out) ||
@@ -470,7 +471,6 @@ TacticState Dojo::EnterFromFile(const std::filesystem::path& path, std::string_v
   }
   auto thm = std::make_shared<TheoremSession>();
   thm->name = src.full_name;
-  thm->short_name = src.name;
   thm->source = path.string() + ":" + std::to_string(src.line);
   try {
     thm->header = src.header.empty() ? ImportHeader{} : ParseHeader(src.header);
@@ -494,14 +494,15 @@ TacticState Dojo::Enter(std::string_view header, std::string_view statement) {
   thm->context = split.body;
   if (!thm->context.empty() && thm->context.back() != '\n') thm->context += '\n';
   thm->statement = StripAssignment(statement);
-  const auto found = ListTheorems(thm->statement + " := sorry");
-  if (found.size() != 1) {
+  // The statement alone must declare one theorem; read it after the context
+  // too, so that a `namespace` opened there is part of its full name.
+  if (ListTheorems(thm->statement + " := sorry").size() != 1) {
     std::string shown(statement.substr(0, 120));
     throw DojoError("statement \"" + shown +
                     "\" does not declare a named theorem (expected `theorem NAME ...`)");
   }
-  thm->name = found[0].name;
-  thm->short_name = found[0].name;
+  const auto found = ListTheorems(thm->context + thm->statement + " := sorry");
+  thm->name = found.empty() ? std::string() : found.back().full_name;
   thm->source = "the given statement";
   return impl_->Enter(std::move(thm));
 }

@@ -6,6 +6,7 @@
 
 #include "lean_lexer.h"
 #include "tatami/dojo/header.h"
+#include "tatami/dojo/lean_name.h"
 
 namespace tatami::dojo {
 namespace {
@@ -59,9 +60,87 @@ bool OnlyModifiersBefore(const std::vector<Token>& tokens, std::size_t k, std::s
   return depth == 0;
 }
 
-}  // namespace
+// True if `tokens[k]` is the first token of its line, after attributes and
+// modifiers only.
+bool StartsCommand(std::string_view text, const std::vector<Token>& tokens, std::size_t k) {
+  return OnlyModifiersBefore(tokens, k, LineStart(text, tokens[k].offset));
+}
 
-std::vector<TheoremSource> ListTheorems(std::string_view text) {
+// The identifier after tokens[k] on the same line, or "" if there is none.
+std::string_view NameOnSameLine(std::string_view text, const std::vector<Token>& tokens,
+                                std::size_t k) {
+  if (k + 1 >= tokens.size() || !tokens[k + 1].identifier) return {};
+  const std::size_t from = tokens[k].offset, to = tokens[k + 1].offset;
+  if (text.substr(from, to - from).find('\n') != std::string_view::npos) return {};
+  return tokens[k + 1].text;
+}
+
+// The modifiers (identifiers) on the keyword's line before it.
+std::vector<std::string_view> ModifiersBefore(const std::vector<Token>& tokens, std::size_t k,
+                                              std::size_t line_start) {
+  std::vector<std::string_view> out;
+  for (std::size_t j = k; j-- > 0 && tokens[j].offset >= line_start;)
+    if (tokens[j].identifier && IsModifier(tokens[j].text)) out.push_back(tokens[j].text);
+  return out;
+}
+
+std::size_t CodePointColumn(std::string_view text, std::size_t offset) {
+  std::size_t column = 0;
+  for (std::size_t i = LineStart(text, offset); i < offset; ++i)
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++column;
+  return column;
+}
+
+// The namespaces and sections open while scanning, one entry per name
+// component (`namespace A.B` is two scopes in Lean, closed by `end A.B`).
+class Scopes {
+ public:
+  void Open(bool is_namespace, std::string_view name) {
+    if (name.empty()) {
+      entries_.push_back({false, ""});
+      return;
+    }
+    for (std::string& part : SplitName(name)) entries_.push_back({is_namespace, std::move(part)});
+  }
+  // `end` closes one scope; `end A.B` closes as many as the name has parts.
+  void Close(std::string_view name) {
+    std::size_t n = name.empty() ? 1 : SplitName(name).size();
+    while (n-- > 0 && !entries_.empty()) entries_.pop_back();
+  }
+  std::string Namespace() const {
+    std::string out;
+    for (const Entry& e : entries_)
+      if (e.is_namespace) out = JoinName(out, QuoteIfNeeded(e.part));
+    return out;
+  }
+
+ private:
+  struct Entry {
+    bool is_namespace;
+    std::string part;
+  };
+  // A part from «» keeps its quotes when it needs them to read back as one part.
+  static std::string QuoteIfNeeded(const std::string& part) {
+    if (part.find_first_of(". ") == std::string::npos) return part;
+    return "\xC2\xAB" + part + "\xC2\xBB";
+  }
+  std::vector<Entry> entries_;
+};
+
+// The full name declared by `written` (the name after the keyword) inside
+// namespace `ns`.
+std::string DeclaredName(std::string_view ns, std::string_view written) {
+  constexpr std::string_view kRoot = "_root_.";
+  if (written.substr(0, kRoot.size()) == kRoot) return std::string(written.substr(kRoot.size()));
+  return JoinName(ns, written);
+}
+
+struct Declarations {
+  std::vector<TheoremSource> theorems;
+  std::vector<ExampleSource> examples;
+};
+
+Declarations ScanDeclarations(std::string_view text) {
   std::vector<Token> tokens;
   internal::ScanTokens(text, [&](const Token& t) {
     if (t.text != " " && t.text != "\n" && t.text != "\t" && t.text != "\r") tokens.push_back(t);
@@ -79,32 +158,36 @@ std::vector<TheoremSource> ListTheorems(std::string_view text) {
     // A malformed import line: leave it in the context, Lean will report it.
   }
 
-  std::vector<TheoremSource> found;
-  std::vector<std::vector<std::string>> scopes;  // namespace components per open scope
+  Declarations found;
+  Scopes scopes;
   for (std::size_t k = 0; k < tokens.size(); ++k) {
     const Token& t = tokens[k];
     if (!t.identifier || t.offset < body_offset) continue;
+    const bool scope_word = t.text == "namespace" || t.text == "section" || t.text == "end" ||
+                            t.text == "mutual" || t.text == "example" || IsDeclKeyword(t.text);
+    if (!scope_word || !StartsCommand(text, tokens, k)) continue;
     const std::size_t line_start = LineStart(text, t.offset);
-    if (t.offset == line_start && (t.text == "namespace" || t.text == "section")) {
-      std::vector<std::string> parts;
-      if (t.text == "namespace" && k + 1 < tokens.size() && tokens[k + 1].identifier) {
-        std::string_view n = tokens[k + 1].text;
-        std::size_t s = 0;
-        while (true) {
-          const std::size_t dot = n.find('.', s);
-          parts.emplace_back(n.substr(s, dot == std::string_view::npos ? n.npos : dot - s));
-          if (dot == std::string_view::npos) break;
-          s = dot + 1;
-        }
-      }
-      scopes.push_back(std::move(parts));
+    if (t.text == "namespace" || t.text == "section" || t.text == "mutual") {
+      scopes.Open(t.text == "namespace",
+                  t.text == "mutual" ? std::string_view() : NameOnSameLine(text, tokens, k));
       continue;
     }
-    if (t.offset == line_start && t.text == "end") {
-      if (!scopes.empty()) scopes.pop_back();
+    if (t.text == "end") {
+      scopes.Close(NameOnSameLine(text, tokens, k));
       continue;
     }
-    if (!IsDeclKeyword(t.text) || !OnlyModifiersBefore(tokens, k, line_start)) continue;
+    if (t.text == "example") {
+      ExampleSource ex;
+      ex.offset = t.offset;
+      ex.line = LineNumber(text, t.offset);
+      ex.column = CodePointColumn(text, t.offset);
+      ex.namespace_name = scopes.Namespace();
+      for (std::string_view m : ModifiersBefore(tokens, k, line_start))
+        if (m == "noncomputable" || m == "unsafe" || m == "partial" || m == "nonrec")
+          ex.no_noncomputable = true;
+      found.examples.push_back(std::move(ex));
+      continue;
+    }
     if (k + 1 >= tokens.size() || !tokens[k + 1].identifier) continue;
 
     // The statement ends at the first `:=` outside brackets.
@@ -129,9 +212,7 @@ std::vector<TheoremSource> ListTheorems(std::string_view text) {
 
     TheoremSource thm;
     thm.name = std::string(tokens[k + 1].text);
-    for (const auto& scope : scopes)
-      for (const std::string& p : scope) thm.full_name += p + ".";
-    thm.full_name += thm.name;
+    thm.full_name = DeclaredName(scopes.Namespace(), thm.name);
     thm.header = header;
     // Attributes and modifiers on the keyword's line belong to the context.
     thm.context = std::string(text.substr(body_offset, t.offset - body_offset));
@@ -154,16 +235,27 @@ std::vector<TheoremSource> ListTheorems(std::string_view text) {
     }
     thm.proof = std::string(text.substr(assign + 2, proof_end - (assign + 2)));
     thm.line = LineNumber(text, t.offset);
-    found.push_back(std::move(thm));
+    found.theorems.push_back(std::move(thm));
   }
   return found;
+}
+
+}  // namespace
+
+std::vector<TheoremSource> ListTheorems(std::string_view text) {
+  return ScanDeclarations(text).theorems;
+}
+
+std::vector<ExampleSource> ListExamples(std::string_view text) {
+  return ScanDeclarations(text).examples;
 }
 
 TheoremSource FindTheorem(std::string_view text, std::string_view name, std::string_view source) {
   std::vector<TheoremSource> all = ListTheorems(text);
   std::vector<TheoremSource> matches;
   for (TheoremSource& t : all)
-    if (t.name == name || t.full_name == name) matches.push_back(t);
+    if (SplitName(t.name) == SplitName(name) || NamesDeclaration(t.full_name, name))
+      matches.push_back(t);
   if (matches.size() == 1) return std::move(matches[0]);
   std::ostringstream msg;
   if (matches.empty()) {

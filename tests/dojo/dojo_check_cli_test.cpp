@@ -32,6 +32,7 @@ class CheckCliTest : public ::testing::Test {
     json graph = {
         {"theorems",
          {{{"statement", kStatement}, {"goal", kRoot}},
+          {{"statement", "theorem X.and_swap (p q : Prop) (h : p ∧ q) : q ∧ p"}, {"goal", kRoot}},
           {{"statement", "theorem cheat : 1 = 1"}, {"goal", "⊢ 1 = 1"}}}},
         {"states",
          {{{"goals", {kRoot}}, {"tactics", {{"exact ⟨h.2, h.1⟩", {{"goals", json::array()}}}}}},
@@ -113,6 +114,73 @@ TEST_F(CheckCliTest, WritesOneResultLinePerIdWithOutcomes) {
       found = true;
     }
   EXPECT_TRUE(found);
+}
+
+// Theorems under namespaces and sections (closed or left open), declared
+// with `_root_` or a dotted name: each one's axioms are asked about and
+// judged under its full name, as Lean answers.
+TEST_F(CheckCliTest, NamespacedTheoremsAreCheckedWithTheirAxioms) {
+  const std::string swap = kStatement + " := by\n  exact ⟨h.2, h.1⟩\n";
+  WriteInputs(
+      {{{"id", "nested"},
+        {"code", "namespace A\nsection S\nnamespace B\n" + swap + "end B\nend S\nend A\n"}},
+       {{"id", "left_open"}, {"code", "namespace A.B\nopen A\n" + swap}},
+       {{"id", "root_cheat"},
+        {"code", "namespace A\n" + swap + "theorem _root_.cheat : 1 = 1 := by\n  trust_me\nend A"}},
+       {{"id", "dotted_ok"},
+        {"code",
+         "namespace N\ntheorem X.and_swap (p q : Prop) (h : p ∧ q) : q ∧ p := by\n"
+         "  exact ⟨h.2, h.1⟩\nend N"}}});
+  const fs::path out = dir_ / "out.jsonl";
+  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' -o '" + out.string() + "' '" +
+                  (dir_ / "in.jsonl").string() + "'"),
+            0)
+      << Stderr();
+  std::map<std::string, json> by_id;
+  for (const json& l : Lines(out)) by_id[l["id"].get<std::string>()] = l;
+  ASSERT_EQ(by_id.size(), 4u);
+  for (const char* id : {"nested", "left_open", "dotted_ok"}) {
+    EXPECT_EQ(by_id[id]["outcome"], "ok") << by_id[id].dump();
+    EXPECT_TRUE(by_id[id]["messages"].empty()) << "the axioms answers are not messages";
+  }
+  EXPECT_EQ(by_id["root_cheat"]["outcome"], "axioms") << by_id["root_cheat"].dump();
+  const std::string why = by_id["root_cheat"]["messages"].back()["data"];
+  EXPECT_NE(why.find("cheat: Lean.ofReduceBool"), std::string::npos) << why;
+  EXPECT_EQ(why.find("A.and_swap"), std::string::npos) << why;
+}
+
+// An `example` has no name to ask `#print axioms` about: the check sends it
+// renamed into a `noncomputable def` and asks about that name (what Lean
+// makes of it is covered by proof_check_test; the double models no `def`,
+// so only the request is looked at here, through a copy of the worker's
+// stdin).
+TEST_F(CheckCliTest, ExamplesAreSentNamedWithAnAxiomsQuery) {
+  WriteInputs({{{"id", "ex"},
+                {"code",
+                 "namespace N\nexample : True := by\n  trivial\nend N\n"
+                 "example (n : Nat) : Nat := n"}}});
+  const fs::path sent = dir_ / "sent.txt";
+  const std::string tee_cmd =
+      "/bin/sh -c \"tee -a " + sent.string() + " | exec " + ReplCmd() + "\"";
+  const fs::path out = dir_ / "out.jsonl";
+  EXPECT_EQ(Check("--repl-cmd '" + tee_cmd + "' -o '" + out.string() + "' '" +
+                  (dir_ / "in.jsonl").string() + "'"),
+            0)
+      << Stderr();
+  ASSERT_EQ(Lines(out).size(), 1u);
+  std::ifstream in(sent);
+  std::stringstream text;
+  text << in.rdbuf();
+  // The request is JSON: newlines in the code are escaped.
+  const std::string requests = text.str();
+  EXPECT_NE(requests.find("noncomputable def tatami_example_2 : True := by"), std::string::npos)
+      << requests;
+  EXPECT_NE(requests.find("noncomputable def tatami_example_5 (n : Nat)"), std::string::npos)
+      << requests;
+  EXPECT_NE(requests.find("#print axioms _root_.N.tatami_example_2\\n"
+                          "#print axioms _root_.tatami_example_5"),
+            std::string::npos)
+      << requests;
 }
 
 TEST_F(CheckCliTest, ResumesAfterALimitATornLineAndAnInterrupt) {

@@ -6,12 +6,16 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "fixtures.h"
+#include "tatami/dojo/lean_name.h"
 
 namespace tatami::dojo {
 namespace {
@@ -104,7 +108,10 @@ TEST_F(DojoTest, EntersByNameAndProvesWithACheckedProof) {
   const auto& done = std::get<ProofFinished>(r);
   EXPECT_EQ(done.tactics, (std::vector<std::string>{"obtain ⟨hp, hq⟩ := h", "exact ⟨hq, hp⟩"}));
   EXPECT_TRUE(done.verdict.ok);
-  EXPECT_NE(done.checked_code.find("#print axioms and_swap"), std::string::npos);
+  // Asked by full name from the root, and the double (as Lean) answers with
+  // the full name `Demo.and_swap`.
+  EXPECT_NE(done.checked_code.find("#print axioms _root_.Demo.and_swap"), std::string::npos);
+  EXPECT_EQ(done.verdict.reports.at(0).name, "Demo.and_swap");
   EXPECT_EQ(dojo.stats().checks, 1u);
 }
 
@@ -141,6 +148,88 @@ TEST_F(DojoTest, CompletionCheckRejectsNonStandardAxioms) {
   ASSERT_TRUE(e.verdict.has_value());
   EXPECT_EQ(e.verdict->failed, FailedCheck::kAxioms);
   EXPECT_NE(e.message.find("Lean.ofReduceBool"), std::string::npos);
+}
+
+// Theorems declared under nested namespaces and sections, with `_root_`,
+// dotted declaration names, `'` and «»: each is entered, proved, and its
+// completion check finds Lean's answer under the full name.
+class DojoNamespaceTest : public DojoTest {
+ protected:
+  void SetUp() override {
+    DojoTest::SetUp();
+    json graph = {
+        {"theorems",
+         {{{"statement", "theorem and_swap (p q : Prop) (h : p ∧ q) : q ∧ p"}, {"goal", kRoot}},
+          {{"statement", "theorem tick' : True"}, {"goal", "⊢ True"}},
+          {{"statement", "theorem «my thm» : True"}, {"goal", "⊢ True"}},
+          {{"statement", "theorem X.trusting : True"}, {"goal", "⊢ True"}}}},
+        {"states",
+         {{{"goals", {kRoot}}, {"tactics", {{"exact ⟨h.2, h.1⟩", {{"goals", json::array()}}}}}},
+          {{"goals", {"⊢ True"}},
+           {"tactics",
+            {{"trivial", {{"goals", json::array()}, {"axioms", {"propext"}}}},
+             {"by_compiler", {{"goals", json::array()}, {"axioms", {"Lean.ofReduceBool"}}}}}}}}}};
+    std::ofstream(dir_ / "graph.json") << graph.dump();
+    std::ofstream(dir_ / "Scoped.lean")
+        << "namespace Outer\nopen Nat\nsection S\n"
+           "namespace Inner.Deep\n\n"
+           "theorem and_swap (p q : Prop) (h : p ∧ q) : q ∧ p := by\n"
+           "  exact ⟨h.2, h.1⟩\n\n"
+           "end Inner.Deep\nend S\n\n"
+           "theorem _root_.tick' : True := by\n  trivial\n\n"
+           "theorem «my thm» : True := by\n  trivial\n\n"
+           "theorem X.trusting : True := by\n  trivial\n\n"
+           "end Outer\n";
+  }
+
+  // Enters `name`, runs `tactic`, and returns the outcome.
+  RunResult Prove(Dojo& dojo, const std::string& name, const std::string& full_name,
+                  const std::string& tactic) {
+    const TacticState root = dojo.EnterFromFile(dir_ / "Scoped.lean", name);
+    EXPECT_EQ(root.theorem_name(), full_name);
+    return dojo.RunTac(root, tactic);
+  }
+};
+
+TEST_F(DojoNamespaceTest, NamespacedTheoremsAreProvedAndChecked) {
+  Dojo dojo(Pool());
+  for (const auto& [name, full_name, tactic] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"and_swap", "Outer.Inner.Deep.and_swap", "exact ⟨h.2, h.1⟩"},
+           {"Outer.Inner.Deep.and_swap", "Outer.Inner.Deep.and_swap", "exact ⟨h.2, h.1⟩"},
+           {"tick'", "tick'", "trivial"},
+           {"my thm", "Outer.«my thm»", "trivial"},
+           {"X.trusting", "Outer.X.trusting", "trivial"}}) {
+    SCOPED_TRACE(name);
+    const RunResult r = Prove(dojo, name, full_name, tactic);
+    ASSERT_TRUE(std::holds_alternative<ProofFinished>(r)) << Describe(r);
+    const auto& done = std::get<ProofFinished>(r);
+    EXPECT_TRUE(done.verdict.ok);
+    EXPECT_NE(done.checked_code.find("#print axioms _root_." + full_name), std::string::npos)
+        << done.checked_code;
+    ASSERT_EQ(done.verdict.reports.size(), 1u);
+    EXPECT_TRUE(NamesDeclaration(done.verdict.reports[0].name, full_name));
+  }
+}
+
+TEST_F(DojoNamespaceTest, AxiomsOfANamespacedTheoremAreFoundAndJudged) {
+  Dojo dojo(Pool());
+  const RunResult r = Prove(dojo, "X.trusting", "Outer.X.trusting", "by_compiler");
+  ASSERT_TRUE(std::holds_alternative<LeanError>(r)) << Describe(r);
+  const auto& e = std::get<LeanError>(r);
+  ASSERT_TRUE(e.verdict.has_value());
+  // Not "axioms unknown": the answer under the full name was read.
+  EXPECT_EQ(e.verdict->failed, FailedCheck::kAxioms) << e.message;
+  EXPECT_EQ(e.verdict->axioms, (std::vector<std::string>{"Lean.ofReduceBool"}));
+}
+
+TEST_F(DojoNamespaceTest, EnterReadsTheNamespaceOfTheGivenContext) {
+  Dojo dojo(Pool());
+  const TacticState root = dojo.Enter("namespace Given.Ns", "theorem tick' : True := by");
+  EXPECT_EQ(root.theorem_name(), "Given.Ns.tick'");
+  const RunResult r = dojo.RunTac(root, "trivial");
+  ASSERT_TRUE(std::holds_alternative<ProofFinished>(r)) << Describe(r);
+  EXPECT_EQ(std::get<ProofFinished>(r).verdict.reports.at(0).name, "Given.Ns.tick'");
 }
 
 TEST_F(DojoTest, BadInputIsAClearErrorAndThePoolKeepsServing) {

@@ -73,6 +73,63 @@ TEST(LeanFileTest, FindsByShortOrFullNameAndReportsMissingOrAmbiguous) {
   EXPECT_THROW(FindTheorem(kFile, "fake", "Ex.lean"), std::invalid_argument);
 }
 
+// Lean's declaration rules: nested namespaces, sections, `end` with dotted
+// names, `_root_`, dotted declaration names, `open`, modifiers, «» and `'`.
+constexpr const char* kScopes = R"(namespace A.B
+open Nat
+section Inner
+theorem t1 : True := trivial
+end Inner
+theorem X.t2 : True := trivial
+theorem _root_.t3 : True := trivial
+protected theorem t4 : True := trivial
+private lemma t5' : True := trivial
+end B
+theorem «t 6» : True := trivial
+end A
+noncomputable section
+namespace C
+mutual
+theorem m1 : True := trivial
+end
+theorem t7 : True := trivial
+end C
+end
+theorem t8 : True := trivial
+namespace D.E
+end E
+theorem t9 : True := trivial
+)";
+
+TEST(LeanFileTest, FullNamesFollowLeansScopes) {
+  const auto all = ListTheorems(kScopes);
+  std::vector<std::string> names;
+  for (const auto& t : all) names.push_back(t.full_name);
+  EXPECT_EQ(names, (std::vector<std::string>{"A.B.t1", "A.B.X.t2", "t3", "A.B.t4", "A.B.t5'",
+                                             "A.«t 6»", "C.m1", "C.t7", "t8", "D.t9"}));
+  EXPECT_EQ(all[1].name, "X.t2");
+  EXPECT_EQ(all[2].name, "_root_.t3");
+  EXPECT_EQ(FindTheorem(kScopes, "A.B.X.t2", "S.lean").line, 6u);
+  EXPECT_EQ(FindTheorem(kScopes, "A.t 6", "S.lean").line, 11u);
+}
+
+TEST(LeanFileTest, ListsExamplesWithTheirNamespaceAndColumn) {
+  const std::string text =
+      "import Mathlib\nnamespace N\nexample : True := trivial\nend N\n"
+      "/-- ∀ -/ noncomputable example : Nat := 0\n  -- example : False := sorry\n";
+  const auto examples = ListExamples(text);
+  ASSERT_EQ(examples.size(), 2u);
+  EXPECT_EQ(examples[0].line, 3u);
+  EXPECT_EQ(examples[0].column, 0u);
+  EXPECT_EQ(examples[0].namespace_name, "N");
+  EXPECT_FALSE(examples[0].no_noncomputable);
+  EXPECT_EQ(text.substr(examples[0].offset, 7), "example");
+  EXPECT_EQ(examples[1].line, 5u);
+  EXPECT_EQ(examples[1].column, 23u);  // code points: the comment's ∀ is one column
+  EXPECT_EQ(examples[1].namespace_name, "");
+  EXPECT_TRUE(examples[1].no_noncomputable);
+}
+
 TEST(LeanFileTest, MissingFileIsAnErrorNamingIt) {
   try {
     LoadTheorem("/nonexistent/dir/Missing.lean", "x");
@@ -89,6 +146,8 @@ TEST(LeanFileTest, ExamplesOfTheLeanProjectAreFound) {
   const TheoremSource t = LoadTheorem(path, "add_zero_right");
   EXPECT_EQ(t.full_name, "TatamiExamples.add_zero_right");
   EXPECT_TRUE(t.header.empty());
+  EXPECT_EQ(LoadTheorem(path, "add_zero_left").full_name, "TatamiExamples.Nested.add_zero_left");
+  EXPECT_EQ(LoadTheorem(path, "true_at_root").full_name, "true_at_root");
 }
 
 }  // namespace

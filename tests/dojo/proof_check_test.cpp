@@ -38,6 +38,14 @@ TEST(ProofCheckTest, ParsesAxiomsAnswers) {
   EXPECT_EQ(r->name, "Ns.bar");
   EXPECT_TRUE(r->axioms.empty());
   EXPECT_FALSE(ParseAxiomsMessage("declaration uses `sorry`").has_value());
+  // A `'` inside the name is printed as is; the backtick quoting is read too.
+  r = ParseAxiomsMessage("'X.run'_refines' does not depend on any axioms");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->name, "X.run'_refines");
+  r = ParseAxiomsMessage("`a'` depends on axioms: [propext,\n  Quot.sound]");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->name, "a'");
+  EXPECT_EQ(r->axioms, (std::vector<std::string>{"propext", "Quot.sound"}));
   EXPECT_FALSE(ParseAxiomsMessage("'foo' depends on axioms: [").has_value());
 }
 
@@ -59,7 +67,9 @@ TEST(ProofCheckTest, SplicesTacticsIndentedWithAxiomsQuery) {
   EXPECT_EQ(
       SpliceProof("theorem t (n : Nat) : n = n \n", {"intro h", "cases h with\n| a => rfl"}, "t"),
       "theorem t (n : Nat) : n = n := by\n  intro h\n  cases h with\n  | a => rfl\n\n#print axioms "
-      "t\n");
+      "_root_.t\n");
+  EXPECT_TRUE(SpliceProof("theorem foo : True", {"trivial"}, "X.Y.foo")
+                  .ends_with("\n#print axioms _root_.X.Y.foo\n"));
 }
 
 TEST(ProofCheckTest, AcceptsCleanProofWithStandardAxioms) {
@@ -138,6 +148,69 @@ TEST(ProofCheckTest, CustomOptionsChangeTheSets) {
                  Answer({{"env", 1}, {"messages", {Info("'t' depends on axioms: [Quot.sound]")}}}),
                  "t", opts);
   EXPECT_EQ(v.failed, FailedCheck::kAxioms);
+}
+
+TEST(ProofCheckTest, EveryDeclarationNeedsItsOwnAllowedAnswer) {
+  const std::vector<std::string> decls{"N.a", "b"};
+  const json a = Info("'N.a' does not depend on any axioms");
+  const json b = Info("'b' depends on axioms: [propext]");
+  auto v = JudgeProof("", Answer({{"env", 1}, {"messages", {b, a}}}), decls);
+  EXPECT_TRUE(v.ok) << v.reason;
+  ASSERT_EQ(v.reports.size(), 2u);
+  EXPECT_EQ(v.reports[0].name, "N.a");
+  v = JudgeProof("", Answer({{"env", 1}, {"messages", {a}}}), decls);
+  EXPECT_EQ(v.failed, FailedCheck::kAxiomsUnknown);
+  EXPECT_NE(v.reason.find("'b'"), std::string::npos) << v.reason;
+  v = JudgeProof(
+      "",
+      Answer({{"env", 1}, {"messages", {a, Info("'b' depends on axioms: [Lean.ofReduceBool]")}}}),
+      decls);
+  EXPECT_EQ(v.failed, FailedCheck::kAxioms);
+  EXPECT_NE(v.reason.find("b: Lean.ofReduceBool"), std::string::npos) << v.reason;
+  v = JudgeProof(
+      "", Answer({{"env", 1}, {"messages", {Info("'N.a' depends on axioms: [sorryAx]"), b}}}),
+      decls);
+  EXPECT_EQ(v.failed, FailedCheck::kSorry);
+  EXPECT_NE(v.reason.find("N.a"), std::string::npos) << v.reason;
+}
+
+TEST(ProofCheckTest, PrepareCheckNamesExamplesAndQueriesEveryDeclaration) {
+  const std::string body =
+      "namespace N\ntheorem t : True := trivial\nexample : True := by trivial\nend N\n"
+      "noncomputable example (n : Nat) : Nat := n\n";
+  const CheckCommand c = PrepareCheck(body);
+  EXPECT_EQ(c.code,
+            "namespace N\ntheorem t : True := trivial\n"
+            "noncomputable def tatami_example_3 : True := by trivial\nend N\n"
+            "noncomputable def tatami_example_5 (n : Nat) : Nat := n\n"
+            "\n#print axioms _root_.N.t\n#print axioms _root_.N.tatami_example_3"
+            "\n#print axioms _root_.tatami_example_5");
+  EXPECT_EQ(c.declarations,
+            (std::vector<std::string>{"N.t", "N.tatami_example_3", "tatami_example_5"}));
+  // A name the text already uses is not taken.
+  const CheckCommand taken = PrepareCheck(
+      "theorem X.tatami_example_2 : True := trivial\n"
+      "example : True := trivial");
+  EXPECT_EQ(taken.declarations,
+            (std::vector<std::string>{"X.tatami_example_2", "tatami_example_2'"}));
+  // Without examples the body is unchanged.
+  EXPECT_EQ(PrepareCheck("def x := 1").code, "def x := 1");
+}
+
+TEST(ProofCheckTest, RestorePositionsUndoesTheRenameOnItsLine) {
+  const CheckCommand c = PrepareCheck("theorem t : True := trivial\nexample : 1 = 2 := rfl");
+  // "noncomputable def tatami_example_2" is 27 code points longer than "example".
+  ASSERT_EQ(c.named_examples.size(), 1u);
+  EXPECT_EQ(c.named_examples[0].added, 27u);
+  json items = json::array(
+      {{{"pos", {{"line", 2}, {"column", 46}}}, {"endPos", {{"line", 2}, {"column", 49}}}},
+       {{"pos", {{"line", 2}, {"column", 18}}}},
+       {{"pos", {{"line", 1}, {"column", 54}}}}});
+  RestorePositions(c, items);
+  EXPECT_EQ(items[0]["pos"]["column"], 19);  // `rfl` in the original line
+  EXPECT_EQ(items[0]["endPos"]["column"], 22);
+  EXPECT_EQ(items[1]["pos"]["column"], 0);   // inside the new keyword: at `example`
+  EXPECT_EQ(items[2]["pos"]["column"], 54);  // other lines are untouched
 }
 
 // The kimina server's recorded answers to whole Mathlib proofs. Its response

@@ -4,6 +4,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -60,6 +63,21 @@ TEST_F(LeanDojoTest, ClassicalProofPassesWithTheStandardAxioms) {
   const RunResult r = dojo.RunTac(root, "exact Classical.em p");
   ASSERT_TRUE(std::holds_alternative<ProofFinished>(r)) << Describe(r);
   EXPECT_FALSE(std::get<ProofFinished>(r).verdict.axioms.empty());
+}
+
+// Lean answers `#print axioms` inside a namespace with the full name; every
+// one of these proofs must be accepted, not left "axioms unknown".
+TEST_F(LeanDojoTest, NamespacedTheoremsAreChecked) {
+  Dojo dojo(pool_);
+  for (const auto& [name, tactic] : std::vector<std::pair<std::string, std::string>>{
+           {"add_zero_left", "simp"},
+           {"true_at_root", "trivial"},
+           {"Deeper.and_self_example", "exact ⟨hp, hp⟩"},
+           {"TatamiExamples.or_swap", "intro h; exact h.symm"}}) {
+    const TacticState root = dojo.EnterFromFile(kProject / "Examples.lean", name);
+    const RunResult r = dojo.RunTac(root, tactic);
+    ASSERT_TRUE(std::holds_alternative<ProofFinished>(r)) << name << ": " << Describe(r);
+  }
 }
 
 TEST_F(LeanDojoTest, ErrorsGiveUpsAndBadHeaders) {
