@@ -226,6 +226,8 @@ std::chrono::milliseconds ParseDuration(std::string_view text) {
         fmt::format("`{}`: unknown duration unit `{}` (use ms, s, m or h)", Trim(text), unit));
   }
   if (ms > 1e15) throw std::invalid_argument(fmt::format("`{}` is too long", Trim(text)));
+  // 0 means "no deadline": a positive duration must not round down to it.
+  if (ms > 0 && ms < 1) ms = 1;
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ms)));
 }
 

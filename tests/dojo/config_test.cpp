@@ -128,6 +128,9 @@ TEST(ConfigTest, FormattedValuesParseBack) {
     EXPECT_EQ(ParseDuration(FormatDuration(d)), d) << FormatDuration(d);
   }
   EXPECT_EQ(FormatDuration(60s), "60s");
+  // 0 means no deadline; a positive duration never rounds down to it.
+  EXPECT_EQ(ParseDuration("0.0001"), 1ms);
+  EXPECT_EQ(ParseDuration("0"), 0ms);
   EXPECT_EQ(FormatDuration(500ms), "500ms");
   for (std::uint64_t b : {0ull, 1000ull, 8ull << 30, 512ull << 20, 3ull << 40}) {
     EXPECT_EQ(ParseByteSize(FormatByteSize(b)), b) << FormatByteSize(b);
