@@ -8,12 +8,14 @@
 // timeout, garbage output, a malformed request - is answered with an error
 // object {"message": "tatami: ..."} and the proxy keeps serving (restarting the
 // REPL if it died). Exit status: 0 at the end of the input, 1 if the REPL
-// cannot be (re)started or stdout fails, 2 for bad options.
+// cannot be (re)started or stdout fails, 2 for bad options or configuration.
+//
+// Configuration: the same flags, TATAMI_* variables and config file as the
+// other commands (config_flags.h), limited to what one process uses.
 #include <utility>  // before Asio: g++ 12 coroutine support needs it
 
 #include <cctype>
 #include <cerrno>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -30,6 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "config_flags.h"
 #include "tatami/dojo/config.h"
 #include "tatami/dojo/framing.h"
 #include "tatami/dojo/repl_outcome.h"
@@ -42,10 +45,7 @@ namespace {
 using dojo::ReplOutcome;
 
 struct ReplCommandArgs {
-  double timeout_seconds = 0;
-  std::string memory_limit = "0";
-  std::string repl_cmd = "lake env repl";
-  std::string project;
+  ConfigFlags config;  // --config, --repl-cmd, --project, --timeout, --memory-limit
   bool jsonl = false;
 };
 
@@ -156,12 +156,14 @@ std::string StderrSuffix(const std::string& tail) {
 }
 
 // The error message for an outcome that is not a response, or nullopt.
-std::optional<std::string> FailureMessage(const ReplOutcome& outcome, double timeout_seconds) {
+std::optional<std::string> FailureMessage(const ReplOutcome& outcome,
+                                          std::chrono::milliseconds timeout) {
   constexpr const char* kLost =
       "; the REPL was restarted, so environments and proof states from earlier requests are gone";
   if (const auto* t = std::get_if<dojo::ReplTimeout>(&outcome)) {
-    return fmt::format("the REPL did not answer within {} s and was killed{}{}", timeout_seconds,
-                       StderrSuffix(t->stderr_tail), kLost);
+    return fmt::format("the REPL did not answer within {} s and was killed{}{}",
+                       static_cast<double>(timeout.count()) / 1000, StderrSuffix(t->stderr_tail),
+                       kLost);
   }
   if (const auto* c = std::get_if<dojo::ReplCrash>(&outcome)) {
     return fmt::format("the REPL crashed: {}{}{}{}", c->reason,
@@ -177,42 +179,20 @@ std::optional<std::string> FailureMessage(const ReplOutcome& outcome, double tim
 }
 
 int RunRepl(const ReplCommandArgs& args) {
-  // The same syntax as the configuration file and the other commands' flags.
-  std::vector<std::string> argv;
-  std::uint64_t memory = 0;
+  // The configuration of the other commands: flags > TATAMI_* > file > defaults.
+  dojo::Config config;
   try {
-    argv = tatami::dojo::SplitCommandLine(args.repl_cmd);
-    if (argv.empty()) throw std::invalid_argument("the command is empty");
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "tatami repl: error: --repl-cmd \"%s\": %s\n", args.repl_cmd.c_str(),
-                 e.what());
+    config = ResolveConfig(args.config);
+  } catch (const dojo::ConfigError& e) {
+    std::fprintf(stderr, "tatami repl: error: %s\n", e.what());
     return 2;
   }
-  try {
-    memory = tatami::dojo::ParseByteSize(args.memory_limit);
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "tatami repl: error: --memory-limit: %s\n", e.what());
+  if (!config.project_dir.empty() && !std::filesystem::is_directory(config.project_dir)) {
+    std::fprintf(stderr, "tatami repl: error: the project directory %s is not a directory\n",
+                 config.project_dir.c_str());
     return 2;
   }
-  if (!(args.timeout_seconds >= 0) || !std::isfinite(args.timeout_seconds)) {
-    std::fprintf(stderr, "tatami repl: error: --timeout must be a number of seconds >= 0\n");
-    return 2;
-  }
-  if (!args.project.empty() && !std::filesystem::is_directory(args.project)) {
-    std::fprintf(stderr, "tatami repl: error: --project %s is not a directory\n",
-                 args.project.c_str());
-    return 2;
-  }
-
-  dojo::ReplProcessOptions options;
-  options.command = std::move(argv);
-  options.working_directory = args.project;
-  options.memory_limit_bytes = memory;
-  options.request_timeout = std::chrono::milliseconds(
-      static_cast<std::int64_t>(std::llround(args.timeout_seconds * 1000)));
-  if (args.timeout_seconds > 0 && options.request_timeout.count() == 0) {
-    options.request_timeout = std::chrono::milliseconds(1);
-  }
+  const dojo::ReplProcessOptions options = config.ToProcessOptions();
   dojo::ReplClient client(options);
   if (auto started = client.Start(); !started.ok) {
     std::fprintf(stderr, "tatami repl: error: %s\n", started.error.c_str());
@@ -257,7 +237,7 @@ int RunRepl(const ReplCommandArgs& args) {
       }
       continue;
     }
-    const std::string message = FailureMessage(outcome, args.timeout_seconds).value_or("");
+    const std::string message = FailureMessage(outcome, options.request_timeout).value_or("");
     if (!writer.Error(message)) return write_failed();
     if (auto restarted = client.Restart(); !restarted.ok) {
       std::fprintf(stderr, "tatami repl: error: cannot restart the REPL: %s\n",
@@ -277,17 +257,7 @@ void AddReplCommand(CLI::App& app, int* exit_code) {
       "Serve Lean REPL requests from stdin through one supervised REPL process: crashes, "
       "timeouts and bad output are answered with {\"message\": \"tatami: ...\"} and the REPL is "
       "restarted");
-  sub->add_option("--timeout", args->timeout_seconds,
-                  "Seconds a request may take before the REPL is killed and restarted "
-                  "(0 = no limit)")
-      ->default_val(0);
-  sub->add_option("--memory-limit", args->memory_limit,
-                  "Address-space limit of the REPL process, e.g. 8G or 512M (0 = none)")
-      ->default_val("0");
-  sub->add_option("--repl-cmd", args->repl_cmd, "The REPL command line")
-      ->default_val("lake env repl");
-  sub->add_option("--project", args->project,
-                  "Working directory of the REPL (the Lean project; default: the current one)");
+  AddConfigFlags(*sub, &args->config, ConfigFlagSet::kSingleRepl);
   sub->add_flag("--jsonl", args->jsonl,
                 "One JSON request per input line, one compact response per output line");
   sub->callback([args, exit_code] { *exit_code = RunRepl(*args); });

@@ -4,42 +4,48 @@
 
 namespace tatami::cli {
 
-void AddConfigFlags(CLI::App& app, ConfigFlags* f) {
+void AddConfigFlags(CLI::App& app, ConfigFlags* f, ConfigFlagSet set) {
+  const dojo::Config defaults;
   const std::string group = "Lean workers (flags > TATAMI_* environment > config file > defaults)";
-  app.add_option("--config", f->config_file,
-                 "configuration file, TOML (*.toml) or JSON (default: $TATAMI_CONFIG, else none)")
-      ->group(group);
-  app.add_option("--repl-cmd", f->repl_cmd,
-                 "command line of one REPL worker (default: \"lake env repl\")")
-      ->group(group);
-  app.add_option("--project", f->project,
-                 "Lean project directory the workers run in (default: current directory)")
-      ->group(group);
-  app.add_option("--workers", f->workers, "worker processes; 0 = number of cores (default: 0)")
-      ->group(group);
-  app.add_option("--timeout", f->timeout, "deadline of one request, e.g. 60s, 500ms (default: 60s)")
-      ->group(group);
-  app.add_option("--startup-timeout", f->startup_timeout,
-                 "deadline of a worker's start and header import (default: 600s)")
-      ->group(group);
-  app.add_option("--memory-limit", f->memory_limit,
-                 "address-space limit per worker, e.g. 8G; 0 = none (default: 0)")
-      ->group(group);
-  app.add_option("--max-queue", f->max_queue,
-                 "requests that may wait for a worker before back-pressure (default: 1024)")
-      ->group(group);
-  app.add_option("--when-full", f->when_full,
-                 "when the queue is full: block or fail (default: block)")
-      ->group(group);
-  app.add_option("--max-proof-states", f->max_proof_states,
-                 "recycle a worker after this many proof states; 0 = never (default: 0)")
-      ->group(group);
-  app.add_option("--recycle-rss", f->recycle_rss,
-                 "recycle a worker whose resident memory exceeds this, e.g. 12G; 0 = never "
-                 "(default: 0)")
-      ->group(group);
+  auto option = [&](const char* name, auto& value, const std::string& help) {
+    app.add_option(name, value, help)->group(group);
+  };
+  option("--config", f->config_file,
+         "configuration file, TOML (*.toml) or JSON (default: $TATAMI_CONFIG, else none)");
+  option("--repl-cmd", f->repl_cmd,
+         fmt::format("command line of one REPL worker (default: \"{}\")",
+                     dojo::FormatCommandLine(defaults.repl_command)));
+  option("--project", f->project,
+         "Lean project directory the workers run in (default: current directory)");
+  option("--timeout", f->timeout,
+         fmt::format("deadline of one request, e.g. 60s, 500ms; 0 = none (default: {})",
+                     dojo::FormatDuration(defaults.request_timeout)));
+  option("--memory-limit", f->memory_limit,
+         fmt::format("address-space limit per worker, e.g. 8G; 0 = none (default: {})",
+                     dojo::FormatByteSize(defaults.memory_limit_bytes)));
+  if (set == ConfigFlagSet::kSingleRepl) return;
+  option("--startup-timeout", f->startup_timeout,
+         fmt::format("deadline of a worker's start and header import (default: {})",
+                     dojo::FormatDuration(defaults.startup_timeout)));
+  option("--workers", f->workers,
+         fmt::format("worker processes; 0 = number of cores (default: {})", defaults.workers));
+  option("--max-queue", f->max_queue,
+         fmt::format("requests that may wait for a worker before back-pressure (default: {})",
+                     defaults.max_queue));
+  option("--when-full", f->when_full,
+         fmt::format("when the queue is full: block or fail (default: {})",
+                     defaults.when_full == dojo::FullQueuePolicy::kBlock ? "block" : "fail"));
+  option("--max-proof-states", f->max_proof_states,
+         fmt::format("recycle a worker after this many proof states; 0 = never (default: {})",
+                     defaults.max_proof_states));
+  option("--recycle-rss", f->recycle_rss,
+         fmt::format("recycle a worker whose resident memory exceeds this, e.g. 12G; 0 = never "
+                     "(default: {})",
+                     dojo::FormatByteSize(defaults.recycle_rss_bytes)));
   app.add_flag("--restore-from-pickle,!--no-restore-from-pickle", f->restore_from_pickle,
-               "restore recycled workers from a pickle of the header env (default: off)")
+               fmt::format("restore recycled workers from a pickle of the header env "
+                           "(default: {})",
+                           defaults.restore_from_pickle ? "on" : "off"))
       ->group(group);
 }
 

@@ -1,6 +1,7 @@
 // The standard worker-configuration flags of `tatami` subcommands.
 //
-// A subcommand that runs Lean workers calls AddConfigFlags() on its CLI11 app
+// A subcommand that runs Lean workers (a pool, or `tatami repl`'s single
+// process) calls AddConfigFlags() on its CLI11 app
 // and, once parsed, ResolveConfig() to get the configuration with the usual
 // precedence: flags > environment (TATAMI_*) > config file > defaults (see
 // dojo/include/tatami/dojo/config.h and docs/configuration.md).
@@ -34,9 +35,19 @@ struct ConfigFlags {
   std::optional<bool> restore_from_pickle;  // --restore-from-pickle / --no-restore-from-pickle
 };
 
+// Which flags a command offers.
+enum class ConfigFlagSet {
+  kPool,        // every flag: commands that run a WorkerPool
+  kSingleRepl,  // --config, --repl-cmd, --project, --timeout, --memory-limit:
+                // commands that run one REPL process and import nothing
+                // themselves (`tatami repl`), where the [pool] keys and
+                // startup_timeout mean nothing
+};
+
 // Adds the flags to `app` (in a "Lean workers" group), storing into `*flags`,
-// which must outlive parsing.
-void AddConfigFlags(CLI::App& app, ConfigFlags* flags);
+// which must outlive parsing. The defaults shown in the help are
+// dojo::Config's.
+void AddConfigFlags(CLI::App& app, ConfigFlags* flags, ConfigFlagSet set = ConfigFlagSet::kPool);
 
 // Defaults, then the config file (--config, else $TATAMI_CONFIG), then the
 // environment (read through `env`), then the flags. Throws dojo::ConfigError

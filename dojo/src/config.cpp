@@ -1,5 +1,6 @@
 #include "tatami/dojo/config.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -199,6 +200,16 @@ WorkerPoolOptions Config::ToPoolOptions() const {
   return o;
 }
 
+ReplProcessOptions Config::ToProcessOptions() const {
+  ReplProcessOptions o;
+  o.command = repl_command;
+  o.working_directory = project_dir;
+  o.request_timeout = request_timeout;
+  o.startup_timeout = startup_timeout;
+  o.memory_limit_bytes = memory_limit_bytes;
+  return o;
+}
+
 std::chrono::milliseconds ParseDuration(std::string_view text) {
   const auto [value, unit] = NumberAndUnit(text, "duration (e.g. 500ms, 60s, 2m, 1h)");
   double ms;
@@ -215,6 +226,8 @@ std::chrono::milliseconds ParseDuration(std::string_view text) {
         fmt::format("`{}`: unknown duration unit `{}` (use ms, s, m or h)", Trim(text), unit));
   }
   if (ms > 1e15) throw std::invalid_argument(fmt::format("`{}` is too long", Trim(text)));
+  // 0 means "no deadline": a positive duration must not round down to it.
+  if (ms > 0 && ms < 1) ms = 1;
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ms)));
 }
 
@@ -270,6 +283,41 @@ std::vector<std::string> SplitCommandLine(std::string_view text) {
   if (quote) throw std::invalid_argument(fmt::format("unterminated {} quote in `{}`", quote, text));
   if (in_word) argv.push_back(std::move(current));
   return argv;
+}
+
+std::string FormatDuration(std::chrono::milliseconds duration) {
+  const auto ms = duration.count();
+  if (ms % 1000 != 0) return ms < 1000 ? fmt::format("{}ms", ms) : fmt::format("{}s", ms / 1000.0);
+  return fmt::format("{}s", ms / 1000);
+}
+
+std::string FormatByteSize(std::uint64_t bytes) {
+  if (bytes == 0) return "0";
+  constexpr std::pair<int, char> kUnits[] = {{40, 'T'}, {30, 'G'}, {20, 'M'}, {10, 'K'}};
+  for (const auto& [shift, unit] : kUnits) {
+    if (bytes % (std::uint64_t{1} << shift) == 0) return fmt::format("{}{}", bytes >> shift, unit);
+  }
+  return std::to_string(bytes);
+}
+
+std::string FormatCommandLine(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const std::string& word : argv) {
+    if (!out.empty()) out += ' ';
+    const bool plain = !word.empty() && std::none_of(word.begin(), word.end(), [](char c) {
+      return c == '\'' || c == '"' || std::isspace(static_cast<unsigned char>(c));
+    });
+    if (plain) {
+      out += word;
+      continue;
+    }
+    // SplitCommandLine has no escapes, but joins adjacent quoted parts: a
+    // single quote goes in double quotes, everything else in single quotes.
+    out += '\'';
+    for (char c : word) out += c == '\'' ? std::string("'\"'\"'") : std::string(1, c);
+    out += '\'';
+  }
+  return out;
 }
 
 namespace {

@@ -66,6 +66,84 @@ TEST(ConfigTest, DocumentedDefaults) {
   EXPECT_EQ(o.max_queue, 1024u);
 }
 
+// Each default is defined once, in the options struct that uses it; the
+// layers above take theirs from it. A default-constructed Config must map to
+// default-constructed options (the command aside: only Config has one).
+TEST(ConfigTest, DefaultsAreDefinedOnce) {
+  const Config c;
+  WorkerPoolOptions pool;
+  pool.repl_command = c.repl_command;
+  EXPECT_TRUE(c.ToPoolOptions() == pool) << "Config's defaults differ from WorkerPoolOptions'";
+  ReplProcessOptions process;
+  process.command = c.repl_command;
+  EXPECT_TRUE(c.ToProcessOptions() == process)
+      << "Config's defaults differ from ReplProcessOptions'";
+  // The pool hands its per-process defaults on unchanged.
+  EXPECT_EQ(WorkerPoolOptions{}.request_timeout, ReplProcessOptions{}.request_timeout);
+  EXPECT_EQ(WorkerPoolOptions{}.startup_timeout, ReplProcessOptions{}.startup_timeout);
+  EXPECT_EQ(WorkerPoolOptions{}.memory_limit_bytes, ReplProcessOptions{}.memory_limit_bytes);
+  // No file, no environment, no flags: the defaults.
+  EXPECT_TRUE(LoadConfig(std::nullopt, FakeEnv({})).ToPoolOptions() == pool);
+}
+
+// Every key reaches the options it configures (a field ToPoolOptions or
+// ToProcessOptions forgot would keep its default).
+TEST(ConfigTest, EveryKeyReachesTheOptions) {
+  Config c;
+  c.repl_command = {"repl", "--x"};
+  c.project_dir = "/some/project";
+  c.request_timeout = 7s;
+  c.startup_timeout = 70s;
+  c.memory_limit_bytes = 3ull << 30;
+  c.workers = 3;
+  c.max_queue = 5;
+  c.when_full = FullQueuePolicy::kFail;
+  c.max_proof_states = 11;
+  c.recycle_rss_bytes = 2ull << 30;
+  c.restore_from_pickle = true;
+  WorkerPoolOptions pool;
+  pool.repl_command = c.repl_command;
+  pool.project_dir = c.project_dir;
+  pool.request_timeout = c.request_timeout;
+  pool.startup_timeout = c.startup_timeout;
+  pool.memory_limit_bytes = c.memory_limit_bytes;
+  pool.workers = c.workers;
+  pool.max_queue = c.max_queue;
+  pool.when_full = c.when_full;
+  pool.max_proof_states = c.max_proof_states;
+  pool.recycle_rss_bytes = c.recycle_rss_bytes;
+  pool.restore_from_pickle = c.restore_from_pickle;
+  EXPECT_TRUE(c.ToPoolOptions() == pool);
+  ReplProcessOptions process;
+  process.command = c.repl_command;
+  process.working_directory = c.project_dir;
+  process.request_timeout = c.request_timeout;
+  process.startup_timeout = c.startup_timeout;
+  process.memory_limit_bytes = c.memory_limit_bytes;
+  EXPECT_TRUE(c.ToProcessOptions() == process);
+}
+
+TEST(ConfigTest, FormattedValuesParseBack) {
+  for (auto d : {0ms, 500ms, 1500ms, 60000ms, 600000ms}) {
+    EXPECT_EQ(ParseDuration(FormatDuration(d)), d) << FormatDuration(d);
+  }
+  EXPECT_EQ(FormatDuration(60s), "60s");
+  // 0 means no deadline; a positive duration never rounds down to it.
+  EXPECT_EQ(ParseDuration("0.0001"), 1ms);
+  EXPECT_EQ(ParseDuration("0"), 0ms);
+  EXPECT_EQ(FormatDuration(500ms), "500ms");
+  for (std::uint64_t b : {0ull, 1000ull, 8ull << 30, 512ull << 20, 3ull << 40}) {
+    EXPECT_EQ(ParseByteSize(FormatByteSize(b)), b) << FormatByteSize(b);
+  }
+  EXPECT_EQ(FormatByteSize(8ull << 30), "8G");
+  for (const std::vector<std::string>& argv :
+       {std::vector<std::string>{"lake", "env", "repl"},
+        std::vector<std::string>{"/opt/my repl/bin", "--flag=it's", "say \"hi\"", ""}}) {
+    EXPECT_EQ(SplitCommandLine(FormatCommandLine(argv)), argv) << FormatCommandLine(argv);
+  }
+  EXPECT_EQ(FormatCommandLine({"lake", "env", "repl"}), "lake env repl");
+}
+
 TEST(ConfigTest, ParsesDurations) {
   EXPECT_EQ(ParseDuration("500ms"), 500ms);
   EXPECT_EQ(ParseDuration("60s"), 60s);
@@ -220,10 +298,11 @@ TEST(ConfigTest, BadEnvironmentValueNamesVariable) {
 }
 
 // Parses `args` with the standard flags and resolves them over `env`.
-Config ResolveFlags(std::vector<std::string> args, const EnvGetter& env) {
+Config ResolveFlags(std::vector<std::string> args, const EnvGetter& env,
+                    cli::ConfigFlagSet set = cli::ConfigFlagSet::kPool) {
   CLI::App app{"test"};
   cli::ConfigFlags flags;
-  cli::AddConfigFlags(app, &flags);
+  cli::AddConfigFlags(app, &flags, set);
   std::reverse(args.begin(), args.end());  // CLI11 takes them reversed
   app.parse(args);
   return cli::ResolveConfig(flags, env);
@@ -260,6 +339,43 @@ TEST(ConfigFlagsTest, BadFlagValueNamesTheFlag) {
   }
   EXPECT_THROW(ResolveFlags({"--when-full", "sometimes"}, FakeEnv({})), ConfigError);
   EXPECT_THROW(ResolveFlags({"--max-queue", "0"}, FakeEnv({})), ConfigError);
+}
+
+TEST(ConfigFlagsTest, NoFlagsGiveTheDefaults) {
+  Config defaults;
+  for (auto set : {cli::ConfigFlagSet::kPool, cli::ConfigFlagSet::kSingleRepl}) {
+    EXPECT_TRUE(ResolveFlags({}, FakeEnv({}), set).ToPoolOptions() == defaults.ToPoolOptions());
+  }
+}
+
+TEST(ConfigFlagsTest, HelpShowsTheDefaultsOfConfig) {
+  CLI::App app{"test"};
+  cli::ConfigFlags flags;
+  cli::AddConfigFlags(app, &flags);
+  const Config c;
+  const std::string help = app.help();
+  EXPECT_THAT(help, HasSubstr("(default: \"" + FormatCommandLine(c.repl_command) + "\")"));
+  EXPECT_THAT(help, HasSubstr("(default: " + FormatDuration(c.request_timeout) + ")"));
+  EXPECT_THAT(help, HasSubstr("(default: " + FormatDuration(c.startup_timeout) + ")"));
+  EXPECT_THAT(help, HasSubstr("(default: " + std::to_string(c.max_queue) + ")"));
+}
+
+TEST(ConfigFlagsTest, SingleReplSetOffersOnlyWhatOneProcessUses) {
+  TempDir dir;
+  // The file and the environment are read as for every command...
+  const auto path = dir.Write("t.toml", "[repl]\nrequest_timeout = \"30s\"\n[pool]\nworkers = 3\n");
+  const Config c =
+      ResolveFlags({"--config", path.string(), "--memory-limit", "8G"},
+                   FakeEnv({{"TATAMI_REPL_CMD", "repl --y"}}), cli::ConfigFlagSet::kSingleRepl);
+  EXPECT_EQ(c.request_timeout, 30s);
+  EXPECT_EQ(c.memory_limit_bytes, 8ull << 30);
+  EXPECT_THAT(c.repl_command, ElementsAre("repl", "--y"));
+  // ...but pool flags are not offered.
+  for (const char* flag : {"--workers", "--max-queue", "--startup-timeout"}) {
+    EXPECT_THROW(ResolveFlags({flag, "2"}, FakeEnv({}), cli::ConfigFlagSet::kSingleRepl),
+                 CLI::ParseError)
+        << flag;
+  }
 }
 
 }  // namespace

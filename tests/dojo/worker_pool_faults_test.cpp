@@ -1,5 +1,9 @@
 // WorkerPool under bad input and failing workers: imports that fail or hang,
-// commands that cannot start, workers that crash under a lease or a request.
+// commands that cannot start, workers that crash under a lease or a request,
+// and restores from a pickle of the header env that fail.
+#include <filesystem>
+#include <fstream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -125,6 +129,157 @@ TEST_F(WorkerPoolFaultsTest, RequestTimeoutKillsOnlyThatWorker) {
   ASSERT_TRUE(std::holds_alternative<ReplOutcome>(outcome));
   EXPECT_TRUE(std::holds_alternative<ReplTimeout>(std::get<ReplOutcome>(outcome)));
   EXPECT_EQ(pool.stats().restarts, 1u);
+}
+
+// ---------------------------------------------------------------- pickles
+//
+// The double in script mode really writes pickles (pickleTo) and reads them
+// back (unpickleEnvFrom), and refuses missing or foreign files, so a restore
+// can fail the ways it can with Lean.
+
+std::string ScriptFile() {
+  return (std::filesystem::path(TATAMI_SOURCE_DIR) / "tests/repl_double/examples/nat_add.json")
+      .string();
+}
+
+// One worker running the script double, pickling into `dir`.
+WorkerPoolOptions PicklingOptions(const testing::ScratchDir& dir) {
+  auto options = DoubleOptions({}, /*workers=*/1);
+  options.repl_command = {testing::ReplDoublePath().string(), "--script", ScriptFile()};
+  options.restore_from_pickle = true;
+  options.pickle_dir = dir.path();
+  return options;
+}
+
+// The pickles the pool has written under `dir`.
+std::vector<std::filesystem::path> PicklesIn(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> found;
+  if (!std::filesystem::exists(dir)) return found;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.is_regular_file() && e.path().extension() == ".olean") found.push_back(e.path());
+  return found;
+}
+
+// A command that needs the header env: the double answers "Unknown
+// environment." if the lease's header env does not exist in the process.
+void ExpectHeaderEnvUsable(Lease& lease) {
+  const ReplResponse r = ResponseOf(lease.Run(Cmd("open Nat")));
+  EXPECT_FALSE(r.json.contains("message")) << r.json.dump();
+  EXPECT_TRUE(r.json.contains("env")) << r.json.dump();
+}
+
+const ImportHeader kPickled = HeaderOf({"Mathlib"});
+
+TEST_F(WorkerPoolFaultsTest, RestartRestoresTheHeaderFromItsPickle) {
+  testing::ScratchDir dir;
+  {
+    WorkerPool pool(PicklingOptions(dir));
+    Lease lease = std::move(std::get<Lease>(pool.Acquire(kPickled)));
+    ASSERT_EQ(PicklesIn(dir.path()).size(), 1u);
+    EXPECT_EQ(pool.stats().pickles, 1u);
+    ASSERT_FALSE(lease.Restart().has_value());
+    const PoolStats s = pool.stats();
+    EXPECT_EQ(s.imports, 1u);
+    EXPECT_EQ(s.restores, 1u);
+    EXPECT_EQ(s.restore_failures, 0u);
+    ExpectHeaderEnvUsable(lease);
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path())) << "the pool removes its pickles";
+}
+
+// Each way a restore can fail ends in a normal import, and the lease (or the
+// request) that waited for it gets a working worker.
+TEST_F(WorkerPoolFaultsTest, MissingPickleFallsBackToImport) {
+  testing::ScratchDir dir;
+  WorkerPool pool(PicklingOptions(dir));
+  Lease lease = std::move(std::get<Lease>(pool.Acquire(kPickled)));
+  const auto pickles = PicklesIn(dir.path());
+  ASSERT_EQ(pickles.size(), 1u);
+  std::filesystem::remove(pickles[0]);
+  ASSERT_FALSE(lease.Restart().has_value());
+  PoolStats s = pool.stats();
+  EXPECT_EQ(s.restores, 1u);
+  EXPECT_EQ(s.restore_failures, 1u);
+  EXPECT_EQ(s.imports, 2u);
+  EXPECT_EQ(s.import_failures, 0u);
+  ExpectHeaderEnvUsable(lease);
+  // The failed pickle is forgotten: the next restart imports at once.
+  ASSERT_FALSE(lease.Restart().has_value());
+  s = pool.stats();
+  EXPECT_EQ(s.restores, 1u);
+  EXPECT_EQ(s.imports, 3u);
+  ExpectHeaderEnvUsable(lease);
+}
+
+TEST_F(WorkerPoolFaultsTest, CorruptPickleFallsBackToImport) {
+  testing::ScratchDir dir;
+  WorkerPool pool(PicklingOptions(dir));
+  Lease lease = std::move(std::get<Lease>(pool.Acquire(kPickled)));
+  const auto pickles = PicklesIn(dir.path());
+  ASSERT_EQ(pickles.size(), 1u);
+  std::ofstream(pickles[0], std::ios::trunc) << "not a pickle\n";
+  ASSERT_FALSE(lease.Restart().has_value());
+  const PoolStats s = pool.stats();
+  EXPECT_EQ(s.restore_failures, 1u);
+  EXPECT_EQ(s.imports, 2u);
+  EXPECT_TRUE(PicklesIn(dir.path()).empty()) << "a pickle that failed is deleted";
+  ExpectHeaderEnvUsable(lease);
+}
+
+TEST_F(WorkerPoolFaultsTest, UnpicklerThatCrashesOrHangsFallsBackToImport) {
+  for (const char* fault : {"--crash-on 1", "--hang-on 1"}) {
+    SCOPED_TRACE(fault);
+    testing::ScratchDir dir;
+    auto options = PicklingOptions(dir);
+    const std::string script = "--script " + ScriptFile();
+    options.repl_command =
+        testing::RoutingDouble(dir, {{"unpickleEnvFrom", script + " " + fault}}, script);
+    options.startup_timeout = 500ms;
+    WorkerPool pool(options);
+    Lease lease = std::move(std::get<Lease>(pool.Acquire(kPickled)));
+    ASSERT_EQ(pool.stats().pickles, 1u);
+    ASSERT_FALSE(lease.Restart().has_value());
+    const PoolStats s = pool.stats();
+    EXPECT_EQ(s.restores, 1u);
+    EXPECT_EQ(s.restore_failures, 1u);
+    EXPECT_EQ(s.imports, 2u);
+    ExpectHeaderEnvUsable(lease);
+  }
+}
+
+TEST_F(WorkerPoolFaultsTest, RecycledWorkerFallsBackToImportForASubmit) {
+  testing::ScratchDir dir;
+  auto options = PicklingOptions(dir);
+  options.max_proof_states = 1;  // a `sorry` makes a proof state: recycle after it
+  WorkerPool pool(options);
+  ResponseOf(pool.Submit(kPickled, Cmd("open Nat")).get());
+  const auto pickles = PicklesIn(dir.path());
+  ASSERT_EQ(pickles.size(), 1u);
+  std::filesystem::remove(pickles[0]);
+  const ReplResponse sorry =
+      ResponseOf(pool.Submit(kPickled, Cmd("theorem two_add_two : 2 + 2 = 4 := by sorry")).get());
+  ASSERT_TRUE(sorry.json.contains("sorries")) << sorry.json.dump();
+  const ReplResponse after = ResponseOf(pool.Submit(kPickled, Cmd("open Nat")).get());
+  EXPECT_FALSE(after.json.contains("message")) << after.json.dump();
+  const PoolStats s = pool.stats();
+  EXPECT_EQ(s.recycles, 1u);
+  EXPECT_EQ(s.restores, 1u);
+  EXPECT_EQ(s.restore_failures, 1u);
+  EXPECT_EQ(s.imports, 2u);
+}
+
+TEST_F(WorkerPoolFaultsTest, PickleThatCannotBeWrittenIsNeverUsed) {
+  testing::ScratchDir dir;
+  auto options = PicklingOptions(dir);
+  options.pickle_dir = dir.path() / "missing";  // the pool cannot create its directory here
+  WorkerPool pool(options);
+  Lease lease = std::move(std::get<Lease>(pool.Acquire(kPickled)));
+  ASSERT_FALSE(lease.Restart().has_value());
+  const PoolStats s = pool.stats();
+  EXPECT_EQ(s.pickles, 0u);
+  EXPECT_EQ(s.restores, 0u);
+  EXPECT_EQ(s.imports, 2u);
+  ExpectHeaderEnvUsable(lease);
 }
 
 }  // namespace

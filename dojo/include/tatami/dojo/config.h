@@ -44,6 +44,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tatami/dojo/repl_process.h"
 #include "tatami/dojo/worker_pool.h"
 
 namespace tatami::dojo {
@@ -55,33 +56,39 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Every default except repl_command's comes from WorkerPoolOptions (and
+// through it from ReplProcessOptions): a default changes in one place.
 struct Config {
-  // argv of one REPL worker. Default: {"lake", "env", "repl"}.
+  // argv of one REPL worker. Default: {"lake", "env", "repl"} (defined here:
+  // the pool and the process require a command and have none).
   std::vector<std::string> repl_command{"lake", "env", "repl"};
   // The Lean project the workers run in. Default: "" = current directory.
-  std::filesystem::path project_dir;
-  // Deadline of one request. Default: 60 s.
-  std::chrono::milliseconds request_timeout{std::chrono::seconds(60)};
-  // Deadline of a worker's start and header import. Default: 600 s.
-  std::chrono::milliseconds startup_timeout{std::chrono::seconds(600)};
+  std::filesystem::path project_dir = WorkerPoolOptions{}.project_dir;
+  // Deadline of one request; 0 = none. Default: 60 s.
+  std::chrono::milliseconds request_timeout = WorkerPoolOptions{}.request_timeout;
+  // Deadline of a worker's start and header import; 0 = none. Default: 600 s.
+  std::chrono::milliseconds startup_timeout = WorkerPoolOptions{}.startup_timeout;
   // RLIMIT_AS per worker, bytes; 0 = none. Default: 0.
-  std::uint64_t memory_limit_bytes = 0;
+  std::uint64_t memory_limit_bytes = WorkerPoolOptions{}.memory_limit_bytes;
   // Worker processes; 0 = number of cores. Default: 0.
-  std::size_t workers = 0;
+  std::size_t workers = WorkerPoolOptions{}.workers;
   // Requests that may wait for a worker. Default: 1024.
-  std::size_t max_queue = 1024;
+  std::size_t max_queue = WorkerPoolOptions{}.max_queue;
   // Back-pressure when the queue is full. Default: kBlock.
-  FullQueuePolicy when_full = FullQueuePolicy::kBlock;
+  FullQueuePolicy when_full = WorkerPoolOptions{}.when_full;
   // Recycle a worker after this many new proof states; 0 = never. Default: 0.
-  std::uint64_t max_proof_states = 0;
+  std::uint64_t max_proof_states = WorkerPoolOptions{}.max_proof_states;
   // Recycle a worker whose resident set exceeds this, bytes; 0 = never.
   // Default: 0.
-  std::uint64_t recycle_rss_bytes = 0;
+  std::uint64_t recycle_rss_bytes = WorkerPoolOptions{}.recycle_rss_bytes;
   // Restore recycled workers from a pickle of the header env. Default: false.
-  bool restore_from_pickle = false;
+  bool restore_from_pickle = WorkerPoolOptions{}.restore_from_pickle;
 
   // The options of a WorkerPool configured by this.
   WorkerPoolOptions ToPoolOptions() const;
+  // The options of one REPL process configured by this (`tatami repl`): the
+  // [repl] keys; the [pool] keys do not apply to a single process.
+  ReplProcessOptions ToProcessOptions() const;
 };
 
 // Reads `path` and applies the keys it sets on top of `config`. Throws
@@ -115,5 +122,13 @@ std::chrono::milliseconds ParseDuration(std::string_view text);
 std::uint64_t ParseByteSize(std::string_view text);
 // A command line split on whitespace, with '...' and "..." quoting.
 std::vector<std::string> SplitCommandLine(std::string_view text);
+
+// The inverses, for help texts and messages; each result parses back to the
+// same value. "60s", "500ms", "1.5s".
+std::string FormatDuration(std::chrono::milliseconds duration);
+// "0", "8G", "512M", "1000" (bytes: no binary unit divides it).
+std::string FormatByteSize(std::uint64_t bytes);
+// "lake env repl"; words with spaces or quotes are quoted.
+std::string FormatCommandLine(const std::vector<std::string>& argv);
 
 }  // namespace tatami::dojo

@@ -45,10 +45,13 @@ class io_context;
 
 namespace tatami::dojo {
 
+// The defaults of request_timeout, startup_timeout and memory_limit_bytes
+// here are the project's defaults: WorkerPoolOptions and Config take theirs
+// from this struct.
 struct ReplProcessOptions {
   // argv of the child. argv[0] is looked up on PATH unless it contains '/'.
-  // For users: {"lake", "env", "repl"} run in a Lean project directory.
-  // Default: empty (must be set).
+  // For users: {"lake", "env", "repl"} run in a Lean project directory (the
+  // default of Config::repl_command). Default: empty (must be set).
   std::vector<std::string> command;
 
   // Working directory of the child. Default: empty = inherit ours.
@@ -83,6 +86,8 @@ struct ReplProcessOptions {
   // fails the start. Without start-up requests, a child that dies or misbehaves
   // right after execve is noticed by the first request instead. Default: none.
   std::vector<nlohmann::json> startup_requests;
+
+  friend bool operator==(const ReplProcessOptions&, const ReplProcessOptions&) = default;
 };
 
 // Result of Start()/Restart().

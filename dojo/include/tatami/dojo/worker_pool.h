@@ -40,8 +40,11 @@
 // states or its resident memory passes recycle_rss_bytes, checked after each
 // Submit() request and when a lease is released. With restore_from_pickle the
 // header env is pickled once per header (pickleTo, into a temporary directory
-// the pool owns and removes) and recycled workers restore it with
-// unpickleEnvFrom instead of re-running the import.
+// the pool owns and removes) and later starts for that header (recycles,
+// restarts) restore it with unpickleEnvFrom instead of re-running the import.
+// A restore that fails in any way (the pickle is missing or damaged, the
+// REPL errs, dies or hangs) costs only time: the pool forgets the pickle and
+// imports the header in a fresh process.
 //
 // Bad headers. A header that fails to import (the start-up command answers
 // with an error, e.g. an unknown module) or hangs past startup_timeout fails
@@ -78,6 +81,7 @@
 
 #include "tatami/dojo/header.h"
 #include "tatami/dojo/repl_outcome.h"
+#include "tatami/dojo/repl_process.h"
 
 namespace tatami::dojo {
 
@@ -86,8 +90,12 @@ enum class FullQueuePolicy {
   kFail,   // Submit/Acquire fail at once with PoolError::kQueueFull.
 };
 
+// Defaults of the pool's own fields are defined here; the fields it passes on
+// to each worker's ReplProcess take their defaults from ReplProcessOptions,
+// and Config takes all of its defaults from this struct.
 struct WorkerPoolOptions {
-  // argv of a worker, e.g. {"lake", "env", "repl"}. Required (no default).
+  // argv of a worker, e.g. {"lake", "env", "repl"}. Required (no default;
+  // Config supplies {"lake", "env", "repl"}).
   std::vector<std::string> repl_command;
 
   // Working directory of the workers: the Lean project whose packages the
@@ -101,8 +109,8 @@ struct WorkerPoolOptions {
   // (std::thread::hardware_concurrency(), at least 1).
   std::size_t workers = 0;
 
-  // Requests (Submit and Acquire) that may wait for a worker at once.
-  // Default: 1024.
+  // Requests (Submit and Acquire) that may wait for a worker at once; at
+  // least 1. Default: 1024.
   std::size_t max_queue = 1024;
 
   // What Submit/Acquire do when max_queue requests are already waiting.
@@ -110,15 +118,17 @@ struct WorkerPoolOptions {
   FullQueuePolicy when_full = FullQueuePolicy::kBlock;
 
   // Deadline of one request when the caller gives none; on expiry the worker
-  // is killed (its state is gone). Default: 60 s.
-  std::chrono::milliseconds request_timeout{std::chrono::seconds(60)};
+  // is killed (its state is gone). 0 = none. Default:
+  // ReplProcessOptions::request_timeout (60 s).
+  std::chrono::milliseconds request_timeout = ReplProcessOptions{}.request_timeout;
 
-  // Deadline for starting a worker and importing its header. Default: 600 s.
-  std::chrono::milliseconds startup_timeout{std::chrono::seconds(600)};
+  // Deadline for starting a worker and importing its header. 0 = none.
+  // Default: ReplProcessOptions::startup_timeout (600 s).
+  std::chrono::milliseconds startup_timeout = ReplProcessOptions{}.startup_timeout;
 
   // Address-space limit (RLIMIT_AS) of each worker in bytes. 0 = none.
-  // Default: 0.
-  std::uint64_t memory_limit_bytes = 0;
+  // Default: ReplProcessOptions::memory_limit_bytes (0).
+  std::uint64_t memory_limit_bytes = ReplProcessOptions{}.memory_limit_bytes;
 
   // Recycle a worker after it has produced this many new proof states.
   // 0 = never. Default: 0.
@@ -131,12 +141,16 @@ struct WorkerPoolOptions {
   // Restore recycled workers' header env from a pickle (unpickleEnvFrom)
   // instead of re-importing. Only faster when the header's import does work
   // beyond mapping .olean files (Mathlib's import is mostly mmap, so for it a
-  // pickle is usually not faster); measure before enabling. Default: false.
+  // pickle is usually not faster); measure before enabling. If the pickle
+  // cannot be written, or a restore from it fails in any way, the pool forgets
+  // it and imports the header normally. Default: false.
   bool restore_from_pickle = false;
 
   // Directory for pickles; the pool creates a unique subdirectory in it and
   // removes that on destruction. Default: empty = the system temp directory.
   std::filesystem::path pickle_dir;
+
+  friend bool operator==(const WorkerPoolOptions&, const WorkerPoolOptions&) = default;
 };
 
 // Why the pool could not run a request or grant a lease. The request never
@@ -176,19 +190,20 @@ struct SubmitOptions {
 // Counters since the pool was created. A snapshot; values are consistent
 // with each other.
 struct PoolStats {
-  std::uint64_t starts = 0;           // worker processes started, for any reason
-  std::uint64_t imports = 0;          // starts that ran a header's import command
-  std::uint64_t import_failures = 0;  // imports that failed or timed out
-  std::uint64_t reuses = 0;           // requests/leases given a worker already holding the header
-  std::uint64_t repurposes = 0;       // idle workers killed to serve another header
-  std::uint64_t recycles = 0;         // restarts because of max_proof_states / RSS
-  std::uint64_t restarts = 0;         // restarts after a worker died (crash/timeout)
-  std::uint64_t pickles = 0;          // header envs pickled
-  std::uint64_t restores = 0;         // starts that unpickled the header env instead of importing
-  std::uint64_t requests = 0;         // requests answered by a worker (any outcome)
-  std::size_t queue_depth = 0;        // requests/acquires waiting now
-  std::size_t workers_alive = 0;      // worker processes running now
-  std::size_t leases_held = 0;        // leases outstanding now
+  std::uint64_t starts = 0;            // worker processes started, for any reason
+  std::uint64_t imports = 0;           // starts that ran a header's import command
+  std::uint64_t import_failures = 0;   // imports that failed or timed out
+  std::uint64_t reuses = 0;            // requests/leases given a worker already holding the header
+  std::uint64_t repurposes = 0;        // idle workers killed to serve another header
+  std::uint64_t recycles = 0;          // restarts because of max_proof_states / RSS
+  std::uint64_t restarts = 0;          // fresh processes after a death, or for Lease::Restart
+  std::uint64_t pickles = 0;           // header envs pickled
+  std::uint64_t restores = 0;          // starts that unpickled the header env instead of importing
+  std::uint64_t restore_failures = 0;  // restores that failed, so the header was imported
+  std::uint64_t requests = 0;          // requests answered by a worker (any outcome)
+  std::size_t queue_depth = 0;         // requests/acquires waiting now
+  std::size_t workers_alive = 0;       // worker processes running now
+  std::size_t leases_held = 0;         // leases outstanding now
 };
 
 // Identifies one worker process: a slot and the generation of the process

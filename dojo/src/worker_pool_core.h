@@ -1,0 +1,243 @@
+// WorkerPool::Core: the pool's state and its I/O thread (private to dojo).
+//
+// All pool state (worker slots, the fair queue, the pickle cache) lives on the
+// I/O thread; public functions post work to it. Only the admission counter
+// used for back-pressure, the statistics and the shutdown flag are shared
+// with caller threads, under `mu_`.
+//
+// The implementation is split by responsibility:
+//   worker_pool_core.cpp      construction, shutdown, admission, statistics
+//   worker_pool_dispatch.cpp  Submit/Acquire/Prewarm, placing jobs on workers
+//   worker_pool_workers.cpp   worker lifecycle: start, import or restore,
+//                             pickle, settle, recycle, restart, retire
+//   worker_pool_leases.cpp    Lease and the pool's side of its requests
+//   worker_pool.cpp           the public WorkerPool facade
+//
+// Thread-safety: see each member's comment; "pool thread" members must run on
+// the I/O thread.
+#pragma once
+
+#include <utility>  // before Asio (g++ 12 coroutine headers)
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "fair_queue.h"
+#include "pickle_cache.h"
+#include "tatami/dojo/repl_process.h"
+#include "tatami/dojo/worker_pool.h"
+
+namespace tatami::dojo {
+
+namespace internal {
+
+// "'import A;import B'" or "(no imports)", for messages.
+std::string HeaderName(const std::string& key);
+
+// The fairness key of the calling thread.
+std::uint64_t CallerOfThisThread();
+
+// True if the outcome means the worker process is gone (its states too).
+bool KilledWorker(const ReplOutcome& outcome);
+
+// Raises `max_id` to the largest proof state id `response` mentions: the REPL
+// numbers proof states 0, 1, 2, ... per process, so that bounds how many
+// states the process holds.
+void NoteProofStates(const nlohmann::json& response, std::int64_t& max_id);
+
+}  // namespace internal
+
+// What a lease knows; shared between the Lease (caller threads) and the
+// callbacks of its requests (the pool's thread), guarded by `mu`.
+struct Lease::State {
+  std::weak_ptr<WorkerPool::Core> core;  // expires with the pool
+  std::size_t slot = 0;
+  ImportHeader header;
+  mutable std::mutex mu;
+  std::uint64_t generation = 0;
+  int header_env = -1;
+  bool broken = false;
+  bool released = false;
+  bool needs_recycle = false;
+  std::uint64_t proof_states = 0;
+};
+
+class WorkerPool::Core {
+ public:
+  using AcquireCallback =
+      std::function<void(std::variant<std::shared_ptr<Lease::State>, PoolError>)>;
+  using RestartCallback = std::function<void(std::optional<PoolError>)>;
+
+  // Starts the I/O thread. Throws std::invalid_argument for bad options.
+  explicit Core(WorkerPoolOptions options);
+  ~Core();
+
+  void Start(std::shared_ptr<Core> self) { self_weak_ = self; }
+  // Fails everything queued, kills every worker, joins the thread. Any thread
+  // but the pool's; idempotent.
+  void Shutdown();
+
+  // --- caller threads (they post to the pool's thread) ---
+  void Submit(const ImportHeader& header, nlohmann::json request, Callback done,
+              const SubmitOptions& options);
+  void Acquire(const ImportHeader& header, std::uint64_t caller, AcquireCallback done);
+  void Prewarm(const ImportHeader& header, std::size_t count);
+  void LeaseRun(const std::shared_ptr<Lease::State>& lease, nlohmann::json request,
+                Lease::Callback done, std::optional<std::chrono::milliseconds> timeout);
+  void LeaseRestart(const std::shared_ptr<Lease::State>& lease, RestartCallback done);
+  void LeaseRelease(std::size_t slot, std::uint64_t generation);
+
+  // --- any thread ---
+  PoolStats stats() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    PoolStats s = stats_;
+    s.queue_depth = queued_;
+    return s;
+  }
+  const WorkerPoolOptions& options() const { return options_; }
+  std::size_t size() const { return slots_; }
+  bool OnPoolThread() const { return io_.get_executor().running_in_this_thread(); }
+  bool stopped() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return shutting_down_;
+  }
+
+ private:
+  enum class Phase { kEmpty, kStarting, kIdle, kBusy, kLeased };
+
+  // Why a worker is started again for the header it holds.
+  enum class RestartCause {
+    kDied,     // its process crashed, timed out or broke the protocol
+    kRecycle,  // it passed max_proof_states or recycle_rss_bytes
+    kLease,    // its lease holder asked for a fresh process
+  };
+
+  // A Submit or an Acquire waiting for a worker.
+  struct Job {
+    bool is_lease = false;
+    ImportHeader header;
+    std::string key;
+    nlohmann::json request;
+    std::optional<std::chrono::milliseconds> timeout;
+    Callback submit_done;
+    AcquireCallback acquire_done;
+    std::uint64_t caller = 0;
+  };
+
+  // One slot of the pool and the process running in it.
+  struct Worker {
+    std::size_t slot = 0;
+    Phase phase = Phase::kEmpty;
+    std::unique_ptr<ReplProcess> process;
+    ImportHeader header;
+    std::string key;
+    std::uint64_t generation = 0;
+    int header_env = -1;
+    std::uint64_t last_used = 0;
+    std::int64_t max_proof_state = -1;
+    std::optional<Job> pending;  // the job that is waiting for this start
+    // Leased workers: requests in flight and a release that waits for them.
+    std::size_t in_flight = 0;
+    bool release_pending = false;
+    // A Lease::Restart waiting for this start.
+    RestartCallback restart_done;
+    bool restoring = false;  // this start unpickles the header env
+  };
+
+  enum class Admission { kAdmitted, kFull, kShutdown };
+
+  // --- worker_pool_core.cpp ---
+  // Reserves a place in the queue for one job and posts `enqueue` (under the
+  // lock, so nothing is posted after Shutdown's handler). Blocks while the
+  // queue is full if `may_block`. Caller threads.
+  Admission Admit(bool may_block, std::function<void()> enqueue);
+  // Returns `count` places to the admission counter. Pool thread.
+  void Dequeued(std::size_t count);
+  void FailJob(Job& job, PoolError error);
+  template <typename F>
+  void Post(F&& f) {
+    boost::asio::post(io_, std::forward<F>(f));
+  }
+  // Posts from a caller thread unless the pool is shutting down: the check
+  // and the post are atomic with respect to Shutdown(), so nothing is posted
+  // after the shutdown handler (it would never run).
+  template <typename F>
+  bool PostUnlessStopped(F&& f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shutting_down_) return false;
+    boost::asio::post(io_, std::forward<F>(f));
+    return true;
+  }
+  void Bump(std::uint64_t PoolStats::*counter) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++(stats_.*counter);
+  }
+  void AdjustLeasesHeld(int delta);
+  void CountAlive();
+
+  // --- worker_pool_dispatch.cpp (pool thread) ---
+  void Enqueue(Job job);
+  void Dispatch();
+  bool TryPlace(Job& job);
+  void Assign(Worker& w, Job job, bool reused);
+  void FinishSubmit(std::size_t slot, std::uint64_t generation, ReplOutcome outcome, Callback done);
+
+  // --- worker_pool_workers.cpp (pool thread) ---
+  void StartWorker(Worker& w, const ImportHeader& header, std::string key);
+  void OnStarted(std::size_t slot, std::uint64_t generation, StartResult result);
+  void OnStartFailed(Worker& w, PoolError error);
+  // A restore from a pickle failed: forget the pickle, import instead.
+  void ImportInsteadOfRestore(Worker& w);
+  void AfterPickle(std::size_t slot, std::uint64_t generation, const ReplOutcome& outcome,
+                   const std::filesystem::path& path);
+  void BecomeReady(Worker& w);
+  // Starts a fresh process for the header `w` holds, in the same slot.
+  void RestartSameHeader(Worker& w, RestartCause cause);
+  // After a request or a lease: restart a dead worker, recycle one past its
+  // thresholds, or make it idle.
+  void Settle(Worker& w, bool killed);
+  void Retire(Worker& w);  // kills the process and empties the slot
+  bool NeedsRecycle(const Worker& w) const;
+  // The worker's process: options_ passed on, and the start-up request that
+  // makes the header env (restore from `restore_from`, else import `key`).
+  ReplProcessOptions ProcessOptions(const std::string& key,
+                                    const std::optional<std::filesystem::path>& restore_from) const;
+
+  WorkerPoolOptions options_;
+  std::size_t slots_;
+  std::weak_ptr<Core> self_weak_;
+  mutable boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::thread thread_;
+
+  // Pool thread only.
+  std::vector<Worker> workers_;
+  internal::FairQueue<Job> queue_;
+  std::uint64_t tick_ = 0;
+  std::uint64_t next_generation_ = 0;
+  bool stopping_ = false;
+  internal::PickleCache pickles_;
+  std::vector<std::unique_ptr<ReplProcess>> graveyard_;  // destroyed outside their callbacks
+
+  // Shared with caller threads.
+  mutable std::mutex mu_;
+  std::condition_variable room_;
+  std::size_t queued_ = 0;
+  bool shutting_down_ = false;
+  PoolStats stats_;
+};
+
+}  // namespace tatami::dojo
