@@ -356,12 +356,29 @@ ParseResult<ErrorResponse> ParseErrorResponse(const Json& json);
 
 // Decides the response type from the request that was answered: an object
 // with "message" and neither "env" nor "proofState" is an ErrorResponse,
-// otherwise it must be the kind's response type.
+// otherwise it must be the kind's response type. This is the only place that
+// tells an error object from a response; what either means is outcome.h's.
 ParseResult<Response> ParseResponse(RequestKind answered, const Json& json);
 // Decides from the shape alone (for tools without the request): error
 // object as above; "proofState" -> ProofStepResponse; "env" ->
 // CommandResponse.
 ParseResult<Response> ParseResponse(const Json& json);
+
+// ---------------------------------------------------------------------------
+// Parsing from text: the same values and rules as the functions above applied
+// to the parsed text, without building a JSON tree (simdjson On-Demand; only
+// `extra` fields and info trees become nlohmann::json). This is what reads
+// responses on the hot path (outcome.h) and what multi-megabyte responses
+// should go through. Text that is not JSON gives a ParseError whose problem
+// starts with "not JSON". No copy is made when
+// text.capacity() >= text.size() + 64 (frames from framing.h's FrameSplitter
+// have that spare capacity). Thread-safe (one parser per thread).
+
+ParseResult<CommandResponse> ParseCommandResponseText(const std::string& text);
+ParseResult<ProofStepResponse> ParseProofStepResponseText(const std::string& text);
+ParseResult<ErrorResponse> ParseErrorResponseText(const std::string& text);
+ParseResult<Response> ParseResponseText(RequestKind answered, const std::string& text);
+ParseResult<Response> ParseResponseText(const std::string& text);
 
 // ---------------------------------------------------------------------------
 // Serialisation.
