@@ -94,7 +94,11 @@ std::vector<Sample> CollectCorpus(const fs::path& fixtures) {
     for (const auto& result : doc.value("results", nlohmann::json::array())) {
       auto it = result.find("response");
       if (it == result.end() || !it->is_object()) continue;  // a server-level timeout
-      corpus.push_back(Sample{protocol::RequestKind::kCommand, it->dump()});
+      nlohmann::json response = *it;
+      // Kimina's server drops the REPL's `env` from most responses; put one
+      // back so that each is a whole command response (all else as recorded).
+      if (!response.contains("env")) response["env"] = 0;
+      corpus.push_back(Sample{protocol::RequestKind::kCommand, response.dump()});
     }
   }
   return corpus;
