@@ -4,7 +4,7 @@
 # real recorded responses (Mathlib transcripts, Kimina check responses, info
 # trees) from $TATAMI_FIXTURES (default ../shared/fixtures). Also reports the
 # tree-based path (nlohmann::json, then the typed values) for reference.
-# Run through scripts/bench.sh parse [--rounds N] [--seconds S].
+# Run through scripts/bench.sh parse [--rounds N] [--seconds S] [--nice N].
 #
 # Each round runs ours, python and tree one after another (order rotated
 # every round) for --seconds each; the figures are the medians over rounds
@@ -14,11 +14,14 @@ cd "$(dirname "$0")/.."
 
 rounds=5
 seconds=2
+nice_level=-10
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
-    *) echo "run_parse.sh: unknown argument '$1' (expected --rounds N, --seconds S)" >&2; exit 2 ;;
+    --nice) nice_level="$2"; shift 2 ;;
+    *) echo "run_parse.sh: unknown argument '$1' (expected --rounds N, --seconds S, --nice N)" >&2
+       exit 2 ;;
   esac
 done
 if ! [ "$rounds" -gt 0 ] 2>/dev/null; then
@@ -41,7 +44,12 @@ corpus_info="$("$bench" --fixtures "$fixtures" --write-corpus "$out/corpus")"
 
 echo "REPL response parsing: $corpus_info (Mathlib transcripts, Kimina check responses," \
   "info trees); $rounds rounds of ${seconds}s per parser"
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$nice_level" != 0 ] && renice -n "$nice_level" -p $$ >/dev/null 2>&1; then
+  priority="nice $nice_level"
+else
+  priority="normal (nice 0)"
+fi
+echo "priority: $priority; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 order=(ours python tree)
 for ((r = 0; r < rounds; r++)); do
   for ((k = 0; k < 3; k++)); do

@@ -71,9 +71,9 @@ class Fields {
     return ParseError{PathOf(key), "missing"};
   }
 
-  // Every field that no Find() asked for.
+  // Every field that no Find() asked for; null (nothing allocated) when none.
   Json Extra() const {
-    Json extra = Json::object();
+    Json extra;
     for (auto it = object_.begin(); it != object_.end(); ++it) {
       bool is_known = false;
       for (const auto& k : known_) is_known = is_known || k == it.key();
