@@ -141,7 +141,7 @@ struct Message {
   Pos pos;
   Nullable<Pos> end_pos;  // null when Lean had no end position
   std::string data;       // the message text
-  Json extra;  // unknown fields (an object), null when there are none
+  Json extra;             // unknown fields (an object), null when there are none
 
   bool is_error() const { return severity == Severity::kError; }
   friend bool operator==(const Message&, const Message&) = default;
@@ -155,7 +155,7 @@ struct Sorry {
   std::optional<Pos> end_pos;          // absent when unknown (line 0)
   std::string goal;                    // pretty-printed goal(s) at the sorry
   Nullable<std::int64_t> proof_state;  // a proof state to continue from (null if none)
-  Json extra;  // unknown fields (an object), null when there are none
+  Json extra;                          // unknown fields (an object), null when there are none
   friend bool operator==(const Sorry&, const Sorry&) = default;
 };
 
@@ -285,7 +285,7 @@ struct CommandResponse {
   std::optional<std::vector<Sorry>> sorries;
   std::optional<std::vector<Tactic>> tactics;
   std::optional<Json> infotree;  // Lean's info trees, kept as JSON
-  Json extra;  // unknown fields (an object), null when there are none
+  Json extra;                    // unknown fields (an object), null when there are none
 
   // The lists, empty when absent.
   const std::vector<Message>& messages_or_empty() const;
