@@ -6,6 +6,9 @@
 //
 //   --client ours    ReplProcess on an io_context: from AsyncRequest() to the
 //                    callback receiving a parsed ReplResponse.
+//   --client typed   as ours, and the callback also reads the response into the
+//                    typed result the Dojo uses (InterpretTactic) before the
+//                    clock stops.
 //   --client blocking ReplClient::Send(): the blocking wrapper around the same.
 //   --client floor   the physical floor: fork/exec with two pipes, write the
 //                    pre-encoded request, block in read() until the blank line
@@ -44,6 +47,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tatami/dojo/framing.h"
+#include "tatami/dojo/outcome.h"
 #include "tatami/dojo/repl_outcome.h"
 #include "tatami/dojo/repl_process.h"
 
@@ -81,7 +85,8 @@ void WriteSamples(const std::string& path, const std::vector<std::int64_t>& samp
 
 // --- ours: ReplProcess driven by an io_context --------------------------------
 
-std::vector<std::int64_t> RunOurs(const BenchArgs& args, const nlohmann::json& request) {
+std::vector<std::int64_t> RunOurs(const BenchArgs& args, const nlohmann::json& request,
+                                  bool typed) {
   boost::asio::io_context io;
   tatami::dojo::ReplProcessOptions options;
   options.command = args.command;
@@ -102,6 +107,15 @@ std::vector<std::int64_t> RunOurs(const BenchArgs& args, const nlohmann::json& r
     nlohmann::json copy = request;
     const auto t0 = Clock::now();
     process.AsyncRequest(std::move(copy), [&, i, t0](tatami::dojo::ReplOutcome outcome) {
+      if (typed) {
+        const tatami::dojo::TacticResult result = tatami::dojo::InterpretTactic(outcome);
+        if (const auto* failed = std::get_if<tatami::dojo::TacticFailed>(&result);
+            failed && failed->kind == tatami::dojo::FailureKind::kMalformedResponse) {
+          failure = "request " + std::to_string(i + 1) + ": " + tatami::dojo::Describe(result);
+          io.stop();
+          return;
+        }
+      }
       const auto t1 = Clock::now();
       if (!std::holds_alternative<tatami::dojo::ReplResponse>(outcome)) {
         failure = "request " + std::to_string(i + 1) + ": " + tatami::dojo::Describe(outcome);
@@ -246,9 +260,9 @@ int main(int argc, char** argv) {
   BenchArgs args;
   args.request_text = R"({"tactic": "intro h", "proofState": 0})";
   CLI::App app{"Round-trip latency of REPL requests (one client, one child)"};
-  app.add_option("--client", args.client, "ours | blocking | floor")
+  app.add_option("--client", args.client, "ours | typed | blocking | floor")
       ->required()
-      ->check(CLI::IsMember({"ours", "blocking", "floor"}));
+      ->check(CLI::IsMember({"ours", "typed", "blocking", "floor"}));
   app.add_option("--requests", args.requests, "measured round trips")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -270,8 +284,8 @@ int main(int argc, char** argv) {
     Fail("--request is not JSON: " + std::string(e.what()));
   }
   std::vector<std::int64_t> samples;
-  if (args.client == "ours") {
-    samples = RunOurs(args, request);
+  if (args.client == "ours" || args.client == "typed") {
+    samples = RunOurs(args, request, args.client == "typed");
   } else if (args.client == "blocking") {
     samples = RunBlocking(args, request);
   } else {

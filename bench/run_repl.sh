@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 requests=100000
 warmup=2000
 rounds=5
-clients="floor ours blocking python"
+clients="floor ours typed blocking python"
 nice_level=-10
 instructions=0
 while [ $# -gt 0 ]; do
@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     --nice) nice_level="$2"; shift 2 ;;
     --instructions) instructions=1; shift ;;
     *) echo "run_repl.sh: unknown argument '$1' (expected --requests N, --warmup N," \
-         "--rounds N, --clients 'floor ours blocking python', --nice N, --instructions)" >&2; exit 2 ;;
+         "--rounds N, --clients 'floor ours typed blocking python', --nice N, --instructions)" >&2; exit 2 ;;
   esac
 done
 if ! [ "$requests" -gt 0 ] 2>/dev/null || ! [ "$rounds" -gt 0 ] 2>/dev/null \
@@ -98,7 +98,7 @@ done
 # little next to its wall time).
 if [ "$instructions" = 1 ]; then
   command -v valgrind >/dev/null || { echo "run_repl.sh: --instructions needs valgrind" >&2; exit 1; }
-  for client in floor ours blocking; do
+  for client in floor ours typed blocking; do
     counts=()
     for n in 1000 11000; do
       valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bench" --client "$client" \

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libboost1.74-dev libboost-filesystem1.74-dev
   nlohmann-json3-dev libfmt-dev libcli11-dev libspdlog-dev
-  libtomlplusplus-dev
+  libtomlplusplus-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas0-pthread libopenblas-dev
   libxxhash-dev

@@ -49,54 +49,38 @@ struct ReplCommandArgs {
   bool jsonl = false;
 };
 
-bool IsBlank(const std::string& line) {
-  return line.find_first_not_of(" \t\r\n\f\v") == std::string::npos;
-}
-
 // One request as read from stdin: its text with the lines joined the way the
 // REPL joins them (without newlines), and where each line starts in it, so
 // that errors can point at the user's line and column.
-struct RawRequest {
-  std::string text;
-  int first_line = 0;                    // 1-based line number in the input
-  std::vector<std::size_t> line_starts;  // offset in `text` of each line
-};
+using RawRequest = dojo::BlankLineSplitter::Block;
 
 class RequestReader {
  public:
-  RequestReader(std::istream& in, bool jsonl) : in_(in), jsonl_(jsonl) {}
+  RequestReader(std::istream& in, bool jsonl)
+      : in_(in), jsonl_(jsonl), splitter_(dojo::BlankLineSplitter::Join::kWithoutNewlines) {}
 
   std::optional<RawRequest> Next() {
-    RawRequest r;
     std::string line;
     while (std::getline(in_, line)) {
-      ++line_no_;
-      if (IsBlank(line)) {
-        if (r.line_starts.empty()) continue;  // blank lines between requests
-        return r;
+      if (auto request = splitter_.AddLine(line)) return request;
+      if (jsonl_) {
+        if (auto request = splitter_.Finish()) return request;
       }
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (r.line_starts.empty()) r.first_line = line_no_;
-      r.line_starts.push_back(r.text.size());
-      r.text += line;
-      if (jsonl_) return r;
     }
-    if (r.line_starts.empty()) return std::nullopt;
-    return r;  // the last request may end at EOF, as with the REPL
+    return splitter_.Finish();  // the last request may end at EOF, as with the REPL
   }
 
  private:
   std::istream& in_;
   bool jsonl_;
-  int line_no_ = 0;
+  dojo::BlankLineSplitter splitter_;
 };
 
 // "line L, column C" of byte `offset` (0-based) of `r.text`.
 std::string Where(const RawRequest& r, std::size_t offset) {
   std::size_t i = 0;
   while (i + 1 < r.line_starts.size() && r.line_starts[i + 1] <= offset) ++i;
-  return fmt::format("line {}, column {}", r.first_line + static_cast<int>(i),
-                     offset - r.line_starts[i] + 1);
+  return fmt::format("line {}, column {}", r.first_line + i, offset - r.line_starts[i] + 1);
 }
 
 // Drops the whitespace between JSON tokens, keeping key order and strings.

@@ -33,10 +33,17 @@ std::string EncodeRequest(const nlohmann::json& request) {
     throw std::invalid_argument("a REPL request must be a JSON object, got " +
                                 std::string(request.type_name()));
   }
-  if (auto where = FindInvalidUtf8(request, "")) {
-    throw std::invalid_argument("request field " + *where + " is not valid UTF-8");
+  std::string out;
+  try {
+    // dump() checks every string as it writes it; only a request that fails
+    // is walked again, to say where.
+    out = request.dump();
+  } catch (const nlohmann::json::type_error& e) {
+    if (auto where = FindInvalidUtf8(request, "")) {
+      throw std::invalid_argument("request field " + *where + " is not valid UTF-8");
+    }
+    throw std::invalid_argument(std::string("request cannot be encoded: ") + e.what());
   }
-  std::string out = request.dump();
   out += "\n\n";
   return out;
 }
@@ -72,7 +79,9 @@ std::optional<std::string> FrameSplitter::Next() {
       if (next < buffer_.size() && buffer_[next] == '\n') {
         std::size_t end = nl;
         if (end > start_ && buffer_[end - 1] == '\r') --end;
-        std::string frame = buffer_.substr(start_, end - start_);
+        std::string frame;
+        frame.reserve(end - start_ + kFramePadding);
+        frame.assign(buffer_, start_, end - start_);
         start_ = next + 1;
         scan_ = start_;
         return frame;
@@ -86,14 +95,53 @@ std::optional<std::string> FrameSplitter::Next() {
   }
 }
 
-std::string_view FrameSplitter::pending() const {
-  return std::string_view(buffer_).substr(start_);
-}
+std::string_view FrameSplitter::pending() const { return std::string_view(buffer_).substr(start_); }
 
 void FrameSplitter::Clear() {
   buffer_.clear();
   start_ = 0;
   scan_ = 0;
+}
+
+std::optional<BlankLineSplitter::Block> BlankLineSplitter::AddLine(std::string_view line) {
+  ++line_no_;
+  std::size_t len = line.size();
+  while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r' ||
+                     line[len - 1] == '\n')) {
+    --len;
+  }
+  line = line.substr(0, len);
+  if (line.empty()) return Finish();
+  if (!open_) {
+    open_.emplace();
+    open_->first_line = line_no_;
+  } else if (join_ == Join::kWithNewlines) {
+    open_->text.push_back('\n');
+  }
+  open_->line_starts.push_back(open_->text.size());
+  open_->text.append(line);
+  return std::nullopt;
+}
+
+std::optional<BlankLineSplitter::Block> BlankLineSplitter::Finish() {
+  std::optional<Block> block = std::move(open_);
+  open_.reset();
+  return block;
+}
+
+std::vector<BlankLineSplitter::Block> BlankLineSplitter::Split(std::string_view text, Join join) {
+  BlankLineSplitter splitter(join);
+  std::vector<Block> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    if (auto block = splitter.AddLine(text.substr(start, end - start)))
+      out.push_back(std::move(*block));
+    start = end + 1;
+  }
+  if (auto block = splitter.Finish()) out.push_back(std::move(*block));
+  return out;
 }
 
 bool IsValidUtf8(std::string_view s) {

@@ -20,17 +20,9 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-bool IsErrorShape(const Json& j) {
-  return j.is_object() && j.contains("message") && !j.contains("env") && !j.contains("proofState");
-}
-
 // What an error object says, as a failure kind and a reason.
-std::pair<FailureKind, std::string> ClassifyErrorObject(const Json& json) {
-  auto parsed = protocol::ParseErrorResponse(json);
-  if (!parsed.ok())
-    return {FailureKind::kMalformedResponse,
-            "malformed error object: " + parsed.error().ToString()};
-  const std::string& text = parsed->message;
+std::pair<FailureKind, std::string> ClassifyErrorObject(const protocol::ErrorResponse& error) {
+  const std::string& text = error.message;
   // The REPL spells the pickle variant "Unknown proof State.".
   if (text == "Unknown proof state." || text == "Unknown proof State.")
     return {FailureKind::kUnknownProofState, text};
@@ -38,6 +30,15 @@ std::pair<FailureKind, std::string> ClassifyErrorObject(const Json& json) {
   if (StartsWith(text, kLeanErrorPrefix))
     return {FailureKind::kLeanError, text.substr(kLeanErrorPrefix.size())};
   return {FailureKind::kReplError, text};
+}
+
+// The typed response of a ReplResponse: parsed from its text when it has one
+// (no JSON tree is built), else from the value it was made from.
+protocol::ParseResult<protocol::Response> Parse(protocol::RequestKind kind,
+                                                const ReplResponse& response) {
+  if (const std::string* text = response.json.text())
+    return protocol::ParseResponseText(kind, *text);
+  return protocol::ParseResponse(kind, response.json.value());
 }
 
 // The failure a non-response outcome means, or nullopt for a response.
@@ -185,25 +186,28 @@ bool IsSorryWarning(const protocol::Message& message) {
           StartsWith(message.data, "declaration uses 'sorry'"));
 }
 
-TacticResult InterpretTactic(const Json& json) {
-  if (!json.is_object())
-    return TacticFailed{FailureKind::kMalformedResponse,
-                        "response is not a JSON object",
-                        {},
-                        {},
-                        ProofStatus::kAbsent};
-  if (IsErrorShape(json)) {
-    auto [kind, reason] = ClassifyErrorObject(json);
-    return TacticFailed{kind, std::move(reason), {}, std::nullopt, ProofStatus::kAbsent};
-  }
-  auto parsed = protocol::ParseProofStepResponse(json);
+namespace {
+
+TacticResult TacticFrom(protocol::ParseResult<protocol::Response> parsed) {
   if (!parsed.ok())
     return TacticFailed{FailureKind::kMalformedResponse,
                         "malformed proof-step response: " + parsed.error().ToString(),
                         {},
                         std::nullopt,
                         ProofStatus::kAbsent};
-  protocol::ProofStepResponse r = std::move(parsed).value();
+  protocol::Response response = std::move(parsed).value();
+  if (const auto* error = std::get_if<protocol::ErrorResponse>(&response)) {
+    auto [kind, reason] = ClassifyErrorObject(*error);
+    return TacticFailed{kind, std::move(reason), {}, std::nullopt, ProofStatus::kAbsent};
+  }
+  auto* step = std::get_if<protocol::ProofStepResponse>(&response);
+  if (!step)
+    return TacticFailed{FailureKind::kMalformedResponse,
+                        "a command response where a proof-step response was expected",
+                        {},
+                        std::nullopt,
+                        ProofStatus::kAbsent};
+  protocol::ProofStepResponse& r = *step;
   const ProofStatus status = ClassifyProofStatus(r.proof_status);
   std::vector<Message> messages = r.messages.value_or(std::vector<Message>{});
   std::vector<protocol::Sorry> sorries = r.sorries.value_or(std::vector<protocol::Sorry>{});
@@ -250,43 +254,92 @@ TacticResult InterpretTactic(const Json& json) {
   }
 }
 
+CommandResult CommandFrom(protocol::ParseResult<protocol::Response> parsed) {
+  if (!parsed.ok())
+    return CommandFailed{FailureKind::kMalformedResponse,
+                         "malformed command response: " + parsed.error().ToString(),
+                         {}};
+  protocol::Response response = std::move(parsed).value();
+  if (const auto* error = std::get_if<protocol::ErrorResponse>(&response)) {
+    auto [kind, reason] = ClassifyErrorObject(*error);
+    return CommandFailed{kind, std::move(reason), {}};
+  }
+  auto* command = std::get_if<protocol::CommandResponse>(&response);
+  if (!command)
+    return CommandFailed{FailureKind::kMalformedResponse,
+                         "a proof-step response where a command response was expected",
+                         {}};
+  CommandVerdict verdict = CommandVerdict::kClean;
+  const auto& messages = command->messages_or_empty();
+  if (HasError(messages)) {
+    verdict = CommandVerdict::kErrors;
+  } else {
+    bool sorry = !command->sorries_or_empty().empty();
+    for (const auto& m : messages) sorry = sorry || IsSorryWarning(m);
+    if (sorry) verdict = CommandVerdict::kUsesSorry;
+  }
+  const std::int64_t env = command->env;
+  return CommandSucceeded{env, verdict, std::move(*command)};
+}
+
+}  // namespace
+
+TacticResult InterpretTactic(const Json& json) {
+  if (!json.is_object())
+    return TacticFailed{FailureKind::kMalformedResponse,
+                        "response is not a JSON object",
+                        {},
+                        {},
+                        ProofStatus::kAbsent};
+  return TacticFrom(protocol::ParseResponse(protocol::RequestKind::kProofStep, json));
+}
+
 TacticResult InterpretTactic(const ReplOutcome& outcome) {
   if (auto failure = WorkerFailure(outcome))
     return TacticFailed{
         failure->first, std::move(failure->second), {}, std::nullopt, ProofStatus::kAbsent};
-  return InterpretTactic(std::get<ReplResponse>(outcome).json);
+  return TacticFrom(Parse(protocol::RequestKind::kProofStep, std::get<ReplResponse>(outcome)));
 }
 
 CommandResult InterpretCommand(const Json& json) {
   if (!json.is_object())
     return CommandFailed{FailureKind::kMalformedResponse, "response is not a JSON object", {}};
-  if (IsErrorShape(json)) {
-    auto [kind, reason] = ClassifyErrorObject(json);
-    return CommandFailed{kind, std::move(reason), {}};
-  }
-  auto parsed = protocol::ParseCommandResponse(json);
-  if (!parsed.ok())
-    return CommandFailed{FailureKind::kMalformedResponse,
-                         "malformed command response: " + parsed.error().ToString(),
-                         {}};
-  protocol::CommandResponse r = std::move(parsed).value();
-  CommandVerdict verdict = CommandVerdict::kClean;
-  const auto& messages = r.messages_or_empty();
-  if (HasError(messages)) {
-    verdict = CommandVerdict::kErrors;
-  } else {
-    bool sorry = !r.sorries_or_empty().empty();
-    for (const auto& m : messages) sorry = sorry || IsSorryWarning(m);
-    if (sorry) verdict = CommandVerdict::kUsesSorry;
-  }
-  const std::int64_t env = r.env;
-  return CommandSucceeded{env, verdict, std::move(r)};
+  return CommandFrom(protocol::ParseResponse(protocol::RequestKind::kCommand, json));
 }
 
 CommandResult InterpretCommand(const ReplOutcome& outcome) {
   if (auto failure = WorkerFailure(outcome))
     return CommandFailed{failure->first, std::move(failure->second), {}};
-  return InterpretCommand(std::get<ReplResponse>(outcome).json);
+  return CommandFrom(Parse(protocol::RequestKind::kCommand, std::get<ReplResponse>(outcome)));
+}
+
+std::optional<std::string> StartupFailure(const ReplResponse& response) {
+  const std::string* text = response.json.text();
+  protocol::ParseResult<protocol::Response> parsed =
+      text ? protocol::ParseResponseText(*text) : protocol::ParseResponse(response.json.value());
+  if (!parsed.ok()) return std::nullopt;  // not the REPL's error object, no error message
+  if (const auto* error = std::get_if<protocol::ErrorResponse>(&*parsed))
+    return "the REPL answered: " + error->message;
+  const std::vector<Message>& messages =
+      std::visit(Overloaded{
+                     [](const protocol::CommandResponse& r) -> const std::vector<Message>& {
+                       return r.messages_or_empty();
+                     },
+                     [](const protocol::ProofStepResponse& r) -> const std::vector<Message>& {
+                       return r.messages_or_empty();
+                     },
+                     [](const protocol::ErrorResponse&) -> const std::vector<Message>& {
+                       static const std::vector<Message> kNone;
+                       return kNone;
+                     },
+                 },
+                 *parsed);
+  for (const Message& m : messages) {
+    if (!m.is_error()) continue;
+    return fmt::format("Lean reported an error at line {}, column {}: {}", m.pos.line, m.pos.column,
+                       m.data);
+  }
+  return std::nullopt;
 }
 
 bool CodeAccepted(const CommandResult& result) {

@@ -1,5 +1,8 @@
 #include "tatami/dojo/protocol.h"
 
+#include "response_shape.h"
+#include "tatami/dojo/framing.h"
+
 #include <array>
 #include <limits>
 
@@ -68,9 +71,9 @@ class Fields {
     return ParseError{PathOf(key), "missing"};
   }
 
-  // Every field that no Find() asked for.
+  // Every field that no Find() asked for; null (nothing allocated) when none.
   Json Extra() const {
-    Json extra = Json::object();
+    Json extra;
     for (auto it = object_.begin(); it != object_.end(); ++it) {
       bool is_known = false;
       for (const auto& k : known_) is_known = is_known || k == it.key();
@@ -287,10 +290,6 @@ Json ListToJson(const std::vector<T>& items) {
   return arr;
 }
 
-bool IsErrorShape(const Json& j) {
-  return j.is_object() && j.contains("message") && !j.contains("env") && !j.contains("proofState");
-}
-
 template <class T>
 ParseResult<Request> AsRequest(ParseResult<T> r) {
   if (!r.ok()) return r.error();
@@ -301,6 +300,26 @@ template <class T>
 ParseResult<Response> AsResponse(ParseResult<T> r) {
   if (!r.ok()) return r.error();
   return Response(std::move(r).value());
+}
+
+ParseResult<Response> Shaped(const Json& json, std::optional<RequestKind> answered) {
+  TATAMI_TRY(ExpectObject(json, ""));
+  internal::ResponseKeys keys;
+  keys.message = json.contains("message");
+  keys.env = json.contains("env");
+  keys.proof_state = json.contains("proofState");
+  keys.goals = json.contains("goals");
+  switch (internal::ShapeOf(keys, answered)) {
+    case internal::ResponseShape::kError:
+      return AsResponse(ParseErrorResponse(json));
+    case internal::ResponseShape::kProofStep:
+      return AsResponse(ParseProofStepResponse(json));
+    case internal::ResponseShape::kCommand:
+      return AsResponse(ParseCommandResponse(json));
+    case internal::ResponseShape::kUnknown:
+      break;
+  }
+  return ParseError{"", "not a REPL response: none of the fields env, proofState, message"};
 }
 
 const std::vector<Message> kNoMessages;
@@ -536,21 +555,10 @@ ParseResult<ErrorResponse> ParseErrorResponse(const Json& json) {
 }
 
 ParseResult<Response> ParseResponse(RequestKind answered, const Json& json) {
-  TATAMI_TRY(ExpectObject(json, ""));
-  if (IsErrorShape(json)) return AsResponse(ParseErrorResponse(json));
-  if (AnsweredByProofStepResponse(answered)) return AsResponse(ParseProofStepResponse(json));
-  return AsResponse(ParseCommandResponse(json));
+  return Shaped(json, answered);
 }
 
-ParseResult<Response> ParseResponse(const Json& json) {
-  TATAMI_TRY(ExpectObject(json, ""));
-  if (IsErrorShape(json)) return AsResponse(ParseErrorResponse(json));
-  if (json.contains("env") && !json.contains("goals"))
-    return AsResponse(ParseCommandResponse(json));
-  if (json.contains("proofState")) return AsResponse(ParseProofStepResponse(json));
-  if (json.contains("env")) return AsResponse(ParseCommandResponse(json));
-  return ParseError{"", "not a REPL response: none of the fields env, proofState, message"};
-}
+ParseResult<Response> ParseResponse(const Json& json) { return Shaped(json, std::nullopt); }
 
 Json ToJson(const Pos& pos) {
   Json out = {{"line", pos.line}, {"column", pos.column}};
@@ -666,36 +674,14 @@ Json ToJson(const Response& response) {
 }
 
 std::vector<RequestText> SplitRequestStream(std::string_view input) {
-  // Lean's ASCII whitespace, as trimmed by the REPL's line reader.
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
   std::vector<RequestText> out;
-  std::optional<RequestText> current;
-  std::size_t line_no = 0;
-  std::size_t start = 0;
-  while (start < input.size()) {
-    std::size_t end = input.find('\n', start);
-    if (end == std::string_view::npos) end = input.size();
-    std::string_view line = input.substr(start, end - start);
-    start = end + 1;
-    ++line_no;
-    std::size_t len = line.size();
-    while (len > 0 && is_space(line[len - 1])) --len;
-    line = line.substr(0, len);
-    if (line.empty()) {
-      if (current) out.push_back(std::move(*current));
-      current.reset();
-      continue;
-    }
-    if (!current) {
-      current.emplace();
-      current->first_line = line_no;
-    }
-    current->text.append(line);
-  }
-  if (current) out.push_back(std::move(*current));
-  for (auto& r : out) {
+  for (auto& block : BlankLineSplitter::Split(input, BlankLineSplitter::Join::kWithoutNewlines)) {
+    RequestText r;
+    r.first_line = block.first_line;
+    r.text = std::move(block.text);
     std::string_view t = r.text;
     r.comment = t.substr(0, 1) == "#" || t.substr(0, 2) == "--";
+    out.push_back(std::move(r));
   }
   return out;
 }

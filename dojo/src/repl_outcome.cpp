@@ -1,8 +1,44 @@
 #include "tatami/dojo/repl_outcome.h"
 
+#include <mutex>
+#include <ostream>
+
 #include <fmt/format.h>
 
 namespace tatami::dojo {
+
+struct ResponseJson::State {
+  explicit State(nlohmann::json v) : parsed(std::move(v)), has_text(false) {}
+  explicit State(std::string t) : text(std::move(t)), has_text(true) {}
+  std::string text;
+  mutable std::once_flag once;
+  mutable nlohmann::json parsed;
+  const bool has_text;
+};
+
+ResponseJson::ResponseJson(nlohmann::json value)
+    : state_(std::make_shared<const State>(std::move(value))) {}
+
+ResponseJson ResponseJson::FromText(std::string text) {
+  ResponseJson j;
+  j.state_ = std::make_shared<const State>(std::move(text));
+  return j;
+}
+
+const nlohmann::json& ResponseJson::value() const {
+  static const nlohmann::json kNull;
+  if (!state_) return kNull;
+  if (state_->has_text)
+    std::call_once(state_->once,
+                   [s = state_.get()] { s->parsed = nlohmann::json::parse(s->text); });
+  return state_->parsed;
+}
+
+const std::string* ResponseJson::text() const {
+  return state_ && state_->has_text ? &state_->text : nullptr;
+}
+
+std::ostream& operator<<(std::ostream& out, const ResponseJson& j) { return out << j.value(); }
 
 namespace {
 template <class... Ts>
@@ -14,9 +50,7 @@ struct Overloaded : Ts... {
 std::string Describe(const ReplOutcome& outcome) {
   return std::visit(
       Overloaded{
-          [](const ReplResponse& r) {
-            return fmt::format("response in {} us", r.elapsed.count());
-          },
+          [](const ReplResponse& r) { return fmt::format("response in {} us", r.elapsed.count()); },
           [](const ReplTimeout& t) {
             return fmt::format("timeout: no response within {} ms; worker killed",
                                t.deadline.count());

@@ -16,8 +16,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <simdjson.h>
+
 #include "child_process.h"
 #include "tatami/dojo/framing.h"
+#include "tatami/dojo/outcome.h"
 
 namespace tatami::dojo {
 
@@ -34,6 +37,26 @@ constexpr std::size_t kMaxQuotedBytes = 4096;
 // How long a child that closed its stdout may take to exit before it is killed.
 constexpr milliseconds kExitGrace{2000};
 constexpr milliseconds kMaxExitPoll{50};
+// Buffers of the response validator kept between responses.
+constexpr std::size_t kKeptValidatorBytes = 16 << 20;
+static_assert(kFramePadding >= simdjson::SIMDJSON_PADDING);
+
+const char* TypeName(simdjson::dom::element_type type) {
+  switch (type) {
+    case simdjson::dom::element_type::ARRAY:
+      return "array";
+    case simdjson::dom::element_type::OBJECT:
+      return "object";
+    case simdjson::dom::element_type::STRING:
+      return "string";
+    case simdjson::dom::element_type::BOOL:
+      return "boolean";
+    case simdjson::dom::element_type::NULL_VALUE:
+      return "null";
+    default:
+      return "number";
+  }
+}
 
 void IgnoreSigpipeOnce() {
   static std::once_flag once;
@@ -78,27 +101,6 @@ bool MentionsOutOfMemory(const std::string& text) {
     if (text.find(p) != std::string::npos) return true;
   }
   return false;
-}
-
-// Why a start-up response means the start failed, if it does.
-std::optional<std::string> StartupResponseError(const nlohmann::json& j) {
-  if (auto it = j.find("message"); it != j.end() && it->is_string()) {
-    return "the REPL answered: " + it->get<std::string>();
-  }
-  if (auto it = j.find("messages"); it != j.end() && it->is_array()) {
-    for (const auto& m : *it) {
-      if (!m.is_object() || m.value("severity", "") != "error") continue;
-      std::string where;
-      if (auto pos = m.find("pos"); pos != m.end() && pos->is_object()) {
-        where = " at line " + std::to_string(pos->value("line", 0)) + ", column " +
-                std::to_string(pos->value("column", 0));
-      }
-      std::string data =
-          m.contains("data") && m["data"].is_string() ? m["data"].get<std::string>() : m.dump();
-      return "Lean reported an error" + where + ": " + data;
-    }
-  }
-  return std::nullopt;
 }
 
 struct Pending {
@@ -391,46 +393,50 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
                       frame);
       return false;
     }
-    nlohmann::json json = nlohmann::json::parse(frame, nullptr, /*allow_exceptions=*/false);
-    if (json.is_discarded()) {
-      std::string why = "not JSON";
-      try {
-        nlohmann::json reparsed = nlohmann::json::parse(frame);
-        (void)reparsed;
-      } catch (const nlohmann::json::parse_error& e) {
-        why += std::string(": ") + e.what();
-      }
-      ProtocolFailure(why, frame);
+    // Only a well-formed object is handed out. Checking costs a fraction of
+    // building a tree (simdjson validates syntax and UTF-8 in one pass over the
+    // frame, in place: frames carry kFramePadding); the tree is built only if
+    // a caller reads ReplResponse::json, and typed readers parse the text.
+    simdjson::dom::element root;
+    if (auto error =
+            validator_.parse(frame.data(), frame.size(), /*realloc_if_needed=*/false).get(root)) {
+      ProtocolFailure(std::string("not JSON: ") + simdjson::error_message(error), frame);
       return false;
     }
-    if (!json.is_object()) {
-      ProtocolFailure(std::string("response is a JSON ") + json.type_name() + ", not an object",
-                      frame);
+    if (root.type() != simdjson::dom::element_type::OBJECT) {
+      ProtocolFailure(
+          std::string("response is a JSON ") + TypeName(root.type()) + ", not an object", frame);
       return false;
     }
+    // One huge response must not pin its buffers for the worker's lifetime.
+    if (validator_.capacity() > kKeptValidatorBytes) validator_ = simdjson::dom::parser();
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent_at_);
     Pending done = std::move(*current_);
     current_.reset();
     if (done.startup_index >= 0) {
-      return OnStartupResponse(done, std::move(json), std::move(frame), elapsed);
+      return OnStartupResponse(done, std::move(frame), elapsed);
     }
     if (state_ == State::kBusy) state_ = State::kReady;
-    done.done(ReplResponse{std::move(json), elapsed, std::move(frame)});
+    ReplResponse response{ResponseJson(), elapsed, frame};
+    response.json = ResponseJson::FromText(std::move(frame));
+    done.done(std::move(response));
     return true;
   }
 
-  bool OnStartupResponse(const Pending& request, nlohmann::json json, std::string text,
+  bool OnStartupResponse(const Pending& request, std::string text,
                          std::chrono::microseconds elapsed) {
-    if (auto error = StartupResponseError(json)) {
-      failed_startup_ = ReplResponse{std::move(json), elapsed, std::move(text)};
+    ReplResponse response{ResponseJson(), elapsed, text};
+    response.json = ResponseJson::FromText(std::move(text));
+    if (auto error = StartupFailure(response)) {
+      failed_startup_ = std::move(response);
       Die(Kind::kStartup,
           "start-up request " + std::to_string(request.startup_index + 1) + " (" +
               Brief(request.bytes) + ") failed: " + *error,
           {}, /*post=*/false);
       return false;
     }
-    startup_responses_.push_back(std::move(json));
+    startup_responses_.push_back(response.json.value());
     if (startup_responses_.size() == options_.startup_requests.size()) {
       state_ = State::kReady;
       StartCallback done = std::move(start_done_);
@@ -545,6 +551,68 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
     Die(Kind::kExited, detail, {}, /*post=*/false);
   }
 
+  // What one death means to each party: the record kept as the worker's
+  // death (and given to queued requests), the outcome of the request in
+  // flight, and why a start that was under way failed.
+  struct Obituary {
+    ReplCrash death;
+    std::optional<ReplOutcome> in_flight;  // when it is not `death` itself
+    std::string start_failure;
+  };
+
+  // The one place that words a death, kind by kind.
+  Obituary Explain(Kind kind, const std::string& detail, std::string bytes,
+                   const internal::ExitStatus& status, const std::string& tail) const {
+    Obituary o;
+    o.death.stderr_tail = tail;
+    o.death.signal = status.signal;
+    const std::string who = command_text_ + " (pid " + std::to_string(pid_) + ")";
+    const milliseconds timeout = current_ ? current_->timeout : milliseconds(0);
+    const std::string startup_request =
+        "start-up request " + std::to_string((current_ ? current_->startup_index : -1) + 1) + " (" +
+        (current_ ? Brief(current_->bytes) : std::string()) + ")";
+    switch (kind) {
+      case Kind::kTimeout:
+        o.death.reason = who + " did not answer within " + std::to_string(timeout.count()) +
+                         " ms and was killed";
+        o.in_flight = ReplTimeout{timeout, tail};
+        o.start_failure = startup_request + " got no answer within " +
+                          std::to_string(timeout.count()) + " ms; the child was killed";
+        break;
+      case Kind::kExited: {
+        o.death.exit_code = status.exit_code;
+        o.death.reason = who + " " + internal::DescribeExit(status);
+        if (!detail.empty()) o.death.reason += " " + detail;
+        if (!current_ && queue_.empty()) o.death.reason += " while idle";
+        const bool fatal_signal =
+            status.signal && (*status.signal == SIGKILL || *status.signal == SIGSEGV ||
+                              *status.signal == SIGABRT || *status.signal == SIGBUS);
+        o.death.memory_limit_suspected =
+            (options_.memory_limit_bytes > 0 && fatal_signal) || MentionsOutOfMemory(tail);
+        o.start_failure = "the child " + internal::DescribeExit(status) + " during start-up";
+        break;
+      }
+      case Kind::kProtocol:
+        o.death.reason = who + " wrote invalid output (" + detail + ") and was killed";
+        o.in_flight = ReplProtocolError{detail, std::move(bytes)};
+        o.start_failure = "the child wrote invalid output during start-up (" + detail + ")";
+        break;
+      case Kind::kStartup:
+        o.death.reason = who + ": " + detail;
+        o.start_failure = detail;  // already says which request and why
+        break;
+      case Kind::kKilled:
+        o.death.reason = who + " was killed: " + detail;
+        o.start_failure = "killed during start-up: " + detail;
+        break;
+    }
+    if (kind != Kind::kStartup) {
+      if (std::string line = LastLine(tail); !line.empty())
+        o.start_failure += "; its stderr ends: " + line;
+    }
+    return o;
+  }
+
   // Kills and reaps the child (if alive), closes its pipes and completes
   // everything pending. Callbacks run after the state is consistent, so they
   // may call back into this object (e.g. AsyncRestart); with `post` they are
@@ -558,64 +626,13 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
     }
     DrainStderr();
     CloseDescriptors();
-    const std::string tail = StderrTail();
-
-    ReplCrash death;
-    death.stderr_tail = tail;
-    const std::string who = command_text_ + " (pid " + std::to_string(pid_) + ")";
-    switch (kind) {
-      case Kind::kTimeout:
-        death.reason = who + " did not answer within " +
-                       std::to_string(current_ ? current_->timeout.count() : 0) +
-                       " ms and was killed";
-        death.signal = status.signal;
-        break;
-      case Kind::kExited:
-        death.exit_code = status.exit_code;
-        death.signal = status.signal;
-        death.reason = who + " " + internal::DescribeExit(status);
-        if (!detail.empty()) death.reason += " " + detail;
-        if (!current_ && queue_.empty()) death.reason += " while idle";
-        break;
-      case Kind::kProtocol:
-        death.signal = status.signal;
-        death.reason = who + " wrote invalid output (" + detail + ") and was killed";
-        break;
-      case Kind::kStartup:
-        death.signal = status.signal;
-        death.reason = who + ": " + detail;
-        break;
-      case Kind::kKilled:
-        death.signal = status.signal;
-        death.reason = who + " was killed: " + detail;
-        break;
-    }
-    if (kind == Kind::kExited) {
-      const bool fatal_signal =
-          status.signal && (*status.signal == SIGKILL || *status.signal == SIGSEGV ||
-                            *status.signal == SIGABRT || *status.signal == SIGBUS);
-      death.memory_limit_suspected =
-          (options_.memory_limit_bytes > 0 && fatal_signal) || MentionsOutOfMemory(tail);
-    }
+    Obituary obituary = Explain(kind, detail, std::move(bytes), status, StderrTail());
+    const ReplCrash& death = obituary.death;
 
     std::vector<std::pair<Callback, ReplOutcome>> completions;
     std::optional<ReplOutcome> startup_failure;
-    int startup_index = current_ ? current_->startup_index : -1;
-    std::string startup_brief = current_ ? Brief(current_->bytes) : std::string();
-    milliseconds startup_timeout = current_ ? current_->timeout : milliseconds(0);
     if (current_) {
-      ReplOutcome outcome;
-      switch (kind) {
-        case Kind::kTimeout:
-          outcome = ReplTimeout{current_->timeout, tail};
-          break;
-        case Kind::kProtocol:
-          outcome = ReplProtocolError{detail, std::move(bytes)};
-          break;
-        default:
-          outcome = death;
-          break;
-      }
+      ReplOutcome outcome = obituary.in_flight ? std::move(*obituary.in_flight) : death;
       if (current_->startup_index >= 0) {
         startup_failure = std::move(outcome);
       } else {
@@ -642,30 +659,7 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
       start_done_ = nullptr;
       start_result.ok = false;
       start_result.failure = startup_failure ? std::move(*startup_failure) : ReplOutcome(death);
-      std::string why;
-      switch (kind) {
-        case Kind::kTimeout:
-          why = "start-up request " + std::to_string(startup_index + 1) + " (" + startup_brief +
-                ") got no answer within " + std::to_string(startup_timeout.count()) +
-                " ms; the child was killed";
-          break;
-        case Kind::kExited:
-          why = "the child " + internal::DescribeExit(status) + " during start-up";
-          break;
-        case Kind::kProtocol:
-          why = "the child wrote invalid output during start-up (" + detail + ")";
-          break;
-        case Kind::kStartup:
-          why = detail;
-          break;
-        case Kind::kKilled:
-          why = "killed during start-up: " + detail;
-          break;
-      }
-      if (kind != Kind::kStartup) {
-        if (std::string line = LastLine(tail); !line.empty()) why += "; its stderr ends: " + line;
-      }
-      start_result.error = "cannot start " + command_text_ + ": " + why;
+      start_result.error = "cannot start " + command_text_ + ": " + obituary.start_failure;
     }
     state_ = State::kDead;
     death_ = death;
@@ -722,6 +716,7 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
   std::unique_ptr<char[]> read_buf_;
   char err_buf_[kStderrChunk];
   FrameSplitter splitter_;
+  simdjson::dom::parser validator_;
   std::string stderr_tail_;
 
   std::deque<Pending> queue_;

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "tatami/dojo/framing.h"
+
 namespace tatami::dojo {
 
 namespace {
@@ -91,30 +93,8 @@ std::optional<std::string> Disagreement(const protocol::Response& response,
 
 std::vector<std::pair<std::size_t, std::string>> SplitResponseStream(std::string_view text) {
   std::vector<std::pair<std::size_t, std::string>> out;
-  std::optional<std::pair<std::size_t, std::string>> current;
-  std::size_t line_no = 0;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    start = end + 1;
-    ++line_no;
-    bool blank = std::all_of(line.begin(), line.end(),
-                             [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
-    if (blank) {
-      if (current) out.push_back(std::move(*current));
-      current.reset();
-      continue;
-    }
-    if (!current) {
-      current.emplace(line_no, std::string());
-    } else {
-      current->second.push_back('\n');
-    }
-    current->second.append(line);
-  }
-  if (current) out.push_back(std::move(*current));
+  for (auto& block : BlankLineSplitter::Split(text, BlankLineSplitter::Join::kWithNewlines))
+    out.emplace_back(block.first_line, std::move(block.text));
   return out;
 }
 
@@ -183,6 +163,15 @@ TranscriptCheck CheckTranscript(const std::filesystem::path& in,
     if (back != json)
       check.issues.push_back(
           {where, "does not round-trip: " + json.dump() + " came back as " + back.dump()});
+    // The text parser (the one the hot path uses) must read the same values.
+    auto from_text = protocol::ParseResponseText(*req.kind, text);
+    if (!from_text.ok()) {
+      check.issues.push_back({where, "the text parser fails: " + from_text.error().ToString()});
+    } else if (!(*from_text == *parsed)) {
+      check.issues.push_back({where, "the text parser reads " +
+                                         protocol::ToJson(*from_text).dump() +
+                                         ", the tree parser " + back.dump()});
+    }
     ReplResponse recorded;
     recorded.json = json;
     req.interpretation = Interpret(*req.kind, recorded);

@@ -53,6 +53,49 @@ TEST(FrameSplitter, HandlesBytesArrivingOneAtATime) {
   EXPECT_EQ(s.pending(), "{\"c\"");
 }
 
+TEST(FrameSplitter, FramesHaveRoomForInPlaceParsing) {
+  FrameSplitter s;
+  s.Append("{\"env\": 0}\n\n");
+  auto frame = s.Next();
+  ASSERT_TRUE(frame);
+  EXPECT_GE(frame->capacity(), frame->size() + kFramePadding);
+}
+
+TEST(BlankLineSplitter, ReadsRequestsAsTheReplDoes) {
+  // Trailing whitespace goes, lines are joined without newlines, blank lines
+  // (also whitespace-only ones) end a block, extra ones are skipped.
+  auto blocks = BlankLineSplitter::Split("\n{\"cmd\": \"a\",  \r\n \"env\": 0}\n \t\n\n{\"x\": 1}",
+                                         BlankLineSplitter::Join::kWithoutNewlines);
+  ASSERT_EQ(blocks.size(), 2u);
+  EXPECT_EQ(blocks[0].first_line, 2u);
+  EXPECT_EQ(blocks[0].text, "{\"cmd\": \"a\", \"env\": 0}");
+  EXPECT_EQ(blocks[0].line_starts, (std::vector<std::size_t>{0, 12}));
+  EXPECT_EQ(blocks[1].first_line, 6u);
+  EXPECT_EQ(blocks[1].text, "{\"x\": 1}");
+}
+
+TEST(BlankLineSplitter, KeepsResponseLinesApart) {
+  auto blocks =
+      BlankLineSplitter::Split("{\"env\":\n 0}\n\n", BlankLineSplitter::Join::kWithNewlines);
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].text, "{\"env\":\n 0}");
+}
+
+TEST(BlankLineSplitter, StreamsLineByLine) {
+  BlankLineSplitter s(BlankLineSplitter::Join::kWithoutNewlines);
+  EXPECT_FALSE(s.AddLine("{\"a\":"));
+  EXPECT_FALSE(s.AddLine(" 1}"));
+  auto block = s.AddLine("");
+  ASSERT_TRUE(block);
+  EXPECT_EQ(block->text, "{\"a\": 1}");
+  EXPECT_FALSE(s.AddLine(""));  // a second blank line ends nothing
+  EXPECT_FALSE(s.AddLine("{\"b\": 2}"));
+  auto last = s.Finish();  // the input ended without a blank line
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->first_line, 5u);
+  EXPECT_FALSE(s.Finish());
+}
+
 TEST(IsValidUtf8, AcceptsUnicodeAndRejectsMalformed) {
   EXPECT_TRUE(IsValidUtf8("⊢ ∀ x : ℕ, x = x 𝔽"));
   EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'

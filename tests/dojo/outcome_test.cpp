@@ -12,7 +12,16 @@ using protocol::Json;
 
 Json J(const char* text) { return Json::parse(text); }
 
+// As ReplProcess hands responses out: the text, parsed only when read.
 ReplOutcome Response(const char* text) {
+  ReplResponse r;
+  r.text = text;
+  r.json = ResponseJson::FromText(text);
+  return r;
+}
+
+// A response made from a parsed value (recordings, callers' own responses).
+ReplOutcome TreeResponse(const char* text) {
   ReplResponse r;
   r.json = J(text);
   return r;
@@ -227,6 +236,39 @@ TEST(Describe, SaysWhatHappened) {
   EXPECT_EQ(Describe(InterpretTactic(J(R"({"proofState": 3, "goals": ["a", "b"]})"))),
             "advanced to proof state 3 (2 goals)");
   EXPECT_EQ(Describe(InterpretCommand(J(R"({"env": 2})"))), "command ran: env 2 (clean)");
+}
+
+TEST(Interpret, TextAndTreeResponsesMeanTheSame) {
+  for (const char* text : {
+           R"({"message": "Lean error:\n<input>:1:1: unknown tactic"})",
+           R"({"proofState": 1, "goals": ["⊢ P"]})",
+           R"({"proofState": 2, "goals": [], "proofStatus": "Completed"})",
+           R"({"proofState": 2, "goals": [], "proofStatus": "Incomplete: contains sorry"})",
+           R"({"proofState": 3, "goals": []})",
+           R"({"env": 0, "messages": [{"severity": "error", "pos": {"line": 1, "column": 0},
+               "data": "x"}]})",
+           R"({"env": 1})",
+           R"({"message": 5})",
+       }) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(InterpretTactic(Response(text)), InterpretTactic(TreeResponse(text)));
+    EXPECT_EQ(InterpretCommand(Response(text)), InterpretCommand(TreeResponse(text)));
+  }
+}
+
+TEST(StartupFailure, IsTheErrorObjectOrAnErrorMessage) {
+  auto error = StartupFailure(
+      std::get<ReplResponse>(Response(R"({"message": "unknown package 'Mathlib'"})")));
+  EXPECT_EQ(error, "the REPL answered: unknown package 'Mathlib'");
+  auto lean = StartupFailure(std::get<ReplResponse>(TreeResponse(
+      R"({"env": 0, "messages": [{"severity": "warning", "pos": {"line": 1, "column": 0}, "data": "w"},
+          {"severity": "error", "pos": {"line": 2, "column": 7}, "data": "unknown identifier 'x'"}]})")));
+  EXPECT_EQ(lean, "Lean reported an error at line 2, column 7: unknown identifier 'x'");
+  EXPECT_EQ(StartupFailure(std::get<ReplResponse>(Response(R"({"env": 0})"))), std::nullopt);
+  EXPECT_EQ(StartupFailure(std::get<ReplResponse>(Response(
+                R"({"env": 0, "messages": [{"severity": "warning", "pos": {"line": 1, "column": 0},
+                    "data": "declaration uses 'sorry'"}]})"))),
+            std::nullopt);
 }
 
 }  // namespace

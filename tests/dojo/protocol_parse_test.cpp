@@ -249,6 +249,103 @@ TEST(ParseResponse, ByShapeAlone) {
             "message: expected a string, got integer");
 }
 
+// The text parser (the hot path's) reads what the tree parser reads, value
+// for value and error for error, on every rule above.
+ParseResult<Response> TreeParse(RequestKind kind, const std::string& text) {
+  return ParseResponse(kind, J(text.c_str()));
+}
+
+TEST(ParseResponseText, AgreesWithTheTreeParser) {
+  const std::pair<RequestKind, std::string> cases[] = {
+      {RequestKind::kCommand, R"({"env": 3, "newTopLevel": {"a": [1, 2]},
+          "messages": [{"severity": "warning", "pos": {"line": 1, "column": 0, "byte": 7},
+                        "endPos": {"line": 1, "column": 4}, "data": "w", "code": "L001"}],
+          "sorries": [{"goal": "⊢ P", "proofState": 0, "hint": null}]})"},
+      {RequestKind::kCommand, R"({"env": 0, "messages": [{"severity": "information",
+          "pos": {"line": 1, "column": 17}, "endPos": null, "data": "a \"quoted\"\nline ∀"}]})"},
+      {RequestKind::kCommand, R"({"env": 0, "messages": []})"},
+      {RequestKind::kCommand, R"({"env": 1, "tactics": [{"pos": {"line": 1, "column": 0},
+          "endPos": {"line": 1, "column": 2}, "goals": "⊢ P", "tactic": "rfl",
+          "proofState": null, "usedConstants": ["Eq.refl"]}], "infotree": [{"node": {"k": 1}}]})"},
+      {RequestKind::kProofStep, R"({"proofState": 3, "goals": []})"},
+      {RequestKind::kProofStep, R"({"proofState": 1, "goals": ["⊢ Nat"], "traces": ["t"],
+          "proofStatus": "Incomplete: open goals remain", "sorries": [{"goal": "g"}]})"},
+      {RequestKind::kPickleEnvironment, R"({"env": 0})"},
+      {RequestKind::kProofStep, R"({"message": "Unknown proof state.", "extra": 1})"},
+      // Errors, each naming one field.
+      {RequestKind::kProofStep, R"({"env": 0})"},
+      {RequestKind::kProofStep, R"({"proofState": 0, "goals": ["a", 2]})"},
+      {RequestKind::kCommand, R"({"env": -1})"},
+      {RequestKind::kCommand, R"({"env": 1.5})"},
+      {RequestKind::kCommand, R"({"env": 18446744073709551615})"},
+      {RequestKind::kCommand, R"({"env": 0, "messages": [
+          {"severity": "info", "pos": {"line": 1, "column": 0}, "data": "ok"},
+          {"severity": "error", "pos": {"line": 1}, "data": "x"}]})"},
+      {RequestKind::kCommand, R"({"env": 0, "tactics": [{"pos": {"line": 1, "column": 0},
+          "endPos": {"line": 1, "column": 2}, "goals": "⊢ P", "tactic": "rfl",
+          "usedConstants": [1]}]})"},
+      {RequestKind::kCommand, R"({"message": 3})"},
+      {RequestKind::kCommand, R"({"env": 0, "sorries": {}})"},
+      {RequestKind::kCommand, R"([1, 2])"},
+  };
+  for (const auto& [kind, text] : cases) {
+    SCOPED_TRACE(text);
+    auto tree = TreeParse(kind, text);
+    auto fast = ParseResponseText(kind, text);
+    ASSERT_EQ(fast.ok(), tree.ok()) << ErrorOf(fast) << " vs " << ErrorOf(tree);
+    if (tree.ok()) {
+      EXPECT_TRUE(*fast == *tree) << ToJson(*fast).dump();
+      EXPECT_EQ(ToJson(*fast), J(text.c_str()));
+    } else {
+      EXPECT_EQ(fast.error(), tree.error());
+    }
+  }
+}
+
+TEST(ParseResponseText, ByShapeAloneAsTheTreeParser) {
+  for (const char* text :
+       {R"({"env": 0})", R"({"proofState": 0, "goals": []})", R"({"message": "x"})",
+        R"({"env": 0, "goals": [], "proofState": 2})", "{}"}) {
+    SCOPED_TRACE(text);
+    auto tree = ParseResponse(J(text));
+    auto fast = ParseResponseText(text);
+    ASSERT_EQ(fast.ok(), tree.ok());
+    if (tree.ok()) {
+      EXPECT_EQ(fast->index(), tree->index());
+    } else {
+      EXPECT_EQ(fast.error(), tree.error());
+    }
+  }
+}
+
+TEST(ParseResponseText, TextThatIsNotJsonIsAnError) {
+  for (const std::string text : {"", "{", R"({"env": 0,})", "{\"env\": 0} x", "nul",
+                                 "{\"message\": \"\xff\"}", "\"just a string\"", "42"}) {
+    SCOPED_TRACE(text);
+    auto r = ParseResponseText(RequestKind::kCommand, text);
+    EXPECT_FALSE(r.ok());
+  }
+  EXPECT_EQ(ErrorOf(ParseResponseText(RequestKind::kCommand, "\"s\"")),
+            "expected an object, got string");
+  EXPECT_EQ(ErrorOf(ParseResponseText(RequestKind::kCommand, "{\"env\": 0} x")).substr(0, 8),
+            "not JSON");
+}
+
+TEST(ParseResponseText, ParsesInPlaceOrFromACopyAlike) {
+  const std::string text = R"({"proofState": 1, "goals": ["⊢ 1 = 1"]})";
+  std::string padded;
+  padded.reserve(text.size() + 64);
+  padded = text;
+  ASSERT_GE(padded.capacity(), padded.size() + 64);
+  std::string tight(text);
+  tight.shrink_to_fit();
+  auto a = ParseResponseText(RequestKind::kProofStep, padded);
+  auto b = ParseResponseText(RequestKind::kProofStep, tight);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_TRUE(*a == *b);
+  EXPECT_EQ(std::get<ProofStepResponse>(*a).goals, std::vector<std::string>{"⊢ 1 = 1"});
+}
+
 TEST(RequestKinds, SayWhichResponseAnswersThem) {
   EXPECT_TRUE(AnsweredByProofStepResponse(RequestKind::kProofStep));
   EXPECT_TRUE(AnsweredByProofStepResponse(RequestKind::kPickleProofState));

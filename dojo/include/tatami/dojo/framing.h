@@ -7,13 +7,20 @@
 // many lines; it ends at the first blank line (JSON never contains a raw blank
 // line, since newlines inside strings are escaped).
 //
-// Thread-safety: FrameSplitter is not thread-safe; the free functions are.
+// The same blank-line rule separates the requests of a text the REPL reads
+// from its stdin and the responses of a recorded transcript: BlankLineSplitter
+// is the one implementation of it (for `tatami repl`, protocol.h's
+// SplitRequestStream and transcript.h's SplitResponseStream).
+//
+// Thread-safety: FrameSplitter and BlankLineSplitter are not thread-safe; the
+// free functions are.
 #pragma once
 
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -24,6 +31,11 @@ namespace tatami::dojo {
 // a string that is not valid UTF-8 (the message says which).
 std::string EncodeRequest(const nlohmann::json& request);
 
+// Spare capacity every frame from FrameSplitter::Next() has past its last
+// byte, so that a SIMD JSON parser (which reads up to 64 bytes past the end)
+// can parse it in place, without a padded copy.
+inline constexpr std::size_t kFramePadding = 64;
+
 // Splits a byte stream into blank-line-terminated frames.
 class FrameSplitter {
  public:
@@ -32,6 +44,7 @@ class FrameSplitter {
 
   // Removes and returns the next complete frame, without its terminating blank
   // line and with leading blank lines skipped; nullopt if none is complete.
+  // The frame's capacity() is at least size() + kFramePadding.
   std::optional<std::string> Next();
 
   // Bytes received but not yet part of a complete frame.
@@ -45,6 +58,40 @@ class FrameSplitter {
   std::string buffer_;
   std::size_t start_ = 0;  // first unconsumed byte
   std::size_t scan_ = 0;   // where the search for "\n\n" resumes
+};
+
+// Groups lines into blocks separated by blank lines, the way the REPL (v4.33)
+// reads its stdin: every line loses its trailing ASCII whitespace (space, tab,
+// CR, LF), a line that is then empty ends the current block, and blank lines
+// between blocks are skipped.
+class BlankLineSplitter {
+ public:
+  enum class Join {
+    kWithoutNewlines,  // how the REPL joins the lines of a request
+    kWithNewlines,     // keeps a pretty-printed response's lines apart
+  };
+  struct Block {
+    std::size_t first_line = 0;            // 1-based line number of its first line
+    std::string text;                      // its lines, joined as asked
+    std::vector<std::size_t> line_starts;  // offset in `text` of each of its lines
+  };
+
+  explicit BlankLineSplitter(Join join) : join_(join) {}
+
+  // Takes the next line of the input (without its '\n'). Returns the block
+  // it ends, when it is blank and a block was open.
+  std::optional<Block> AddLine(std::string_view line);
+  // The input ended: returns the open block (one not followed by a blank
+  // line), if any. Lines added afterwards start a new block.
+  std::optional<Block> Finish();
+
+  // All blocks of a whole text.
+  static std::vector<Block> Split(std::string_view text, Join join);
+
+ private:
+  Join join_;
+  std::size_t line_no_ = 0;
+  std::optional<Block> open_;
 };
 
 // Returns true if `s` is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).

@@ -188,6 +188,13 @@ using Interpretation = std::variant<TacticResult, CommandResult>;
 // Dispatches on the request kind (protocol::AnsweredByProofStepResponse).
 Interpretation Interpret(protocol::RequestKind kind, const ReplOutcome& outcome);
 
+// Why the answer to a start-up request (ReplProcessOptions::startup_requests,
+// e.g. the `import` header) means the worker must not be used: the REPL's
+// error object ("the REPL answered: ...") or an error-severity message
+// ("Lean reported an error at line L, column C: ..."). nullopt when it is
+// neither.
+std::optional<std::string> StartupFailure(const ReplResponse& response);
+
 // True when `message` is Lean's "declaration uses sorry" warning, in either
 // quoting (`sorry` since Lean v4.2x, 'sorry' before).
 bool IsSorryWarning(const protocol::Message& message);

@@ -7,6 +7,7 @@
 // value back; for any object that parsed, ToJson(parsed) equals the input as a
 // JSON value:
 //   * fields this code does not know are kept in each type's `extra` object
+//     (null when there are none, so that the common case allocates nothing)
 //     and written back, so output of a newer REPL survives a round trip;
 //   * a field that was absent stays absent (no default is invented), and a
 //     field the REPL wrote as `null` (Lean's `Option` none) is written back
@@ -122,7 +123,7 @@ class ParseResult {
 struct Pos {
   std::int64_t line = 0;
   std::int64_t column = 0;
-  Json extra = Json::object();
+  Json extra;  // unknown fields (an object), null when there are none
   friend bool operator==(const Pos&, const Pos&) = default;
 };
 
@@ -140,7 +141,7 @@ struct Message {
   Pos pos;
   Nullable<Pos> end_pos;  // null when Lean had no end position
   std::string data;       // the message text
-  Json extra = Json::object();
+  Json extra;             // unknown fields (an object), null when there are none
 
   bool is_error() const { return severity == Severity::kError; }
   friend bool operator==(const Message&, const Message&) = default;
@@ -154,7 +155,7 @@ struct Sorry {
   std::optional<Pos> end_pos;          // absent when unknown (line 0)
   std::string goal;                    // pretty-printed goal(s) at the sorry
   Nullable<std::int64_t> proof_state;  // a proof state to continue from (null if none)
-  Json extra = Json::object();
+  Json extra;                          // unknown fields (an object), null when there are none
   friend bool operator==(const Sorry&, const Sorry&) = default;
 };
 
@@ -167,7 +168,7 @@ struct Tactic {
   Nullable<std::int64_t> proof_state;  // the proof state before the tactic
   // Constants the tactic's proof term uses (REPL >= v4.19; absent before).
   std::optional<std::vector<std::string>> used_constants;
-  Json extra = Json::object();
+  Json extra;  // unknown fields (an object), null when there are none
   friend bool operator==(const Tactic&, const Tactic&) = default;
 };
 
@@ -191,7 +192,7 @@ struct CommandRequest {
   std::string cmd;
   Nullable<std::int64_t> env;
   CommandOptions options;
-  Json extra = Json::object();
+  Json extra;  // unknown fields (an object), null when there are none
   friend bool operator==(const CommandRequest&, const CommandRequest&) = default;
 };
 
@@ -202,7 +203,7 @@ struct FileRequest {
   std::string path;
   Nullable<std::int64_t> env;
   CommandOptions options;
-  Json extra = Json::object();
+  Json extra;  // unknown fields (an object), null when there are none
   friend bool operator==(const FileRequest&, const FileRequest&) = default;
 };
 
@@ -210,7 +211,7 @@ struct FileRequest {
 struct ProofStepRequest {
   std::int64_t proof_state = 0;
   std::string tactic;
-  Json extra = Json::object();
+  Json extra;  // unknown fields (an object), null when there are none
   friend bool operator==(const ProofStepRequest&, const ProofStepRequest&) = default;
 };
 
@@ -218,7 +219,7 @@ struct ProofStepRequest {
 struct PickleEnvironmentRequest {
   std::int64_t env = 0;
   std::string pickle_to;
-  Json extra = Json::object();
+  Json extra;  // unknown fields (an object), null when there are none
   friend bool operator==(const PickleEnvironmentRequest&,
                          const PickleEnvironmentRequest&) = default;
 };
@@ -226,7 +227,7 @@ struct PickleEnvironmentRequest {
 // {"unpickleEnvFrom": file}: load a pickled environment as a new env.
 struct UnpickleEnvironmentRequest {
   std::string unpickle_env_from;
-  Json extra = Json::object();
+  Json extra;  // unknown fields (an object), null when there are none
   friend bool operator==(const UnpickleEnvironmentRequest&,
                          const UnpickleEnvironmentRequest&) = default;
 };
@@ -235,7 +236,7 @@ struct UnpickleEnvironmentRequest {
 struct PickleProofStateRequest {
   std::int64_t proof_state = 0;
   std::string pickle_to;
-  Json extra = Json::object();
+  Json extra;  // unknown fields (an object), null when there are none
   friend bool operator==(const PickleProofStateRequest&, const PickleProofStateRequest&) = default;
 };
 
@@ -244,7 +245,7 @@ struct PickleProofStateRequest {
 struct UnpickleProofStateRequest {
   std::string unpickle_proof_state_from;
   Nullable<std::int64_t> env;
-  Json extra = Json::object();
+  Json extra;  // unknown fields (an object), null when there are none
   friend bool operator==(const UnpickleProofStateRequest&,
                          const UnpickleProofStateRequest&) = default;
 };
@@ -284,7 +285,7 @@ struct CommandResponse {
   std::optional<std::vector<Sorry>> sorries;
   std::optional<std::vector<Tactic>> tactics;
   std::optional<Json> infotree;  // Lean's info trees, kept as JSON
-  Json extra = Json::object();
+  Json extra;                    // unknown fields (an object), null when there are none
 
   // The lists, empty when absent.
   const std::vector<Message>& messages_or_empty() const;
@@ -305,7 +306,7 @@ struct ProofStepResponse {
   // sorry", "Incomplete: contains metavariable(s)", "Error: ...",
   // "Not verified: more than one initial goal". See outcome.h.
   std::optional<std::string> proof_status;
-  Json extra = Json::object();
+  Json extra;  // unknown fields (an object), null when there are none
 
   const std::vector<Message>& messages_or_empty() const;
   const std::vector<Sorry>& sorries_or_empty() const;
@@ -318,7 +319,7 @@ struct ProofStepResponse {
 // that could not be read, ...).
 struct ErrorResponse {
   std::string message;
-  Json extra = Json::object();
+  Json extra;  // unknown fields (an object), null when there are none
   friend bool operator==(const ErrorResponse&, const ErrorResponse&) = default;
 };
 
@@ -356,12 +357,29 @@ ParseResult<ErrorResponse> ParseErrorResponse(const Json& json);
 
 // Decides the response type from the request that was answered: an object
 // with "message" and neither "env" nor "proofState" is an ErrorResponse,
-// otherwise it must be the kind's response type.
+// otherwise it must be the kind's response type. This is the only place that
+// tells an error object from a response; what either means is outcome.h's.
 ParseResult<Response> ParseResponse(RequestKind answered, const Json& json);
 // Decides from the shape alone (for tools without the request): error
 // object as above; "proofState" -> ProofStepResponse; "env" ->
 // CommandResponse.
 ParseResult<Response> ParseResponse(const Json& json);
+
+// ---------------------------------------------------------------------------
+// Parsing from text: the same values and rules as the functions above applied
+// to the parsed text, without building a JSON tree (simdjson On-Demand; only
+// `extra` fields and info trees become nlohmann::json). This is what reads
+// responses on the hot path (outcome.h) and what multi-megabyte responses
+// should go through. Text that is not JSON gives a ParseError whose problem
+// starts with "not JSON". No copy is made when
+// text.capacity() >= text.size() + 64 (frames from framing.h's FrameSplitter
+// have that spare capacity). Thread-safe (one parser per thread).
+
+ParseResult<CommandResponse> ParseCommandResponseText(const std::string& text);
+ParseResult<ProofStepResponse> ParseProofStepResponseText(const std::string& text);
+ParseResult<ErrorResponse> ParseErrorResponseText(const std::string& text);
+ParseResult<Response> ParseResponseText(RequestKind answered, const std::string& text);
+ParseResult<Response> ParseResponseText(const std::string& text);
 
 // ---------------------------------------------------------------------------
 // Serialisation.

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <chrono>
+#include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -13,11 +15,69 @@
 
 namespace tatami::dojo {
 
+// A response's JSON value, parsed from the REPL's text only when someone
+// reads it: the typed readers (outcome.h) parse the text straight into
+// protocol values, and a caller that only passes the text on never pays for a
+// JSON tree. Reads look like reads of a nlohmann::json (`r.json.at("env")`,
+// `r.json["goals"]`, `const nlohmann::json& j = r.json;`).
+//
+// Thread-safety: a value type; copies share the text and the parsed tree,
+// and const members may be called from several threads at once (the first
+// parse happens once).
+class ResponseJson {
+ public:
+  ResponseJson() = default;  // JSON null
+  // A value already parsed (recordings, tests, responses rebuilt by callers).
+  ResponseJson(nlohmann::json value);  // NOLINT(google-explicit-constructor): reads as a json
+  // `text` must hold exactly one JSON value (ReplProcess checks every response
+  // before it hands it out); it is parsed on first use. Throws
+  // nlohmann::json::parse_error on first use if it does not.
+  static ResponseJson FromText(std::string text);
+
+  // The parsed value.
+  const nlohmann::json& value() const;
+  operator const nlohmann::json&() const { return value(); }  // NOLINT: reads as a json
+  const nlohmann::json* operator->() const { return &value(); }
+  // The text this value is parsed from, or nullptr when it was made from a
+  // parsed value. Readers that want typed values parse this instead.
+  const std::string* text() const;
+
+  // The read-only part of nlohmann::json's interface that callers use.
+  template <class Key>
+  const nlohmann::json& operator[](const Key& key) const {
+    return value()[key];
+  }
+  template <class Key>
+  const nlohmann::json& at(const Key& key) const {
+    return value().at(key);
+  }
+  template <class Key>
+  bool contains(const Key& key) const {
+    return value().contains(key);
+  }
+  template <class T>
+  T get() const {
+    return value().get<T>();
+  }
+  bool is_object() const { return value().is_object(); }
+  std::string dump(int indent = -1) const { return value().dump(indent); }
+
+  friend bool operator==(const ResponseJson& a, const ResponseJson& b) {
+    return a.value() == b.value();
+  }
+  friend bool operator==(const ResponseJson& a, const nlohmann::json& b) { return a.value() == b; }
+  friend std::ostream& operator<<(std::ostream& out, const ResponseJson& j);
+
+ private:
+  struct State;
+  std::shared_ptr<const State> state_;
+};
+
 // The REPL answered with one JSON object (which may itself be the REPL's error
 // object, {"message": ...}; interpreting it is the job of outcome.h).
 struct ReplResponse {
-  nlohmann::json json;
-  std::chrono::microseconds elapsed{0};  // request written -> response parsed
+  ResponseJson json;
+  std::chrono::microseconds elapsed{0};  // request written -> response checked
   // The response exactly as the REPL printed it, without the blank line that
   // ends it. `json` sorts object keys; tools that pass responses through
   // unchanged (`tatami repl`) use this to keep the REPL's key order and layout.
@@ -34,8 +94,8 @@ struct ReplTimeout {
 // The child exited or was killed by a signal while the request was pending,
 // or could not be started at all.
 struct ReplCrash {
-  std::optional<int> exit_code;  // set when the child exited normally
-  std::optional<int> signal;     // set when a signal killed it
+  std::optional<int> exit_code;         // set when the child exited normally
+  std::optional<int> signal;            // set when a signal killed it
   bool memory_limit_suspected = false;  // died under a memory cap (SIGKILL/SIGSEGV/abort, or
                                         // "out of memory" in stderr)
   std::string stderr_tail;              // bounded tail of the child's stderr
@@ -55,7 +115,8 @@ struct ReplRejected {
   std::string reason;
 };
 
-using ReplOutcome = std::variant<ReplResponse, ReplTimeout, ReplCrash, ReplProtocolError, ReplRejected>;
+using ReplOutcome =
+    std::variant<ReplResponse, ReplTimeout, ReplCrash, ReplProtocolError, ReplRejected>;
 
 // One line describing `outcome`, for logs and CLI errors.
 std::string Describe(const ReplOutcome& outcome);
