@@ -24,6 +24,14 @@ bool CpuHasAvx2Kernels() {
   return ok;
 }
 
+bool CpuHasAvx512Kernels() {
+  static const bool ok = [] {
+    __builtin_cpu_init();
+    return CpuHasAvx2Kernels() && __builtin_cpu_supports("avx512f");
+  }();
+  return ok;
+}
+
 }  // namespace internal
 
 bool CpuHasSimdKernel() { return internal::CpuHasAvx2Kernels(); }
@@ -77,7 +85,11 @@ Retriever::Retriever(const EmbeddingMatrix& matrix, const RetrieverOptions& opti
   unsigned threads = options_.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   impl_ = std::make_unique<Impl>(threads);
-  if (internal::CpuHasAvx2Kernels()) impl_->simd = &internal::Avx2Kernels();
+  if (internal::CpuHasAvx512Kernels()) {
+    impl_->simd = &internal::Avx512Kernels();
+  } else if (internal::CpuHasAvx2Kernels()) {
+    impl_->simd = &internal::Avx2Kernels();
+  }
   impl_->max_row_norm = matrix_.max_row_norm;
 }
 

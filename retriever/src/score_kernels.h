@@ -36,6 +36,10 @@ const DotKernels& ScalarKernels();
 // AVX2+FMA+F16C kernels; only call after CpuHasAvx2Kernels().
 const DotKernels& Avx2Kernels();
 bool CpuHasAvx2Kernels();
+// The AVX2 set with AVX-512F row scoring; only call after CpuHasAvx512Kernels().
+const DotKernels& Avx512Kernels();
+// AVX2 kernels plus AVX-512F (with the OS saving its registers).
+bool CpuHasAvx512Kernels();
 
 // Row `row` of `m` against a query padded to m.row_stride floats.
 inline float RowDot(const DotKernels& k, const EmbeddingMatrix& m, const float* q,

@@ -98,13 +98,14 @@ TEST(KernelsTest, ScalarMatchesAvx2BitForBit) {
 
 TEST(KernelsTest, ScoreRowsEqualsOneDotPerRow) {
   // Every listed row, in any order and with repeats, scores exactly as
-  // dot_f32/dot_f16 of that row, in the scalar and the AVX2 kernels (which
-  // score rows in pairs and prefetch the rows after them).
+  // dot_f32/dot_f16 of that row, in the scalar, AVX2 and AVX-512 kernels
+  // (which score rows in pairs and prefetch the rows after them).
   std::mt19937 rng(4);
   std::normal_distribution<float> d;
   std::vector<const DotKernels*> kernels = {&ScalarKernels()};
   if (CpuHasAvx2Kernels()) kernels.push_back(&Avx2Kernels());
-  for (std::size_t n : {8u, 24u, 32u, 40u, 56u, 96u, 1472u}) {
+  if (CpuHasAvx512Kernels()) kernels.push_back(&Avx512Kernels());
+  for (std::size_t n : {8u, 16u, 24u, 32u, 40u, 48u, 56u, 96u, 112u, 1472u}) {
     const std::size_t rows = 37;
     std::vector<float> q(n);
     alignas(64) static float f32[37 * 1472];
