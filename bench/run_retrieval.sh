@@ -70,9 +70,10 @@ print(f"targets: one f32 query {f('f32_over_bound'):.2f}x its bound (<= 1.3), "
       f"unbatched), one query {ratio_single:.1f}x faster than one baseline query, "
       f"load {f('load_ms'):.1f} ms (< 50)")
 keys = ["premises", "dim", "access", "k", "rounds", "bandwidth_gbs", "bound_ms",
-        "masked_bandwidth_gbs", "bound_f32_ms", "bound_f16_ms", "seq_bound_f32_ms",
-        "seq_bound_f16_ms", "ours_f32_ms", "ours_f16_ms", "f32_over_bound", "f16_over_bound",
-        "f32_over_seq_bound", "f16_over_seq_bound", "f32_over_bound_cpu", "f16_over_bound_cpu",
+        "masked_bandwidth_gbs", "masked_f32_ms", "masked_f16_ms", "bound_f32_ms", "bound_f16_ms",
+        "seq_bound_f32_ms", "seq_bound_f16_ms", "ours_f32_ms", "ours_f16_ms", "f32_over_bound",
+        "f16_over_bound", "f32_over_masked", "f16_over_masked", "f32_over_seq_bound",
+        "f16_over_seq_bound", "f32_over_bound_cpu", "f16_over_bound_cpu",
         "ours_b8_ms_per_query",
         "ours_b64_ms_per_query", "ours_b64_f16_ms_per_query", "baseline_ms",
         "baseline_literal_ms", "load_ms", "exact", "exact_queries", "baseline_agree"]
