@@ -3,7 +3,11 @@
 # read bounds measured side by side in the same run and against a
 # ReProver-style torch baseline on the same BLAS (OpenBLAS, pthread build).
 # Run through scripts/bench.sh retrieval [--premises N] [--dim D] [--access F]
-# [--rounds N] [--exact-queries N] [--threads N] [--reuse].
+# [--rounds N] [--exact-queries N] [--threads N].
+# TATAMI_BENCH_SCRATCH=DIR keeps the generated indexes in DIR and reuses them
+# on the next run (same shape), instead of a fresh temporary directory: the
+# first minute of a run goes to writing 1.3 GB, and a freshly written index
+# can read slowly for a while on a busy machine.
 #
 # BLAS: Debian's torch links the generic libblas.so.3, which the alternatives
 # system resolves. If it does not resolve to OpenBLAS here, the baseline is run
@@ -29,8 +33,15 @@ fi
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
+reuse=()
+if [ -n "${TATAMI_BENCH_SCRATCH:-}" ]; then
+  out="$TATAMI_BENCH_SCRATCH"
+  mkdir -p "$out"
+  reuse=(--reuse)
+else
+  out="$(mktemp -d)"
+  trap 'rm -rf "$out"' EXIT
+fi
 
 preload=""
 multiarch="$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)"
@@ -47,7 +58,7 @@ if [[ "$current" != *openblas* ]]; then
   fi
 fi
 
-"$bench" --dir "$out" "$@" | tee "$out/ours.txt"
+"$bench" --dir "$out" "${reuse[@]}" "$@" | tee "$out/ours.txt"
 ours="$(tail -n 1 "$out/ours.txt")"
 LD_PRELOAD="$preload" "$python" bench/retrieval_baseline.py --dir "$out" | tee "$out/base.txt"
 base="$(tail -n 1 "$out/base.txt")"
