@@ -1,18 +1,27 @@
 // Premise retrieval benchmark (run as scripts/bench.sh retrieval): builds a
-// ReProver-shaped index of random unit vectors, measures this machine's read
-// bandwidth over the f32 matrix, then our masked top-k for one query (f32 and
-// f16) and for batches; writes queries and masks for the Python baseline
-// (bench/retrieval_baseline.py). Last line: key=value figures.
+// ReProver-shaped index of random unit vectors; in rounds, side by side,
+// measures the read bounds (the whole f32 matrix read sequentially; the rows
+// one query may see read as a masked query reads them, scattered) and our
+// masked top-k for one query (f32 and f16); then batches, exactness against
+// brute force on many queries, and writes queries and masks for the Python
+// baseline (bench/retrieval_baseline.py). Last line: key=value figures.
 #include <immintrin.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <mutex>
 #include <random>
+#include <span>
 #include <thread>
 
 #include <fmt/format.h>
@@ -28,6 +37,9 @@ namespace tr = tatami::retriever;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// Masks written for bench/retrieval_baseline.py (it times up to 10 queries).
+constexpr std::size_t kBaselineQueries = 10;
 
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
@@ -68,54 +80,266 @@ void RandomUnitRows(std::vector<float>& out, std::size_t rows, std::size_t dim,
   t.join();
 }
 
-// Sums n bytes as floats with 32-byte loads, 4 chains (AVX only: the caller
-// checked the CPU).
-__attribute__((target("avx"))) float SumBytes(const unsigned char* p, std::size_t n) {
-  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-  std::size_t i = 0;
-  for (; i + 128 <= n; i += 128) {
-    a0 = _mm256_add_ps(a0, _mm256_loadu_ps(reinterpret_cast<const float*>(p + i)));
-    a1 = _mm256_add_ps(a1, _mm256_loadu_ps(reinterpret_cast<const float*>(p + i + 32)));
-    a2 = _mm256_add_ps(a2, _mm256_loadu_ps(reinterpret_cast<const float*>(p + i + 64)));
-    a3 = _mm256_add_ps(a3, _mm256_loadu_ps(reinterpret_cast<const float*>(p + i + 96)));
+// ORs n bytes (a multiple of 128) into *acc with 32-byte loads, 4
+// independent chains: a read that costs nothing beyond the loads themselves
+// (integer ops, so f16 bit patterns read as floats cannot hit slow paths).
+// Vectors pass by pointer: the rest of this file is built without AVX.
+__attribute__((target("avx2"))) inline void OrBytes(const unsigned char* p, std::size_t n,
+                                                    __m256i* acc) {
+  __m256i a0 = *acc, a1 = _mm256_setzero_si256(), a2 = a1, a3 = a1;
+  for (std::size_t i = 0; i + 128 <= n; i += 128) {
+    a0 = _mm256_or_si256(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i)));
+    a1 = _mm256_or_si256(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 32)));
+    a2 = _mm256_or_si256(a2, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 64)));
+    a3 = _mm256_or_si256(a3, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 96)));
   }
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-  float total = 0;
-  for (float l : lanes) total += l;
-  return total;
+  *acc = _mm256_or_si256(_mm256_or_si256(a0, a1), _mm256_or_si256(a2, a3));
 }
 
-// Best read bandwidth (bytes/s) over [data, data + bytes) with `threads`
-// threads summing 32-byte vectors (the same traffic a single f32 query needs).
-double ReadBandwidth(const void* data, std::size_t bytes, unsigned threads, int reps) {
-  double best = 0;
-  volatile float sink = 0;
-  for (int rep = 0; rep < reps; ++rep) {
-    std::vector<float> sums(threads);
-    const auto t0 = Clock::now();
-    std::vector<std::thread> pool;
-    // Threads take 1 MiB chunks from a shared counter, as the retriever does.
-    std::atomic<std::size_t> next{0};
-    auto run = [&](unsigned t) {
-      constexpr std::size_t kChunk = std::size_t{1} << 20;
-      float sum = 0;
-      for (;;) {
-        const std::size_t begin = next.fetch_add(1) * kChunk;
-        if (begin >= bytes) break;
-        sum += SumBytes(static_cast<const unsigned char*>(data) + begin,
-                        std::min(kChunk, bytes - begin));
-      }
-      sums[t] = sum;
-    };
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(run, t);
-    run(0);
-    for (auto& th : pool) th.join();
-    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-    best = std::max(best, static_cast<double>(bytes) / s);
-    for (float v : sums) sink = sink + v;
+// Two rows read together, the lines at the same offset of the next two rows
+// prefetched: the access schedule of the library's SIMD scan, without its
+// arithmetic.
+__attribute__((target("avx2"))) inline void OrRowPair(const unsigned char* r0,
+                                                      const unsigned char* r1,
+                                                      const unsigned char* n0,
+                                                      const unsigned char* n1, std::size_t bytes,
+                                                      __m256i* acc) {
+  __m256i a0 = *acc, a1 = _mm256_setzero_si256(), a2 = a1, a3 = a1;
+  for (std::size_t i = 0; i + 128 <= bytes; i += 128) {
+    _mm_prefetch(reinterpret_cast<const char*>(n0 + i), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(n1 + i), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(n0 + i + 64), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(n1 + i + 64), _MM_HINT_T0);
+    a0 = _mm256_or_si256(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(r0 + i)));
+    a1 = _mm256_or_si256(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(r1 + i)));
+    a0 = _mm256_or_si256(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(r0 + i + 32)));
+    a1 = _mm256_or_si256(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(r1 + i + 32)));
+    a2 = _mm256_or_si256(a2, _mm256_load_si256(reinterpret_cast<const __m256i*>(r0 + i + 64)));
+    a3 = _mm256_or_si256(a3, _mm256_load_si256(reinterpret_cast<const __m256i*>(r1 + i + 64)));
+    a2 = _mm256_or_si256(a2, _mm256_load_si256(reinterpret_cast<const __m256i*>(r0 + i + 96)));
+    a3 = _mm256_or_si256(a3, _mm256_load_si256(reinterpret_cast<const __m256i*>(r1 + i + 96)));
   }
-  return best;
+  *acc = _mm256_or_si256(_mm256_or_si256(a0, a1), _mm256_or_si256(a2, a3));
+}
+
+volatile std::uint64_t g_sink;
+
+__attribute__((target("avx2"))) void Sink(const __m256i* v) {
+  alignas(32) std::uint64_t lanes[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), *v);
+  g_sink = lanes[0] | lanes[1] | lanes[2] | lanes[3];
+}
+
+// Wall time and the CPU time of the whole process (all threads), in ms. On a
+// machine shared with other work, a thread waiting for a core adds to the
+// wall time but not to the CPU time, so CPU-time ratios stay meaningful when
+// wall-time ratios are mostly queueing.
+struct Timing {
+  double wall_ms = 0;
+  double cpu_ms = 0;
+};
+
+double ProcessCpuMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+template <typename Fn>
+Timing Measure(Fn fn) {
+  const double c0 = ProcessCpuMs();
+  const auto t0 = Clock::now();
+  fn();
+  return {Ms(Clock::now() - t0), ProcessCpuMs() - c0};
+}
+
+// Persistent threads for the probes, woken per run like the retriever's own
+// pool: on a busy machine a freshly created thread waits for a core longer
+// than a woken one, which would make the probes slower than the queries for
+// reasons that have nothing to do with reading memory.
+class ProbeThreads {
+ public:
+  explicit ProbeThreads(unsigned size) {
+    for (unsigned i = 1; i < size; ++i) threads_.emplace_back([this] { Loop(); });
+  }
+  ~ProbeThreads() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  // Runs fn on every thread (the caller included) and times it.
+  Timing Run(const std::function<void()>& fn) {
+    return Measure([&] {
+      {
+        std::lock_guard lock(mutex_);
+        job_ = &fn;
+        pending_ = threads_.size();
+        ++generation_;
+      }
+      wake_.notify_all();
+      fn();
+      std::unique_lock lock(mutex_);
+      done_.wait(lock, [this] { return pending_ == 0; });
+    });
+  }
+
+ private:
+  void Loop() {
+    std::uint64_t seen = 0;
+    for (;;) {
+      const std::function<void()>* job;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+        job = job_;
+      }
+      (*job)();
+      std::lock_guard lock(mutex_);
+      if (--pending_ == 0) done_.notify_one();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  const std::function<void()>* job_ = nullptr;
+  std::uint64_t generation_ = 0;
+  std::size_t pending_ = 0;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// One thread's share of a sequential read: 1 MiB chunks from a shared counter.
+__attribute__((target("avx2"))) void SequentialReadWorker(const unsigned char* data,
+                                                          std::size_t bytes,
+                                                          std::atomic<std::size_t>* next) {
+  constexpr std::size_t kChunk = std::size_t{1} << 20;
+  __m256i acc = _mm256_setzero_si256();
+  for (;;) {
+    const std::size_t begin = next->fetch_add(1) * kChunk;
+    if (begin >= bytes) break;
+    OrBytes(data + begin, std::min(kChunk, bytes - begin), &acc);
+  }
+  Sink(&acc);
+}
+
+// `threads` threads reading [data, data + bytes) sequentially.
+Timing SequentialRead(const void* data, std::size_t bytes, ProbeThreads& threads) {
+  std::atomic<std::size_t> next{0};
+  return threads.Run(
+      [&] { SequentialReadWorker(static_cast<const unsigned char*>(data), bytes, &next); });
+}
+
+struct MaskedReadJob {
+  const unsigned char* base;
+  std::size_t row_bytes;
+  std::span<const std::uint64_t> words;
+  std::vector<std::pair<std::size_t, std::size_t>> chunks;  // word ranges
+  bool prefetch;
+};
+
+// One thread's share of a masked read: chunks from a shared counter, each
+// chunk's accessible rows listed, then read.
+__attribute__((target("avx2"))) void MaskedReadWorker(const MaskedReadJob& job,
+                                                      std::atomic<std::size_t>* next) {
+  std::vector<std::uint32_t> list;
+  __m256i acc = _mm256_setzero_si256();
+  for (;;) {
+    const std::size_t c = next->fetch_add(1);
+    if (c >= job.chunks.size()) break;
+    list.clear();
+    for (std::size_t w = job.chunks[c].first; w < job.chunks[c].second; ++w) {
+      for (std::uint64_t bits = job.words[w]; bits != 0; bits &= bits - 1) {
+        list.push_back(static_cast<std::uint32_t>(w * 64 + std::countr_zero(bits)));
+      }
+    }
+    const std::size_t n = list.size();
+    auto row = [&](std::size_t i) { return job.base + list[std::min(i, n - 1)] * job.row_bytes; };
+    std::size_t i = 0;
+    if (job.prefetch) {
+      for (; i + 2 <= n; i += 2) {
+        OrRowPair(row(i), row(i + 1), row(i + 2), row(i + 3), job.row_bytes, &acc);
+      }
+    }
+    for (; i < n; ++i) OrBytes(row(i), job.row_bytes, &acc);
+  }
+  Sink(&acc);
+}
+
+// `threads` threads reading exactly the rows of `mask`, every
+// byte of each, and nothing else: the reads a masked query must do, in the
+// order it does them (chunks of about 512 accessible rows taken from a shared
+// counter, as the library's scan cuts them). `prefetch`: read rows in pairs
+// and prefetch the next pair (the scan's schedule); otherwise one row after
+// another with the hardware prefetcher alone.
+Timing MaskedRead(const tr::EmbeddingMatrix& m, const tr::AccessMask& mask, ProbeThreads& threads,
+                  bool prefetch) {
+  MaskedReadJob job{
+      static_cast<const unsigned char*>(m.data),
+      m.row_stride * (m.type == tr::EmbeddingType::kF32 ? sizeof(float) : sizeof(std::uint16_t)),
+      mask.words(),
+      {},
+      prefetch};
+  for (std::size_t w = 0, begin = 0, rows = 0; w < job.words.size(); ++w) {
+    rows += static_cast<std::size_t>(std::popcount(job.words[w]));
+    if (rows >= 512 || w + 1 - begin >= 64 || w + 1 == job.words.size()) {
+      if (rows > 0) job.chunks.push_back({begin, w + 1});
+      begin = w + 1;
+      rows = 0;
+    }
+  }
+  std::atomic<std::size_t> next{0};
+  return threads.Run([&] { MaskedReadWorker(job, &next); });
+}
+
+// The score of one row in the documented fixed order (src/score_kernels.h:
+// 8-float chunk c fused-multiply-added into accumulator c % 4, then
+// (a0 + a1) + (a2 + a3) and the lanes as ((l0 + l4) + (l2 + l6)) +
+// ((l1 + l5) + (l3 + l7))), written independently of the library's kernels
+// so that the brute-force answers for many queries take seconds. Checked
+// against the library's ScoreOf below.
+__attribute__((target("avx2,fma,f16c"))) float ReferenceScore(const tr::EmbeddingMatrix& m,
+                                                              std::size_t row, const float* q) {
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                   _mm256_setzero_ps()};
+  for (std::size_t c = 0; c * 8 < m.row_stride; ++c) {
+    __m256 r;
+    if (m.type == tr::EmbeddingType::kF32) {
+      r = _mm256_load_ps(static_cast<const float*>(m.data) + row * m.row_stride + c * 8);
+    } else {
+      r = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(
+          static_cast<const std::uint16_t*>(m.data) + row * m.row_stride + c * 8)));
+    }
+    acc[c % 4] = _mm256_fmadd_ps(_mm256_loadu_ps(q + c * 8), r, acc[c % 4]);
+  }
+  alignas(32) float l[8];
+  _mm256_store_ps(l, _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+  return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+}
+
+// Brute force: every accessible row scored, sorted by (score desc, index
+// asc), the first k kept.
+std::vector<tr::Hit> BruteForce(const tr::EmbeddingMatrix& m, std::span<const float> query,
+                                const tr::AccessMask& mask, int k) {
+  std::vector<float> q(m.row_stride, 0.0f);
+  std::copy(query.begin(), query.end(), q.begin());
+  std::vector<tr::Hit> all;
+  for (std::size_t r = 0; r < m.rows; ++r) {
+    if (mask.Test(r))
+      all.push_back({static_cast<std::uint32_t>(r), ReferenceScore(m, r, q.data())});
+  }
+  const auto better = [](const tr::Hit& a, const tr::Hit& b) {
+    return a.score != b.score ? a.score > b.score : a.premise < b.premise;
+  };
+  const std::size_t keep = std::min(all.size(), static_cast<std::size_t>(k));
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep), all.end(),
+                    better);
+  all.resize(keep);
+  return all;
 }
 
 std::filesystem::path WriteIndex(const std::filesystem::path& path, const tr::Corpus& corpus,
@@ -139,7 +363,7 @@ std::filesystem::path WriteIndex(const std::filesystem::path& path, const tr::Co
 int main(int argc, char** argv) {
   CLI::App app{"tatami premise retrieval benchmark"};
   std::filesystem::path dir;
-  std::size_t premises = 150000, dim = 1472, singles = 20;
+  std::size_t premises = 150000, dim = 1472, rounds = 31, exact_queries = 64;
   double access = 0.6;
   int k = 100;
   unsigned threads = 2;
@@ -148,14 +372,24 @@ int main(int argc, char** argv) {
   app.add_option("--dim", dim, "embedding dimension");
   app.add_option("--access", access, "fraction of premises accessible to each query");
   app.add_option("--k", k, "premises per query");
-  app.add_option("--singles", singles, "single queries timed (median reported)");
+  app.add_option("--rounds", rounds,
+                 "rounds of side-by-side timings (read probes, one f32 and one f16 query; "
+                 "medians reported)");
+  app.add_option("--exact-queries", exact_queries,
+                 "queries whose answers are checked against brute force (f32 and f16)");
   app.add_option("--threads", threads, "retrieval threads");
   bool reuse = false;
   app.add_flag("--reuse", reuse, "reuse f32.idx/f16.idx already in --dir (same shape)");
   CLI11_PARSE(app, argc, argv);
 
-  if (!__builtin_cpu_supports("avx")) {
-    std::fprintf(stderr, "retrieval bench: the bandwidth probe needs AVX\n");
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") ||
+      !__builtin_cpu_supports("f16c")) {
+    std::fprintf(stderr,
+                 "retrieval bench: the read probes and the reference need AVX2, FMA, F16C\n");
+    return 1;
+  }
+  if (rounds == 0 || exact_queries == 0) {
+    std::fprintf(stderr, "retrieval bench: --rounds and --exact-queries must be positive\n");
     return 1;
   }
   std::printf("cpu: avx2+fma+f16c kernel %s; %u retrieval threads\n",
@@ -214,25 +448,22 @@ int main(int argc, char** argv) {
   const tr::PremiseIndex f16 = tr::PremiseIndex::Open(f16_path);
   const tr::EmbeddingMatrix m32 = f32.matrix(), m16 = f16.matrix();
   const std::size_t f32_bytes = m32.rows * m32.row_stride * sizeof(float);
-
-  // --- memory bandwidth over the f32 matrix itself ---
-  ReadBandwidth(m32.data, f32_bytes, threads, 1);  // fault the pages in
-  ReadBandwidth(m16.data, f32_bytes / 2, threads, 1);
-  const double bandwidth = ReadBandwidth(m32.data, f32_bytes, threads, 5);
-  const double bound_ms = f32_bytes / bandwidth * 1000;
-  std::printf(
-      "read bandwidth (%u threads, best of 5): %.1f GB/s -> reading the %.0f MB f32 "
-      "matrix takes %.1f ms (the bound)\n",
-      threads, bandwidth / 1e9, f32_bytes / 1e6, bound_ms);
+  // On a machine shared with other work the kernel reclaims page cache, and a
+  // memory benchmark whose pages are evicted measures the disk: keep both
+  // matrices resident (mlock faults them in) when permitted.
+  const bool locked = mlock(m32.data, f32_bytes) == 0 && mlock(m16.data, f32_bytes / 2) == 0;
+  std::printf("matrices locked in memory: %s\n",
+              locked ? "yes" : "no (mlock not permitted; pages may be reclaimed during the run)");
 
   // --- queries and masks ---
   const std::size_t max_batch = 64;
+  const std::size_t nqueries = std::max({max_batch, rounds, exact_queries, kBaselineQueries});
   std::vector<float> queries;
-  RandomUnitRows(queries, std::max(max_batch, singles), dim, 2);
+  RandomUnitRows(queries, nqueries, dim, 2);
   std::vector<tr::AccessMask> masks;
   std::mt19937_64 rng(3);
   std::bernoulli_distribution keep(access);
-  for (std::size_t q = 0; q < std::max(max_batch, singles); ++q) {
+  for (std::size_t q = 0; q < nqueries; ++q) {
     tr::AccessMask mask(premises);
     for (std::size_t i = 0; i < premises; ++i) {
       if (keep(rng)) mask.Set(i);
@@ -244,25 +475,114 @@ int main(int argc, char** argv) {
   covered /= masks.size();
   auto query = [&](std::size_t q) { return std::span<const float>(queries).subspan(q * dim, dim); };
 
+  // --- side by side, round after round: the read probes and one query of
+  // each type, so that load from elsewhere on the machine falls on all alike.
+  // Per round: the sequential read of the whole f32 matrix; the masked reads
+  // of this round's accessible rows (f32, f16; the faster of the scan's
+  // schedule and plain reads); one f32 and one f16 query with that mask.
   tr::RetrieverOptions options;
   options.threads = threads;
-  auto single = [&](const tr::EmbeddingMatrix& m, const char* name) {
-    tr::Retriever r(m, options);
-    for (std::size_t q = 0; q < 3; ++q) r.Retrieve(query(q), masks[q], k);  // warm-up
-    std::vector<double> times;
-    for (std::size_t q = 0; q < singles; ++q) {
-      t0 = Clock::now();
-      auto hits = r.Retrieve(query(q), masks[q], k);
-      times.push_back(Ms(Clock::now() - t0));
-      if (hits.size() != static_cast<std::size_t>(k)) std::abort();
-    }
-    const double med = Median(times);
-    std::printf("ours %s, one query (masked top-%d, %s kernel): median %.2f ms over %zu queries\n",
-                name, k, std::string(tr::ToString(r.KernelFor(1))).c_str(), med, singles);
-    return med;
+  const tr::Retriever r32(m32, options), r16(m16, options);
+  ProbeThreads probe(threads);
+  SequentialRead(m32.data, f32_bytes, probe);  // fault the pages in, warm the caches
+  SequentialRead(m16.data, f32_bytes / 2, probe);
+  for (std::size_t q = 0; q < 3; ++q) {
+    r32.Retrieve(query(q), masks[q], k);
+    r16.Retrieve(query(q), masks[q], k);
+  }
+  // The bound of a masked read is the faster of the two schedules.
+  auto masked_bound = [&](const tr::EmbeddingMatrix& m, const tr::AccessMask& mask) {
+    const Timing a = MaskedRead(m, mask, probe, true), b = MaskedRead(m, mask, probe, false);
+    return Timing{std::min(a.wall_ms, b.wall_ms), std::min(a.cpu_ms, b.cpu_ms)};
   };
-  const double ours_f32 = single(m32, "f32");
-  const double ours_f16 = single(m16, "f16");
+  auto timed_query = [&](const tr::Retriever& r, std::size_t q) {
+    std::vector<tr::Hit> hits;
+    const Timing t = Measure([&] { hits = r.Retrieve(query(q), masks[q], k); });
+    if (hits.size() != static_cast<std::size_t>(k)) std::abort();
+    return t;
+  };
+  // A query's bound in a round: the fastest this machine read the bytes the
+  // query must read, measured as they are laid out (the masked reads) and as
+  // if they were contiguous (the sequential read scaled by the access
+  // fraction; f16 rows are exactly half as long).
+  struct Round {
+    Timing seq, masked32, masked16, ours32, ours16;
+    double access;
+    double Seq32(bool cpu) const { return access * (cpu ? seq.cpu_ms : seq.wall_ms); }
+    double Seq16(bool cpu) const { return Seq32(cpu) / 2; }
+    double Bound32(bool cpu) const {
+      return std::min(Seq32(cpu), cpu ? masked32.cpu_ms : masked32.wall_ms);
+    }
+    double Bound16(bool cpu) const {
+      return std::min(Seq16(cpu), cpu ? masked16.cpu_ms : masked16.wall_ms);
+    }
+  };
+  std::vector<Round> timed;
+  for (std::size_t i = 0; i < rounds; ++i) {
+    Round round;
+    round.access = double(masks[i].Count()) / premises;
+    round.seq = SequentialRead(m32.data, f32_bytes, probe);
+    round.masked32 = masked_bound(m32, masks[i]);
+    round.ours32 = timed_query(r32, i);
+    round.masked16 = masked_bound(m16, masks[i]);
+    round.ours16 = timed_query(r16, i);
+    timed.push_back(round);
+  }
+  auto median_of = [&](auto f) {
+    std::vector<double> v;
+    for (const Round& r : timed) v.push_back(f(r));
+    return Median(v);
+  };
+  const double bound_ms = median_of([](const Round& r) { return r.seq.wall_ms; });
+  const double bandwidth = f32_bytes / bound_ms * 1000;
+  const double masked_f32 = median_of([](const Round& r) { return r.masked32.wall_ms; });
+  const double masked_f16 = median_of([](const Round& r) { return r.masked16.wall_ms; });
+  const double masked_bandwidth =
+      median_of([&](const Round& r) { return r.access * f32_bytes / r.masked32.wall_ms * 1000; });
+  const double seq_bound_f32 = median_of([](const Round& r) { return r.Seq32(false); });
+  const double seq_bound_f16 = median_of([](const Round& r) { return r.Seq16(false); });
+  const double bound_f32 = median_of([](const Round& r) { return r.Bound32(false); });
+  const double bound_f16 = median_of([](const Round& r) { return r.Bound16(false); });
+  const double ours_f32 = median_of([](const Round& r) { return r.ours32.wall_ms; });
+  const double ours_f16 = median_of([](const Round& r) { return r.ours16.wall_ms; });
+  const double f32_over_bound =
+      median_of([](const Round& r) { return r.ours32.wall_ms / r.Bound32(false); });
+  const double f16_over_bound =
+      median_of([](const Round& r) { return r.ours16.wall_ms / r.Bound16(false); });
+  const double f32_over_masked =
+      median_of([](const Round& r) { return r.ours32.wall_ms / r.masked32.wall_ms; });
+  const double f16_over_masked =
+      median_of([](const Round& r) { return r.ours16.wall_ms / r.masked16.wall_ms; });
+  const double f32_over_seq =
+      median_of([](const Round& r) { return r.ours32.wall_ms / r.Seq32(false); });
+  const double f16_over_seq =
+      median_of([](const Round& r) { return r.ours16.wall_ms / r.Seq16(false); });
+  const double f32_over_bound_cpu =
+      median_of([](const Round& r) { return r.ours32.cpu_ms / r.Bound32(true); });
+  const double f16_over_bound_cpu =
+      median_of([](const Round& r) { return r.ours16.cpu_ms / r.Bound16(true); });
+  std::size_t seq_binds = 0;
+  for (const Round& r : timed) seq_binds += r.Seq32(false) <= r.masked32.wall_ms;
+  std::printf("%zu rounds, medians (%u threads, %s kernel, top-%d, %.3f of the rows accessible):\n",
+              rounds, threads, std::string(tr::ToString(r32.KernelFor(1))).c_str(), k, covered);
+  std::printf("  sequential read of the whole f32 matrix (%.0f MB): %.2f ms = %.1f GB/s\n",
+              f32_bytes / 1e6, bound_ms, bandwidth / 1e9);
+  std::printf(
+      "  reading one query's accessible rows: masked (scattered, as laid out) f32 %.2f ms = "
+      "%.1f GB/s, f16 %.2f ms; at the sequential rate f32 %.2f ms, f16 %.2f ms\n",
+      masked_f32, masked_bandwidth / 1e9, masked_f16, seq_bound_f32, seq_bound_f16);
+  std::printf(
+      "  bounds (per round the faster of the two; the sequential rate was the faster in %zu of "
+      "%zu rounds): f32 %.2f ms, f16 %.2f ms\n",
+      seq_binds, rounds, bound_f32, bound_f16);
+  std::printf(
+      "  ours, one f32 query: %.2f ms = %.2fx its bound (%.2fx the masked read, %.2fx the "
+      "sequential figure; CPU time %.2fx the bound's)\n",
+      ours_f32, f32_over_bound, f32_over_masked, f32_over_seq, f32_over_bound_cpu);
+  std::printf(
+      "  ours, one f16 query: %.2f ms = %.2fx its bound (%.2fx the masked read, %.2fx the "
+      "sequential figure; CPU time %.2fx the bound's)\n",
+      ours_f16, f16_over_bound, f16_over_masked, f16_over_seq, f16_over_bound_cpu);
 
   auto batch = [&](const tr::EmbeddingMatrix& m, std::size_t b, tr::RetrievalKernel kernel,
                    int reps) {
@@ -293,36 +613,59 @@ int main(int argc, char** argv) {
   batch(m32, 64, tr::RetrievalKernel::kSimd, 2);
   const double b64_f16 = batch(m16, 64, tr::RetrievalKernel::kAuto, 3);
 
-  // --- exactness spot check against the brute-force definition ---
+  // --- exactness against brute force: single queries (SIMD scan) on f32 and
+  // f16, the batch of 8 (fused scan) and the batch of 64 (GEMM path) ---
   bool exact = true;
   {
-    tr::Retriever r(m32, options);
-    for (std::size_t q = 0; q < 2; ++q) {
-      std::vector<tr::Hit> all;
-      for (std::size_t i = 0; i < premises; ++i) {
-        if (masks[q].Test(i))
-          all.push_back({static_cast<std::uint32_t>(i), tr::ScoreOf(m32, i, query(q))});
-      }
-      std::sort(all.begin(), all.end(), [](const tr::Hit& a, const tr::Hit& b) {
-        return a.score != b.score ? a.score > b.score : a.premise < b.premise;
-      });
-      all.resize(static_cast<std::size_t>(k));
-      exact = exact && r.Retrieve(query(q), masks[q], k) == all;
+    // The bench's reference score is the library's ScoreOf, checked on a
+    // sample of rows of both matrices.
+    std::mt19937_64 pick(4);
+    for (int i = 0; i < 2000 && exact; ++i) {
+      const std::size_t row = pick() % premises, q = pick() % nqueries;
+      std::vector<float> padded(m32.row_stride, 0.0f);
+      std::copy(query(q).begin(), query(q).end(), padded.begin());
+      exact = ReferenceScore(m32, row, padded.data()) == tr::ScoreOf(m32, row, query(q)) &&
+              ReferenceScore(m16, row, padded.data()) == tr::ScoreOf(m16, row, query(q));
     }
-    std::vector<const tr::AccessMask*> ptrs;
-    for (std::size_t q = 0; q < 2; ++q) ptrs.push_back(&masks[q]);
-    tr::RetrieverOptions g = options;
-    g.kernel = tr::RetrievalKernel::kGemm;
-    tr::Retriever rg(m32, g);
-    const auto viaGemm =
-        rg.RetrieveBatch(std::span<const float>(queries).subspan(0, 2 * dim), ptrs, k);
-    exact = exact && viaGemm[0] == r.Retrieve(query(0), masks[0], k) &&
-            viaGemm[1] == r.Retrieve(query(1), masks[1], k);
+    if (!exact) std::printf("the bench's reference score differs from ScoreOf\n");
+    std::vector<std::vector<tr::Hit>> want32(exact_queries), want16(exact_queries);
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+      for (std::size_t q; (q = next.fetch_add(1)) < exact_queries;) {
+        want32[q] = BruteForce(m32, query(q), masks[q], k);
+        want16[q] = BruteForce(m16, query(q), masks[q], k);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& th : pool) th.join();
+    std::size_t wrong = 0;
+    for (std::size_t q = 0; q < exact_queries; ++q) {
+      wrong += r32.Retrieve(query(q), masks[q], k) != want32[q];
+      wrong += r16.Retrieve(query(q), masks[q], k) != want16[q];
+    }
+    for (std::size_t b : {std::size_t{8}, max_batch}) {
+      std::vector<const tr::AccessMask*> ptrs;
+      for (std::size_t q = 0; q < std::min(b, exact_queries); ++q) ptrs.push_back(&masks[q]);
+      const auto qs = std::span<const float>(queries).subspan(0, ptrs.size() * dim);
+      const auto got32 = r32.RetrieveBatch(qs, ptrs, k);
+      const auto got16 = r16.RetrieveBatch(qs, ptrs, k);
+      for (std::size_t q = 0; q < ptrs.size(); ++q) {
+        wrong += got32[q] != want32[q];
+        wrong += got16[q] != want16[q];
+      }
+    }
+    exact = exact && wrong == 0;
+    std::printf(
+        "exact vs brute force (%zu queries, f32 and f16; single queries, batch of 8, batch "
+        "of %zu via %s): %s (%zu wrong answers)\n",
+        exact_queries, max_batch, std::string(tr::ToString(r32.KernelFor(max_batch))).c_str(),
+        exact ? "yes" : "NO", wrong);
     // Our answer for query 0, for the baseline to compare with.
     std::ofstream out(dir / "ours_top.txt");
-    for (const auto& h : r.Retrieve(query(0), masks[0], k)) out << h.premise << "\n";
+    for (const auto& h : r32.Retrieve(query(0), masks[0], k)) out << h.premise << "\n";
   }
-  std::printf("exact vs brute force (2 queries; SIMD and GEMM): %s\n", exact ? "yes" : "NO");
 
   // --- inputs for the baseline ---
   {
@@ -331,17 +674,25 @@ int main(int argc, char** argv) {
              static_cast<std::streamsize>(queries.size() * sizeof(float)));
     std::ofstream mf(dir / "masks.u8", std::ios::binary);
     std::vector<unsigned char> bytes(premises);
-    for (std::size_t q = 0; q < singles; ++q) {
+    for (std::size_t q = 0; q < kBaselineQueries; ++q) {
       for (std::size_t i = 0; i < premises; ++i) bytes[i] = masks[q].Test(i);
       mf.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(premises));
     }
   }
 
   std::printf(
-      "premises=%zu dim=%zu access=%.3f k=%d bandwidth_gbs=%.2f bound_ms=%.2f ours_f32_ms=%.2f "
-      "ours_f16_ms=%.2f ours_b8_ms_per_query=%.2f ours_b64_ms_per_query=%.2f "
-      "ours_b64_f16_ms_per_query=%.2f load_ms=%.2f exact=%d\n",
-      premises, dim, covered, k, bandwidth / 1e9, bound_ms, ours_f32, ours_f16, b8, b64, b64_f16,
-      load_ms, exact ? 1 : 0);
+      "premises=%zu dim=%zu access=%.3f k=%d rounds=%zu bandwidth_gbs=%.2f bound_ms=%.2f "
+      "masked_bandwidth_gbs=%.2f masked_f32_ms=%.2f masked_f16_ms=%.2f bound_f32_ms=%.2f "
+      "bound_f16_ms=%.2f seq_bound_f32_ms=%.2f seq_bound_f16_ms=%.2f ours_f32_ms=%.2f "
+      "ours_f16_ms=%.2f f32_over_bound=%.3f f16_over_bound=%.3f f32_over_masked=%.3f "
+      "f16_over_masked=%.3f f32_over_seq_bound=%.3f f16_over_seq_bound=%.3f "
+      "f32_over_bound_cpu=%.3f f16_over_bound_cpu=%.3f "
+      "ours_b8_ms_per_query=%.2f ours_b64_ms_per_query=%.2f ours_b64_f16_ms_per_query=%.2f "
+      "load_ms=%.2f exact=%d exact_queries=%zu\n",
+      premises, dim, covered, k, rounds, bandwidth / 1e9, bound_ms, masked_bandwidth / 1e9,
+      masked_f32, masked_f16, bound_f32, bound_f16, seq_bound_f32, seq_bound_f16, ours_f32,
+      ours_f16, f32_over_bound, f16_over_bound, f32_over_masked, f16_over_masked, f32_over_seq,
+      f16_over_seq, f32_over_bound_cpu, f16_over_bound_cpu, b8, b64, b64_f16, load_ms,
+      exact ? 1 : 0, exact_queries);
   return exact ? 0 : 1;
 }

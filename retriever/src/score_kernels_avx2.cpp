@@ -83,6 +83,69 @@ void Dot2(const float* q0, const float* q1, const T* row, std::size_t n, float* 
   out[1] = Reduce(b0, b1, b2, b3);
 }
 
+// Two rows against one query: the accumulators of the two rows are independent,
+// so twice as many loads and FMAs are in flight as in Dot. While scanning,
+// the lines at the same offset of the two rows after them (next0, next1) are
+// prefetched, so memory streams ahead across the gaps that masked-out rows
+// leave. Each row's value is computed in exactly Dot's order.
+template <typename T>
+void DotRowPair(const float* q, const T* r0, const T* r1, const T* next0, const T* next1,
+                std::size_t n, float* out) {
+  constexpr std::size_t kPerLine = 64 / sizeof(T);
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  std::size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    for (std::size_t l = 0; l < 32; l += kPerLine) {
+      _mm_prefetch(reinterpret_cast<const char*>(next0 + i + l), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(next1 + i + l), _MM_HINT_T0);
+    }
+    __m256 x = _mm256_loadu_ps(q + i);
+    a0 = _mm256_fmadd_ps(x, LoadRow(r0 + i), a0);
+    b0 = _mm256_fmadd_ps(x, LoadRow(r1 + i), b0);
+    x = _mm256_loadu_ps(q + i + 8);
+    a1 = _mm256_fmadd_ps(x, LoadRow(r0 + i + 8), a1);
+    b1 = _mm256_fmadd_ps(x, LoadRow(r1 + i + 8), b1);
+    x = _mm256_loadu_ps(q + i + 16);
+    a2 = _mm256_fmadd_ps(x, LoadRow(r0 + i + 16), a2);
+    b2 = _mm256_fmadd_ps(x, LoadRow(r1 + i + 16), b2);
+    x = _mm256_loadu_ps(q + i + 24);
+    a3 = _mm256_fmadd_ps(x, LoadRow(r0 + i + 24), a3);
+    b3 = _mm256_fmadd_ps(x, LoadRow(r1 + i + 24), b3);
+  }
+  if (i < n) {
+    const __m256 x = _mm256_loadu_ps(q + i);
+    a0 = _mm256_fmadd_ps(x, LoadRow(r0 + i), a0);
+    b0 = _mm256_fmadd_ps(x, LoadRow(r1 + i), b0);
+    i += 8;
+  }
+  if (i < n) {
+    const __m256 x = _mm256_loadu_ps(q + i);
+    a1 = _mm256_fmadd_ps(x, LoadRow(r0 + i), a1);
+    b1 = _mm256_fmadd_ps(x, LoadRow(r1 + i), b1);
+    i += 8;
+  }
+  if (i < n) {
+    const __m256 x = _mm256_loadu_ps(q + i);
+    a2 = _mm256_fmadd_ps(x, LoadRow(r0 + i), a2);
+    b2 = _mm256_fmadd_ps(x, LoadRow(r1 + i), b2);
+  }
+  out[0] = Reduce(a0, a1, a2, a3);
+  out[1] = Reduce(b0, b1, b2, b3);
+}
+
+template <typename T>
+void ScoreRows(const float* q, const T* matrix, std::size_t n, const std::uint32_t* rows,
+               std::size_t count, float* out) {
+  if (count == 0) return;
+  // Rows past the end prefetch the last row again (already in cache).
+  auto row = [&](std::size_t i) { return matrix + rows[i < count ? i : count - 1] * n; };
+  std::size_t i = 0;
+  for (; i + 2 <= count; i += 2)
+    DotRowPair(q, row(i), row(i + 1), row(i + 2), row(i + 3), n, out + i);
+  if (i < count) out[i] = Dot(q, row(i), n);
+}
+
 float DotF32(const float* q, const float* row, std::size_t n) { return Dot(q, row, n); }
 float DotF16(const float* q, const std::uint16_t* row, std::size_t n) { return Dot(q, row, n); }
 void Dot2F32(const float* q0, const float* q1, const float* row, std::size_t n, float* out) {
@@ -91,6 +154,15 @@ void Dot2F32(const float* q0, const float* q1, const float* row, std::size_t n, 
 void Dot2F16(const float* q0, const float* q1, const std::uint16_t* row, std::size_t n,
              float* out) {
   Dot2(q0, q1, row, n, out);
+}
+
+void ScoreRowsF32(const float* q, const float* matrix, std::size_t n, const std::uint32_t* rows,
+                  std::size_t count, float* out) {
+  ScoreRows(q, matrix, n, rows, count, out);
+}
+void ScoreRowsF16(const float* q, const std::uint16_t* matrix, std::size_t n,
+                  const std::uint32_t* rows, std::size_t count, float* out) {
+  ScoreRows(q, matrix, n, rows, count, out);
 }
 
 void HalfRow(const std::uint16_t* in, float* out, std::size_t n) {
@@ -105,7 +177,8 @@ void HalfRow(const std::uint16_t* in, float* out, std::size_t n) {
 }  // namespace
 
 const DotKernels& Avx2Kernels() {
-  static const DotKernels kernels{"avx2", DotF32, DotF16, Dot2F32, Dot2F16, HalfRow};
+  static const DotKernels kernels{"avx2",  DotF32,       DotF16,       Dot2F32,
+                                  Dot2F16, ScoreRowsF32, ScoreRowsF16, HalfRow};
   return kernels;
 }
 

@@ -48,12 +48,29 @@ void Dot2F16(const float* q0, const float* q1, const std::uint16_t* row, std::si
   out[1] = DotF16(q1, row, n);
 }
 
+template <typename T, typename DotFn>
+void ScoreRows(const float* q, const T* matrix, std::size_t n, const std::uint32_t* rows,
+               std::size_t count, float* out, DotFn dot) {
+  for (std::size_t i = 0; i < count; ++i) out[i] = dot(q, matrix + rows[i] * n, n);
+}
+
+void ScoreRowsF32(const float* q, const float* matrix, std::size_t n, const std::uint32_t* rows,
+                  std::size_t count, float* out) {
+  ScoreRows(q, matrix, n, rows, count, out, DotF32);
+}
+
+void ScoreRowsF16(const float* q, const std::uint16_t* matrix, std::size_t n,
+                  const std::uint32_t* rows, std::size_t count, float* out) {
+  ScoreRows(q, matrix, n, rows, count, out, DotF16);
+}
+
 void HalfRow(const std::uint16_t* in, float* out, std::size_t n) { HalfToFloat(in, out, n); }
 
 }  // namespace
 
 const DotKernels& ScalarKernels() {
-  static const DotKernels kernels{"scalar", DotF32, DotF16, Dot2F32, Dot2F16, HalfRow};
+  static const DotKernels kernels{"scalar", DotF32,       DotF16,       Dot2F32,
+                                  Dot2F16,  ScoreRowsF32, ScoreRowsF16, HalfRow};
   return kernels;
 }
 

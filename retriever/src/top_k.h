@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "tatami/retriever/retrieval.h"
+
 namespace tatami::retriever::internal {
 
 struct Scored {
@@ -82,6 +84,15 @@ inline void SortAndTruncate(std::vector<Scored>& v, std::size_t k) {
     v.resize(k);
   }
   std::sort(v.begin(), v.end(), Better);
+}
+
+// The best min(k, v.size()) entries of v, best first, as hits (reorders v).
+inline std::vector<Hit> ToHits(std::vector<Scored>& v, std::size_t k) {
+  SortAndTruncate(v, k);
+  std::vector<Hit> hits;
+  hits.reserve(v.size());
+  for (const Scored& s : v) hits.push_back({s.index, s.score});
+  return hits;
 }
 
 }  // namespace tatami::retriever::internal

@@ -96,5 +96,48 @@ TEST(KernelsTest, ScalarMatchesAvx2BitForBit) {
   }
 }
 
+TEST(KernelsTest, ScoreRowsEqualsOneDotPerRow) {
+  // Every listed row, in any order and with repeats, scores exactly as
+  // dot_f32/dot_f16 of that row, in the scalar, AVX2 and AVX-512 kernels
+  // (which score rows in pairs and prefetch the rows after them).
+  std::mt19937 rng(4);
+  std::normal_distribution<float> d;
+  std::vector<const DotKernels*> kernels = {&ScalarKernels()};
+  if (CpuHasAvx2Kernels()) kernels.push_back(&Avx2Kernels());
+  if (CpuHasAvx512Kernels()) kernels.push_back(&Avx512Kernels());
+  for (std::size_t n : {8u, 16u, 24u, 32u, 40u, 48u, 56u, 96u, 112u, 1472u}) {
+    const std::size_t rows = 37;
+    std::vector<float> q(n);
+    alignas(64) static float f32[37 * 1472];
+    alignas(64) static std::uint16_t f16[37 * 1472];
+    for (float& v : q) v = d(rng);
+    for (std::size_t i = 0; i < rows * n; ++i) {
+      f32[i] = d(rng);
+      f16[i] = FloatToHalf(d(rng));
+    }
+    for (std::size_t count : {0u, 1u, 2u, 3u, 4u, 5u, 36u, 37u}) {
+      std::vector<std::uint32_t> list(count);
+      for (auto& r : list) r = static_cast<std::uint32_t>(rng() % rows);
+      for (const DotKernels* k : kernels) {
+        std::vector<float> got32(count + 1, -1.0f), got16(count + 1, -1.0f);
+        k->score_rows_f32(q.data(), f32, n, list.data(), count, got32.data());
+        k->score_rows_f16(q.data(), f16, n, list.data(), count, got16.data());
+        for (std::size_t i = 0; i < count; ++i) {
+          EXPECT_EQ(
+              std::bit_cast<std::uint32_t>(got32[i]),
+              std::bit_cast<std::uint32_t>(ScalarKernels().dot_f32(q.data(), f32 + list[i] * n, n)))
+              << k->name << " n=" << n << " count=" << count << " i=" << i;
+          EXPECT_EQ(
+              std::bit_cast<std::uint32_t>(got16[i]),
+              std::bit_cast<std::uint32_t>(ScalarKernels().dot_f16(q.data(), f16 + list[i] * n, n)))
+              << k->name << " n=" << n << " count=" << count << " i=" << i;
+        }
+        EXPECT_EQ(got32[count], -1.0f) << "wrote past the end";
+        EXPECT_EQ(got16[count], -1.0f) << "wrote past the end";
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tatami::retriever::internal

@@ -113,6 +113,46 @@ TEST(RetrievalTest, RandomMatricesAllKernelsMatchBruteForce) {
   }
 }
 
+TEST(RetrievalTest, LargeMatricesSplitIntoManyChunksStayExact) {
+  // Enough rows that the scan splits them into many chunks (cut by accessible
+  // rows, capped in length): sparse, dense, all and run-shaped masks (real
+  // masks are ranges of files), one to three threads.
+  std::mt19937 rng(9);
+  const std::size_t rows = 40000, dim = 24;
+  for (EmbeddingType type : {EmbeddingType::kF32, EmbeddingType::kF16}) {
+    const Matrix m(Normal(rows * dim, rng), dim, type);
+    AccessMask runs(rows);
+    for (std::uint32_t begin = 0; begin < rows; begin += 700) {
+      runs.SetRange({begin, std::min<std::uint32_t>(begin + 300 + begin % 350, rows)});
+    }
+    std::vector<AccessMask> masks = {testing::RandomMask(rows, 0.002, rng),
+                                     testing::RandomMask(rows, 0.6, rng), AccessMask(rows, true),
+                                     runs};
+    const auto queries = Normal(masks.size() * dim, rng);
+    std::vector<const AccessMask*> ptrs;
+    std::vector<std::vector<Hit>> want;
+    auto query = [&](std::size_t q) {
+      return std::span<const float>(queries).subspan(q * dim, dim);
+    };
+    for (std::size_t q = 0; q < masks.size(); ++q) {
+      ptrs.push_back(&masks[q]);
+      want.push_back(testing::BruteForce(m.view, query(q), masks[q], 50));
+    }
+    for (unsigned threads : {1u, 2u, 3u}) {
+      RetrieverOptions options;
+      options.threads = threads;
+      options.kernel = RetrievalKernel::kSimd;
+      Retriever r(m.view, options);
+      for (std::size_t q = 0; q < masks.size(); ++q) {
+        EXPECT_EQ(r.Retrieve(query(q), masks[q], 50), want[q])
+            << ToString(type) << " mask " << q << " threads " << threads;
+      }
+      EXPECT_EQ(r.RetrieveBatch(queries, ptrs, 50), want)
+          << ToString(type) << " batch, threads " << threads;
+    }
+  }
+}
+
 TEST(RetrievalTest, TiesBreakByLowerIndexInEveryKernel) {
   // Small integers: every dot product is exact, so many scores tie exactly.
   std::mt19937 rng(5);

@@ -1,6 +1,8 @@
-// A small persistent pool: Run(fn) calls fn(0..size()-1) concurrently, fn(0)
-// on the calling thread, and returns when all are done. Threads are created
-// once, so a query pays a wake-up, not a thread start.
+// ScanThreadPool: the retriever's small persistent thread pool. Run(fn)
+// calls fn(0..size()-1) concurrently, fn(0) on the calling thread, and
+// returns when all are done. Threads are created once, so a query pays a
+// wake-up, not a thread start. (Not to be confused with tatami::dojo's
+// WorkerPool of Lean processes.)
 //
 // Thread-safety: thread-safe; concurrent Run calls execute one after another.
 #pragma once
@@ -15,12 +17,12 @@
 
 namespace tatami::retriever::internal {
 
-class WorkerPool {
+class ScanThreadPool {
  public:
-  explicit WorkerPool(unsigned size);
-  ~WorkerPool();
-  WorkerPool(const WorkerPool&) = delete;
-  WorkerPool& operator=(const WorkerPool&) = delete;
+  explicit ScanThreadPool(unsigned size);
+  ~ScanThreadPool();
+  ScanThreadPool(const ScanThreadPool&) = delete;
+  ScanThreadPool& operator=(const ScanThreadPool&) = delete;
 
   unsigned size() const { return size_; }
 

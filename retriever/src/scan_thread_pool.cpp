@@ -1,13 +1,13 @@
-#include "worker_pool.h"
+#include "scan_thread_pool.h"
 
 namespace tatami::retriever::internal {
 
-WorkerPool::WorkerPool(unsigned size) : size_(size == 0 ? 1 : size) {
+ScanThreadPool::ScanThreadPool(unsigned size) : size_(size == 0 ? 1 : size) {
   threads_.reserve(size_ - 1);
   for (unsigned i = 1; i < size_; ++i) threads_.emplace_back([this, i] { Loop(i); });
 }
 
-WorkerPool::~WorkerPool() {
+ScanThreadPool::~ScanThreadPool() {
   {
     std::lock_guard lock(mutex_);
     stop_ = true;
@@ -16,7 +16,7 @@ WorkerPool::~WorkerPool() {
   for (auto& t : threads_) t.join();
 }
 
-void WorkerPool::Run(const std::function<void(unsigned)>& fn) {
+void ScanThreadPool::Run(const std::function<void(unsigned)>& fn) {
   std::lock_guard run_lock(run_mutex_);
   if (size_ == 1) {
     fn(0);
@@ -43,7 +43,7 @@ void WorkerPool::Run(const std::function<void(unsigned)>& fn) {
   if (error_) std::rethrow_exception(error_);
 }
 
-void WorkerPool::Loop(unsigned id) {
+void ScanThreadPool::Loop(unsigned id) {
   std::uint64_t seen = 0;
   for (;;) {
     const std::function<void(unsigned)>* job;

@@ -1,0 +1,130 @@
+#include "masked_scan.h"
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cstdint>
+#include <span>
+
+#include "top_k.h"
+
+namespace tatami::retriever::internal {
+namespace {
+
+// A run of mask words [begin, end) handed to one thread at a time.
+struct Chunk {
+  std::size_t begin;
+  std::size_t end;
+};
+
+// Rows per chunk that some query may see. Threads take chunks from a shared
+// counter rather than fixed halves, so a thread that is descheduled (a busy
+// machine) or a mask that is dense in one region does not leave the other
+// thread idle; cutting chunks by accessible rows rather than by rows keeps
+// their cost equal, so the last chunk taken ends at about the same time on
+// every thread.
+constexpr std::size_t kChunkAccessibleRows = 512;
+// Bounds a chunk's row list (64 words = 4096 rows) when the masks are sparse.
+constexpr std::size_t kChunkMaxWords = 64;
+
+std::vector<Chunk> ChunksByAccessibleRows(std::span<const std::uint64_t> any) {
+  std::vector<Chunk> chunks;
+  std::size_t begin = 0, rows = 0;
+  for (std::size_t w = 0; w < any.size(); ++w) {
+    rows += static_cast<std::size_t>(std::popcount(any[w]));
+    if (rows >= kChunkAccessibleRows || w + 1 - begin >= kChunkMaxWords) {
+      if (rows > 0) chunks.push_back({begin, w + 1});
+      begin = w + 1;
+      rows = 0;
+    }
+  }
+  if (rows > 0) chunks.push_back({begin, any.size()});
+  return chunks;
+}
+
+// Per-thread state: a top-k per query and the scratch row list of a chunk.
+struct ScanState {
+  ScanState(std::size_t queries, std::size_t k) : tops(queries, TopK(k)) {
+    rows.reserve(kChunkMaxWords * 64);
+    scores.reserve(kChunkMaxWords * 64);
+  }
+  std::vector<TopK> tops;
+  std::vector<std::uint32_t> rows;
+  std::vector<float> scores;
+};
+
+// One query over one chunk: its accessible rows are listed first, so that the
+// kernel sees the whole sequence of rows it must read and can prefetch ahead.
+void ScanOneQuery(const EmbeddingMatrix& m, const DotKernels& dots, const QueryBatch& batch,
+                  std::size_t q, Chunk chunk, ScanState& state) {
+  const auto words = batch.mask(q).words();
+  state.rows.clear();
+  for (std::size_t w = chunk.begin; w < chunk.end; ++w) {
+    for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
+      state.rows.push_back(static_cast<std::uint32_t>(w * 64 + std::countr_zero(bits)));
+    }
+  }
+  state.scores.resize(state.rows.size());
+  ScoreRows(dots, m, batch.query(q), state.rows.data(), state.rows.size(), state.scores.data());
+  TopK& top = state.tops[q];
+  for (std::size_t i = 0; i < state.rows.size(); ++i) top.Push(state.scores[i], state.rows[i]);
+}
+
+// Queries q and q + 1 over one chunk: a row both may see is read once for
+// both (the 64 rows of a word stay in cache while the pair scans them).
+void ScanQueryPair(const EmbeddingMatrix& m, const DotKernels& dots, const QueryBatch& batch,
+                   std::size_t q, Chunk chunk, ScanState& state) {
+  const auto w0 = batch.mask(q).words(), w1 = batch.mask(q + 1).words();
+  TopK& top0 = state.tops[q];
+  TopK& top1 = state.tops[q + 1];
+  for (std::size_t w = chunk.begin; w < chunk.end; ++w) {
+    const std::uint64_t m0 = w0[w], m1 = w1[w];
+    for (std::uint64_t bits = m0 | m1; bits != 0; bits &= bits - 1) {
+      const std::size_t r = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+      const std::uint64_t bit = std::uint64_t{1} << (r & 63);
+      if ((m0 & bit) && (m1 & bit)) {
+        float s[2];
+        RowDot2(dots, m, batch.query(q), batch.query(q + 1), r, s);
+        top0.Push(s[0], static_cast<std::uint32_t>(r));
+        top1.Push(s[1], static_cast<std::uint32_t>(r));
+      } else if (m0 & bit) {
+        top0.Push(RowDot(dots, m, batch.query(q), r), static_cast<std::uint32_t>(r));
+      } else {
+        top1.Push(RowDot(dots, m, batch.query(q + 1), r), static_cast<std::uint32_t>(r));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::vector<Hit>> MaskedScan(const EmbeddingMatrix& m, const DotKernels& dots,
+                                         const QueryBatch& batch, ScanThreadPool& pool) {
+  const std::size_t nq = batch.size();
+  const std::vector<Chunk> chunks = ChunksByAccessibleRows(batch.union_words());
+  std::atomic<std::size_t> next_chunk{0};
+  std::vector<ScanState> states;
+  states.reserve(pool.size());
+  for (unsigned t = 0; t < pool.size(); ++t) states.emplace_back(nq, batch.k());
+  pool.Run([&](unsigned t) {
+    ScanState& state = states[t];
+    for (;;) {
+      const std::size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
+      if (c >= chunks.size()) break;
+      std::size_t q = 0;
+      for (; q + 2 <= nq; q += 2) ScanQueryPair(m, dots, batch, q, chunks[c], state);
+      if (q < nq) ScanOneQuery(m, dots, batch, q, chunks[c], state);
+    }
+  });
+  std::vector<std::vector<Hit>> results(nq);
+  for (std::size_t q = 0; q < nq; ++q) {
+    std::vector<Scored> all;
+    for (const ScanState& state : states) {
+      all.insert(all.end(), state.tops[q].entries().begin(), state.tops[q].entries().end());
+    }
+    results[q] = ToHits(all, batch.k());
+  }
+  return results;
+}
+
+}  // namespace tatami::retriever::internal
