@@ -10,6 +10,7 @@ next-token distributions are peaked and sequences end (</s>) at varied
 lengths, as a trained model's do.
 
     /usr/bin/python3 scripts/make_test_generator.py -o gen.pt [--seed 0] [--max-output-length 24]
+        [--size tiny|demo|byt5-small]
 
 --variant makes modules that break the contract in one way, for the tests of
 tatami's checks:
@@ -78,11 +79,21 @@ class Broken(nn.Module):
         return logits, new_cache
 
 
+# Model sizes: the tests' tiny model, the trained demo model's size
+# (train_tactic_generator.py's defaults) and ReProver's (google/byt5-small),
+# the last two for timing.
+SIZES = {
+    "tiny": dict(d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4, num_decoder_layers=2),
+    "demo": dict(d_model=64, d_kv=16, d_ff=128, num_layers=2, num_heads=4, num_decoder_layers=2),
+    "byt5-small": dict(d_model=1472, d_kv=64, d_ff=3584, num_layers=12, num_heads=6,
+                       num_decoder_layers=4),
+}
+
+
 def make(seed: int, max_input_length: int, max_output_length: int,
-         variant: str = "ok") -> torch.jit.ScriptModule:
+         variant: str = "ok", size: str = "tiny") -> torch.jit.ScriptModule:
     torch.manual_seed(seed)
-    config = t5_generator.T5GeneratorConfig(d_model=32, d_kv=8, d_ff=64, num_layers=2,
-                                            num_heads=4, num_decoder_layers=2)
+    config = t5_generator.T5GeneratorConfig(**SIZES[size])
     model = t5_generator.TacticGenerator(config, max_input_length, max_output_length)
     with torch.no_grad():
         model.shared.weight.normal_(0.0, 1.0)
@@ -114,9 +125,12 @@ def main() -> int:
     parser.add_argument("--max-output-length", type=int, default=24,
                         help="decoder length budget, start token included (default 24)")
     parser.add_argument("--variant", choices=VARIANTS, default="ok")
+    parser.add_argument("--size", choices=sorted(SIZES), default="tiny",
+                        help="model dimensions (default tiny; demo and byt5-small for timing)")
     args = parser.parse_args()
     try:
-        module = make(args.seed, args.max_input_length, args.max_output_length, args.variant)
+        module = make(args.seed, args.max_input_length, args.max_output_length, args.variant,
+                      args.size)
         t5_encoder.save_atomically(module, args.output)
     except (OSError, ValueError) as e:
         print(f"make_test_generator: {e}", file=sys.stderr)
