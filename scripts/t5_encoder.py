@@ -126,17 +126,25 @@ class T5LayerFF(nn.Module):
 
 
 def relative_position_bucket(relative_position: Tensor, num_buckets: int,
-                             max_distance: int) -> Tensor:
-    """T5's bidirectional bucketing of key_position - query_position."""
-    half = num_buckets // 2
-    buckets = (relative_position > 0).to(torch.long) * half
-    distance = torch.abs(relative_position)
-    max_exact = half // 2
+                             max_distance: int, bidirectional: bool = True) -> Tensor:
+    """T5's bucketing of key_position - query_position.
+
+    Bidirectional (the encoder): half the buckets per direction. Otherwise (the
+    decoder, whose queries only see earlier keys): every bucket for keys at or
+    before the query."""
+    if bidirectional:
+        num_buckets = num_buckets // 2
+        buckets = (relative_position > 0).to(torch.long) * num_buckets
+        distance = torch.abs(relative_position)
+    else:
+        buckets = torch.zeros_like(relative_position)
+        distance = -torch.clamp(relative_position, max=0)
+    max_exact = num_buckets // 2
     # log(0) is -inf for the exact (small) distances; torch.where discards it.
     scaled = torch.log(distance.to(torch.float32).clamp(min=1.0) / max_exact)
-    scaled = scaled / math.log(max_distance / max_exact) * (half - max_exact)
+    scaled = scaled / math.log(max_distance / max_exact) * (num_buckets - max_exact)
     large = max_exact + scaled.to(torch.long)
-    large = torch.clamp(large, max=half - 1)
+    large = torch.clamp(large, max=num_buckets - 1)
     return buckets + torch.where(distance < max_exact, distance, large)
 
 

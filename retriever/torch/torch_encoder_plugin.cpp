@@ -1,7 +1,7 @@
 // libtatami_torch_encoder: the only code in tatami that links libtorch. It
 // loads a TorchScript module, runs it, and returns its raw output as float32;
 // everything else about encoding is on the torch-free side
-// (src/encoder/encoder_backend.h describes the boundary).
+// (src/encoder/encoder_plugin_abi.h describes the boundary).
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -18,7 +18,7 @@
 #include <torch/version.h>
 #include <xxhash.h>
 
-#include "encoder_backend.h"
+#include "encoder_plugin_abi.h"
 
 namespace tatami::retriever::internal {
 namespace {

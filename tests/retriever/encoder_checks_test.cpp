@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "backend_encoder.h"
+#include "checked_encoder.h"
 #include "encoder_checks.h"
 #include "tatami/retriever/byt5_tokenizer.h"
 #include "tatami/retriever/encoder.h"
@@ -74,7 +74,7 @@ Made Make(BackendInfo info, EncoderOptions options = {},
   backend->info_ = std::move(info);
   if (corrupt) backend->corrupt = std::move(corrupt);
   FakeBackend* raw = backend.get();
-  auto encoder = MakeBackendEncoder(std::move(backend), "encoder fake.pt", options);
+  auto encoder = MakeCheckedEncoder(std::move(backend), "encoder fake.pt", options);
   return {raw, std::move(encoder)};
 }
 
@@ -85,7 +85,7 @@ BackendInfo TokenInfo() {
   return info;
 }
 
-TEST(BackendEncoder, ProbesWidthAndEncodesInLengthSortedBatches) {
+TEST(CheckedEncoder, ProbesWidthAndEncodesInLengthSortedBatches) {
   EncoderOptions options;
   options.batch_size = 2;
   auto [backend, enc] = Make(TokenInfo(), options);
@@ -109,7 +109,7 @@ TEST(BackendEncoder, ProbesWidthAndEncodesInLengthSortedBatches) {
   EXPECT_EQ(enc->Encode({}).rows, 0u);
 }
 
-TEST(BackendEncoder, MaxLengthFromOptionsThenModuleThenReProver) {
+TEST(CheckedEncoder, MaxLengthFromOptionsThenModuleThenReProver) {
   const std::string long_text(3000, 'x');
   {
     auto [backend, enc] = Make(TokenInfo());
@@ -135,7 +135,7 @@ TEST(BackendEncoder, MaxLengthFromOptionsThenModuleThenReProver) {
   EXPECT_NE(enc->fingerprint().find("abc"), std::string::npos);
 }
 
-TEST(BackendEncoder, TextPathPassesTextsToTheModule) {
+TEST(CheckedEncoder, TextPathPassesTextsToTheModule) {
   BackendInfo info;
   info.weights_digest = "abc";
   auto [backend, enc] = Make(info);
@@ -146,7 +146,7 @@ TEST(BackendEncoder, TextPathPassesTextsToTheModule) {
   EXPECT_EQ(e.rows, 2u);
 }
 
-TEST(BackendEncoder, InvalidUtf8IsRefusedBeforeAnyWork) {
+TEST(CheckedEncoder, InvalidUtf8IsRefusedBeforeAnyWork) {
   auto [backend, enc] = Make(TokenInfo());
   try {
     enc->Encode({"good", "also good", "bad \xFF"});
@@ -158,7 +158,7 @@ TEST(BackendEncoder, InvalidUtf8IsRefusedBeforeAnyWork) {
   EXPECT_EQ(backend->token_calls.size(), 1u);  // only the probe ran
 }
 
-TEST(BackendEncoder, DeclaredDimMustMatchOutput) {
+TEST(CheckedEncoder, DeclaredDimMustMatchOutput) {
   BackendInfo info = TokenInfo();
   info.declared_dim = 4;
   try {
@@ -187,7 +187,7 @@ std::string ErrorOf(std::function<void(RawOutput&)> corrupt, bool at_load) {
   return "";
 }
 
-TEST(BackendEncoder, RefusesOutputsThatBreakTheContract) {
+TEST(CheckedEncoder, RefusesOutputsThatBreakTheContract) {
   auto has = [](const std::string& s, const std::string& part) {
     return s.find(part) != std::string::npos;
   };
@@ -211,7 +211,7 @@ TEST(BackendEncoder, RefusesOutputsThatBreakTheContract) {
   EXPECT_TRUE(has(e, "expected [2, 3]")) << e;
 }
 
-TEST(BackendEncoder, ModuleExceptionsBecomeEncoderErrors) {
+TEST(CheckedEncoder, ModuleExceptionsBecomeEncoderErrors) {
   struct Throwing : FakeBackend {
     bool armed = false;
     RawOutput EncodeTokens(const TokenBatch& b) override {
@@ -222,7 +222,7 @@ TEST(BackendEncoder, ModuleExceptionsBecomeEncoderErrors) {
   auto backend = std::make_unique<Throwing>();
   backend->info_ = TokenInfo();
   Throwing* raw = backend.get();
-  auto enc = MakeBackendEncoder(std::move(backend), "encoder t.pt", {});
+  auto enc = MakeCheckedEncoder(std::move(backend), "encoder t.pt", {});
   raw->armed = true;
   try {
     enc->Encode({"x"});
@@ -244,7 +244,7 @@ TEST(CheckEmbeddings, NamesTheCallersTextIndex) {
   EXPECT_NO_THROW(CheckEmbeddings(raw, 2, 2, 1e-3, {7, 9}, "enc"));
 }
 
-TEST(BackendEncoder, RejectsBadOptions) {
+TEST(CheckedEncoder, RejectsBadOptions) {
   EncoderOptions options;
   options.batch_size = 0;
   EXPECT_THROW(Make(TokenInfo(), options), std::invalid_argument);

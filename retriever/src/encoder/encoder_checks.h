@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "encoder_backend.h"
+#include "encoder_plugin_abi.h"
 
 namespace tatami::retriever::internal {
 

@@ -1,4 +1,4 @@
-#include "backend_encoder.h"
+#include "checked_encoder.h"
 
 #include <algorithm>
 #include <numeric>
@@ -20,9 +20,9 @@ namespace {
 // that mishandles multi-byte characters fails early.
 const char* const kProbeText = "\xE2\x8A\xA2 True";  // "⊢ True"
 
-class BackendEncoder final : public Encoder {
+class CheckedEncoder final : public Encoder {
  public:
-  BackendEncoder(std::unique_ptr<EncoderBackend> backend, std::string source,
+  CheckedEncoder(std::unique_ptr<EncoderBackend> backend, std::string source,
                  const EncoderOptions& options)
       : backend_(std::move(backend)), source_(std::move(source)), options_(options) {
     if (options_.batch_size == 0) throw std::invalid_argument("EncoderOptions::batch_size is 0");
@@ -122,10 +122,10 @@ class BackendEncoder final : public Encoder {
 
 }  // namespace
 
-std::unique_ptr<Encoder> MakeBackendEncoder(std::unique_ptr<EncoderBackend> backend,
+std::unique_ptr<Encoder> MakeCheckedEncoder(std::unique_ptr<EncoderBackend> backend,
                                             const std::string& source,
                                             const EncoderOptions& options) {
-  return std::make_unique<BackendEncoder>(std::move(backend), source, options);
+  return std::make_unique<CheckedEncoder>(std::move(backend), source, options);
 }
 
 }  // namespace internal

@@ -1,5 +1,6 @@
-// BackendEncoder: the Encoder that LoadTorchScriptEncoder returns, written
-// against EncoderBackend so that tests can drive it with a fake backend.
+// CheckedEncoder: the Encoder that LoadTorchScriptEncoder returns, around the
+// plugin's EncoderBackend (encoder_plugin_abi.h), written against that
+// interface so that tests can drive it with a fake backend.
 // It validates UTF-8, sorts texts by length into batches, tokenises (when the
 // module takes tokens), runs the backend and checks every output.
 //
@@ -9,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "encoder_backend.h"
+#include "encoder_plugin_abi.h"
 #include "tatami/retriever/encoder.h"
 
 namespace tatami::retriever::internal {
@@ -17,7 +18,7 @@ namespace tatami::retriever::internal {
 // Wraps `backend`, loaded from `source` (a path, for messages). Probes the
 // module with one short text to learn and check the embedding width. Throws
 // EncoderError when the probe fails or breaks the contract.
-std::unique_ptr<Encoder> MakeBackendEncoder(std::unique_ptr<EncoderBackend> backend,
+std::unique_ptr<Encoder> MakeCheckedEncoder(std::unique_ptr<EncoderBackend> backend,
                                             const std::string& source,
                                             const EncoderOptions& options);
 
