@@ -1,0 +1,54 @@
+// TacticGenerator: proposes tactics for proof states, a batch at a time.
+//
+// Proof search asks for candidates for many states at once (one request per
+// state being expanded, possibly from many theorems searched concurrently);
+// a generator answers every request of the batch in one call so that a model
+// can run them as one batch.
+//
+// Thread-safety: implementations must allow Generate to be called from
+// several threads at once (they may serialise internally).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace tatami::search {
+
+// One request: the state to expand and how many candidates to return.
+struct GenerationRequest {
+  // The pretty-printed proof state (TacticState::pretty(): goals joined by
+  // blank lines).
+  std::string state;
+  // Retrieved premises to condition on, best first (empty: none). Their text
+  // is what the retriever gives (e.g. ReProver's premise strings).
+  std::vector<std::string> premises;
+  // Number of candidates wanted; a generator may return fewer.
+  int num_candidates = 64;
+};
+
+// One candidate tactic and its score (natural-log probability of the whole
+// tactic under the model; higher is better).
+struct Candidate {
+  std::string tactic;
+  double logprob = 0.0;
+
+  friend bool operator==(const Candidate&, const Candidate&) = default;
+};
+
+class TacticGenerator {
+ public:
+  virtual ~TacticGenerator() = default;
+
+  // Returns one list per request, in request order. Each list is in the
+  // generator's own order (search sorts by logprob, keeping this order on
+  // ties). Throws on misuse or on a failure of the generator itself (model
+  // missing, server unreachable after retries); an empty list is a valid
+  // answer ("no candidates").
+  virtual std::vector<std::vector<Candidate>> Generate(
+      const std::vector<GenerationRequest>& batch) = 0;
+
+  // A short description for logs and result files, e.g. "fixed:simp,omega".
+  virtual std::string Describe() const = 0;
+};
+
+}  // namespace tatami::search
