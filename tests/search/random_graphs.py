@@ -16,13 +16,13 @@ import random
 LOGPROBS = [-0.25, -0.5, -1.0, -1.5, -2.0]
 
 
-def make(seed, theorems=40, max_states=10):
+def make(seed, theorems=40, max_states=10, p_done=0.12, num_candidates=(0, 6), min_states=1):
     rng = random.Random(seed)
     graph = {"description": f"random search graphs, seed {seed}", "theorems": [], "states": []}
     scripted = {}
     inputs = []
     for t in range(theorems):
-        n = rng.randint(1, max_states)
+        n = rng.randint(min_states, max_states)
         states = []
         for i in range(n):
             goals = [f"x y : Nat\nh{t} : x ≤ {i}\n⊢ x + {t} = y + {i}"]
@@ -36,16 +36,16 @@ def make(seed, theorems=40, max_states=10):
         for i, goals in enumerate(states):
             tactics = {}
             candidates = []
-            for k in range(rng.randint(0, 6)):
+            for k in range(rng.randint(*num_candidates)):
                 tactic = f"tac_{t}_{i}_{k}"
                 r = rng.random()
-                if r < 0.12:
+                if r < p_done:
                     tactics[tactic] = {"goals": []}
-                elif r < 0.22:
+                elif r < p_done + 0.10:
                     tactics[tactic] = {"error": f"error of {tactic}", "shape": "messages"}
-                elif r < 0.30:
-                    tactics[tactic] = {"error": f"<input>:1:1: unknown tactic", "shape": "exception"}
-                elif r < 0.35:
+                elif r < p_done + 0.18:
+                    tactics[tactic] = {"error": "<input>:1:1: unknown tactic", "shape": "exception"}
+                elif r < p_done + 0.23:
                     pass  # not in the graph: the double's unknown-tactic error
                 else:
                     tactics[tactic] = {"goals": states[rng.randrange(n)]}
@@ -60,9 +60,9 @@ def make(seed, theorems=40, max_states=10):
     return graph, scripted, inputs
 
 
-def write(directory, seed, theorems=40, max_states=10):
+def write(directory, seed, theorems=40, max_states=10, **kwargs):
     import os
-    graph, scripted, inputs = make(seed, theorems, max_states)
+    graph, scripted, inputs = make(seed, theorems, max_states, **kwargs)
     paths = {k: os.path.join(directory, f"{k}.json") for k in ("graph", "scripted")}
     with open(paths["graph"], "w") as f:
         json.dump(graph, f, ensure_ascii=False)

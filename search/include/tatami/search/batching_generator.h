@@ -3,12 +3,15 @@
 // (one model batch), so a model runs full batches while Lean works on the
 // other searches' tactics.
 //
-// A call to Generate queues its requests and waits. A dispatcher thread
-// sends the queued requests as one batch as soon as either every registered
-// client is waiting, or `max_batch` requests are queued, or the oldest has
-// waited `max_wait`. A caller's requests always go in one batch (a group
-// larger than max_batch goes alone). With no client registered, each call is
-// sent at once. Answers do not depend on how calls were grouped as long as
+// A call to Generate queues its requests and waits. When the generator
+// behind is free, the queued requests go as one batch (sent by one of the
+// waiting callers) as soon as every registered client is waiting, or
+// `max_batch` requests are queued, or `max_wait` has passed since the oldest
+// was queued or since the last batch came back, whichever is later (so the
+// searches that just got answers and went to Lean can make the next batch
+// full). A caller's requests always go in one batch (a group larger than
+// max_batch goes alone). With no client registered, each call is sent at
+// once. Answers do not depend on how calls were grouped as long as
 // the generator behind answers each request independently of the others
 // (all of tatami's generators do, except sampling with a shared random
 // stream).
@@ -19,6 +22,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -29,7 +33,8 @@ namespace tatami::search {
 struct BatchingOptions {
   // Most requests per call of the generator behind. Default: 16.
   std::size_t max_batch = 16;
-  // Longest time the first queued request waits for others. Default: 5 ms.
+  // Longest wait for a fuller batch, from the oldest request's arrival or
+  // the last batch's return, whichever is later. Default: 5 ms.
   std::chrono::microseconds max_wait{5000};
 };
 
@@ -52,7 +57,7 @@ class BatchingGenerator : public TacticGenerator {
   std::string Describe() const override;
 
   // A search that will call Generate registers for its lifetime, so the
-  // dispatcher knows how many callers can be waiting at most.
+  // batcher knows how many callers can be waiting at most.
   class Client {
    public:
     explicit Client(BatchingGenerator& g);
@@ -68,7 +73,7 @@ class BatchingGenerator : public TacticGenerator {
 
  private:
   struct State;
-  void Dispatch();
+  void RunBatch(std::unique_lock<std::mutex>& lock);
   std::shared_ptr<TacticGenerator> inner_;
   BatchingOptions options_;
   std::unique_ptr<State> state_;
