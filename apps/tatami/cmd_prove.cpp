@@ -483,7 +483,8 @@ void AddProveCommand(CLI::App& app, int* exit_code) {
                   "(default: stdout)");
   cmd->add_option("--generator", flags->generator,
                   "scripted:FILE.json, fixed[:t1,t2,...], torchscript:MODEL.pt or http:URL "
-                  "(default: fixed)");
+                  "(http:URL[,model=M,temperature=T,max_tokens=N,retries=N,timeout_s=S]; "
+                  "default: fixed)");
   cmd->add_option("--num-tactics", flags->num_tactics,
                   "candidates asked per expansion (default: 64)");
   cmd->add_option("--max-expansions", flags->max_expansions,

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "tatami/search/fixed_generator.h"
+#include "tatami/search/http_generator.h"
 #include "tatami/search/scripted_generator.h"
 
 namespace tatami::search {
@@ -62,10 +63,34 @@ std::shared_ptr<TacticGenerator> MakeGenerator(const std::string& spec) {
             "TorchScript tactic generator)");
       return factory(arg);
     }
-    if (kind == "http")
-      throw GeneratorSpecError(
-          "http generator not built (OpenAI-compatible completions are not "
-          "implemented yet)");
+    if (kind == "http") {
+      const std::vector<std::string> parts = SplitCommas(arg);
+      HttpGeneratorOptions o;
+      o.url = parts[0];
+      for (std::size_t i = 1; i < parts.size(); ++i) {
+        const std::size_t eq = parts[i].find('=');
+        const std::string key = parts[i].substr(0, eq);
+        const std::string value = eq == std::string::npos ? "" : parts[i].substr(eq + 1);
+        try {
+          if (key == "model")
+            o.model = value;
+          else if (key == "temperature")
+            o.temperature = std::stod(value);
+          else if (key == "max_tokens")
+            o.max_tokens = std::stoi(value);
+          else if (key == "retries")
+            o.retries = std::stoi(value);
+          else if (key == "timeout_s")
+            o.timeout = std::chrono::milliseconds(static_cast<long long>(std::stod(value) * 1000));
+          else
+            throw GeneratorSpecError("unknown http option \"" + key +
+                                     "\" (model, temperature, max_tokens, retries, timeout_s)");
+        } catch (const std::logic_error&) {
+          throw GeneratorSpecError("http option " + key + ": bad value \"" + value + "\"");
+        }
+      }
+      return std::make_shared<HttpGenerator>(std::move(o));
+    }
   } catch (const GeneratorSpecError& e) {
     throw GeneratorSpecError("--generator " + spec + ": " + e.what());
   } catch (const std::exception& e) {

@@ -6,7 +6,9 @@
 //   torchscript:MODEL.pt     the TorchScript generator, when a factory for it
 //                            was registered (RegisterTorchScriptGenerator);
 //                            otherwise an error "torchscript generator not built"
-//   http:URL                 not available yet: an error saying so
+//   http:URL[,k=v...]        HttpGenerator (OpenAI-compatible completions) at
+//                            URL; options model=, temperature=, max_tokens=,
+//                            retries=, timeout_s=
 //
 // Thread-safety: MakeGenerator is thread-safe; register factories before
 // using it from several threads.
