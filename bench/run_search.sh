@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proof-search benchmark, run through scripts/bench.sh search
-#   [--theorems N] [--seed S] [--gen-ms MS] [--lean-ms MS] [--batch-wait-ms MS]
-#   (defaults 50, 7, 10, 2, and the batch wait equal to --gen-ms)
+#   [--theorems N] [--seed S] [--gen-ms MS] [--lean-ms MS] [--batch-wait-ms MS] [--nice N]
+#   (defaults 50, 7, 10, 2, the batch wait equal to --gen-ms, and nice -10 when
+#   permitted, 0 = leave the priority alone)
 #
 # All on random proof-state graphs (tests/search/random_graphs.py) served by
 # the REPL double in --script mode, with the scripted generator:
@@ -25,6 +26,7 @@ seed=7
 max_exp=100   # per theorem, ours vs Python
 conc_exp=30   # per theorem, batching and overlap
 batch_wait_ms=""  # the batcher's longest wait for a fuller batch; default: --gen-ms
+nice_level=-10    # as bench/run_repl.sh: load from elsewhere on the machine otherwise dominates
 gen_ms=10
 lean_ms=2
 while [ $# -gt 0 ]; do
@@ -34,8 +36,9 @@ while [ $# -gt 0 ]; do
     --gen-ms) gen_ms="$2"; shift 2 ;;
     --lean-ms) lean_ms="$2"; shift 2 ;;
     --batch-wait-ms) batch_wait_ms="$2"; shift 2 ;;
+    --nice) nice_level="$2"; shift 2 ;;
     *) echo "run_search.sh: unknown argument '$1' (expected --theorems N, --seed S," \
-         "--gen-ms MS, --lean-ms MS, --batch-wait-ms MS)" >&2; exit 2 ;;
+         "--gen-ms MS, --lean-ms MS, --batch-wait-ms MS, --nice N)" >&2; exit 2 ;;
   esac
 done
 
@@ -47,6 +50,12 @@ double="$build/tests/repl_double/tatami-repl-double"
 for f in "$tatami" "$bench" "$double"; do
   if [ ! -x "$f" ]; then echo "run_search.sh: $f not built (run through scripts/bench.sh search)" >&2; exit 1; fi
 done
+if [ "$nice_level" != 0 ] && renice -n "$nice_level" -p $$ >/dev/null 2>&1; then
+  priority="nice $nice_level"
+else
+  priority="normal (nice 0)"
+fi
+echo "priority: $priority; load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
