@@ -13,5 +13,6 @@ void AddCheckCommand(CLI::App& app, int* exit_code);
 void AddIndexCommand(CLI::App& app, int* exit_code);
 void AddRetrieveCommand(CLI::App& app, int* exit_code);
 void AddRetrieveEvalCommand(CLI::App& app, int* exit_code);
+void AddProveCommand(CLI::App& app, int* exit_code);
 
 }  // namespace tatami::cli

@@ -1,0 +1,533 @@
+// `tatami prove`: best-first proof search on many theorems at once.
+//
+// Input: JSON Lines of {"name", "header", "formal_statement"} (other fields
+// ignored; "-" = stdin), LeanDojo split files (*.json: an array of
+// {"file_path", "full_name"} in the Lake project --project), or .lean files
+// (every theorem in them, or those named by --theorem). Output: one JSON
+// line per theorem, {"name", "status", "proof", "expansions", "states",
+// "generator_s", "lean_s", "total_s", "generator"}, appended as each search
+// ends with one write(2) on an O_APPEND descriptor; rerunning with the same
+// output skips the names already there (a torn last line is cut off first).
+// A theorem that cannot be entered gets status "error" and an "error" text.
+//
+// `--jobs` searches run at once, each on its own worker, sharing one
+// generator through a batching front, so the model's batches and Lean's
+// tactics overlap. Ctrl-C stops every search after its current expansion
+// without writing it (what is written stays); a second Ctrl-C exits at once.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "config_flags.h"
+#include "progress_bar.h"
+#include "tatami/dojo/dojo.h"
+#include "tatami/dojo/lean_file.h"
+#include "tatami/search/batching_generator.h"
+#include "tatami/search/best_first_search.h"
+#include "tatami/search/dojo_environment.h"
+#include "tatami/search/generator_factory.h"
+#include "tatami/search/tree_export.h"
+
+namespace tatami::cli {
+namespace {
+
+using nlohmann::json;
+namespace dj = tatami::dojo;
+namespace se = tatami::search;
+namespace fs = std::filesystem;
+
+std::atomic<int> g_interrupts{0};
+std::atomic<bool> g_stop{false};
+void OnInterrupt(int) {
+  g_interrupts.fetch_add(1);
+  g_stop.store(true);
+}
+
+struct ProveFlags {
+  std::vector<std::string> inputs;
+  std::vector<std::string> theorems;
+  std::string output;
+  std::string generator = "fixed";
+  int num_tactics = 64;
+  std::size_t max_expansions = 0;
+  double timeout_s = 600;
+  std::optional<std::string> tactic_timeout;
+  std::size_t jobs = 1;
+  std::string tree_dir;
+  std::string shard;
+  std::size_t num_shards = 0;
+  std::size_t batch_size = 16;
+  double batch_wait_ms = 5;
+  std::size_t limit = 0;
+  bool no_progress = false;
+  ConfigFlags config;
+};
+
+struct Theorem {
+  std::string name;
+  std::string where;  // input file and line, for errors
+  // Either header + statement, or a file and a name in it.
+  std::string header, statement;
+  fs::path file;
+};
+
+bool EndsWith(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Bad lines are reported with file:line and counted in *bad.
+std::vector<Theorem> ReadInputs(const ProveFlags& flags, const fs::path& project, int* bad) {
+  std::vector<Theorem> out;
+  for (const std::string& input : flags.inputs) {
+    if (EndsWith(input, ".lean")) {
+      const std::string text = ReadAll(input);
+      for (const dj::TheoremSource& t : dj::ListTheorems(text)) {
+        if (!flags.theorems.empty() &&
+            std::find(flags.theorems.begin(), flags.theorems.end(), t.name) ==
+                flags.theorems.end() &&
+            std::find(flags.theorems.begin(), flags.theorems.end(), t.full_name) ==
+                flags.theorems.end())
+          continue;
+        out.push_back({t.full_name, input + ":" + std::to_string(t.line), "", "", input});
+      }
+      continue;
+    }
+    if (EndsWith(input, ".json")) {
+      json doc;
+      try {
+        doc = json::parse(ReadAll(input));
+      } catch (const json::exception& e) {
+        throw std::runtime_error(input + ": not valid JSON (" + e.what() + ")");
+      }
+      if (!doc.is_array())
+        throw std::runtime_error(input + ": a LeanDojo split file is a JSON array of theorems");
+      for (std::size_t i = 0; i < doc.size(); ++i) {
+        const json& t = doc[i];
+        if (!t.is_object() || !t.contains("file_path") || !t["file_path"].is_string() ||
+            !t.contains("full_name") || !t["full_name"].is_string()) {
+          std::fprintf(stderr,
+                       "tatami prove: %s: entry %zu needs \"file_path\" and \"full_name\"\n",
+                       input.c_str(), i);
+          ++*bad;
+          continue;
+        }
+        out.push_back({t["full_name"].get<std::string>(), input + "[" + std::to_string(i) + "]", "",
+                       "", project / t["file_path"].get<std::string>()});
+      }
+      continue;
+    }
+    std::ifstream file;
+    std::istream* in = &std::cin;
+    if (input != "-") {
+      file.open(input, std::ios::binary);
+      if (!file) throw std::runtime_error("cannot read " + input);
+      in = &file;
+    }
+    std::string line;
+    std::size_t n = 0;
+    while (std::getline(*in, line)) {
+      ++n;
+      const std::string where = (input == "-" ? "<stdin>" : input) + ":" + std::to_string(n);
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      json j;
+      try {
+        j = json::parse(line);
+      } catch (const json::exception& e) {
+        std::fprintf(stderr, "tatami prove: %s: not valid JSON (%s)\n", where.c_str(), e.what());
+        ++*bad;
+        continue;
+      }
+      if (!j.is_object() || !j.contains("name") || !j["name"].is_string() ||
+          !j.contains("formal_statement") || !j["formal_statement"].is_string() ||
+          (j.contains("header") && !j["header"].is_string())) {
+        std::fprintf(stderr,
+                     "tatami prove: %s: needs string fields \"name\" and \"formal_statement\" "
+                     "(and \"header\" if present)\n",
+                     where.c_str());
+        ++*bad;
+        continue;
+      }
+      out.push_back({j["name"].get<std::string>(),
+                     where,
+                     j.value("header", ""),
+                     j["formal_statement"].get<std::string>(),
+                     {}});
+    }
+  }
+  return out;
+}
+
+// Which shard this process runs: --shard i/N, else SLURM's array variables,
+// else Kubernetes' JOB_COMPLETION_INDEX with --num-shards. {0, 1} = all.
+std::pair<std::size_t, std::size_t> ResolveShard(const ProveFlags& flags) {
+  auto number = [](const std::string& what, const std::string& text) {
+    std::size_t pos = 0;
+    unsigned long long v = 0;
+    try {
+      v = std::stoull(text, &pos);
+    } catch (const std::exception&) {
+      pos = std::string::npos;
+    }
+    if (pos != text.size() || text.empty() || text[0] == '-')
+      throw std::invalid_argument(what + ": expected a non-negative integer, got \"" + text + "\"");
+    return static_cast<std::size_t>(v);
+  };
+  std::size_t index = 0, count = 1;
+  std::string source;
+  if (!flags.shard.empty()) {
+    const std::size_t slash = flags.shard.find('/');
+    if (slash == std::string::npos)
+      throw std::invalid_argument("--shard: expected i/N (e.g. 0/4), got \"" + flags.shard + "\"");
+    index = number("--shard", flags.shard.substr(0, slash));
+    count = number("--shard", flags.shard.substr(slash + 1));
+    source = "--shard";
+  } else if (const char* id = std::getenv("SLURM_ARRAY_TASK_ID")) {
+    const char* n = std::getenv("SLURM_ARRAY_TASK_COUNT");
+    if (!n)
+      throw std::invalid_argument("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not");
+    index = number("SLURM_ARRAY_TASK_ID", id);
+    if (const char* min = std::getenv("SLURM_ARRAY_TASK_MIN"))
+      index -= std::min(index, number("SLURM_ARRAY_TASK_MIN", min));
+    count = number("SLURM_ARRAY_TASK_COUNT", n);
+    source = "SLURM_ARRAY_TASK_ID/COUNT";
+  } else if (const char* k8s = std::getenv("JOB_COMPLETION_INDEX")) {
+    if (flags.num_shards == 0)
+      throw std::invalid_argument(
+          "JOB_COMPLETION_INDEX is set: give the number of shards with "
+          "--num-shards (the job's completions)");
+    index = number("JOB_COMPLETION_INDEX", k8s);
+    count = flags.num_shards;
+    source = "JOB_COMPLETION_INDEX/--num-shards";
+  }
+  if (count == 0 || index >= count)
+    throw std::invalid_argument(source + ": shard " + std::to_string(index) + " of " +
+                                std::to_string(count) + " does not exist (shards are 0..N-1)");
+  return {index, count};
+}
+
+// Names already in `path`; cuts off a last line without its newline.
+std::set<std::string> ResumeOutput(const std::string& path) {
+  std::set<std::string> done;
+  std::error_code ec;
+  if (path.empty() || !fs::exists(path, ec)) return done;
+  std::string text = ReadAll(path);
+  const std::size_t nl = text.rfind('\n');
+  const std::size_t complete = nl == std::string::npos ? 0 : nl + 1;
+  if (complete < text.size()) {
+    std::fprintf(stderr,
+                 "tatami prove: %s ends in a partial line (from an interrupted run); "
+                 "removing it\n",
+                 path.c_str());
+    if (::truncate(path.c_str(), static_cast<off_t>(complete)) != 0)
+      throw std::runtime_error("cannot truncate the partial last line of " + path);
+  }
+  std::istringstream lines(text.substr(0, complete));
+  std::string line;
+  std::size_t n = 0;
+  while (std::getline(lines, line)) {
+    ++n;
+    if (line.empty()) continue;
+    try {
+      const json j = json::parse(line);
+      if (j.is_object() && j.contains("name") && j["name"].is_string())
+        done.insert(j["name"].get<std::string>());
+    } catch (const json::exception&) {
+      throw std::runtime_error(path + ":" + std::to_string(n) +
+                               ": not a JSON line; is this a `tatami prove` output file?");
+    }
+  }
+  return done;
+}
+
+// Appends whole lines: one write(2) each on an O_APPEND descriptor, synced
+// when it is a regular file, so an interruption never tears a line.
+class LineWriter {
+ public:
+  explicit LineWriter(const std::string& path) : path_(path.empty() ? "stdout" : path) {
+    if (path.empty()) return;
+    fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+    struct stat st {};
+    regular_ = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
+  }
+  ~LineWriter() {
+    if (fd_ != STDOUT_FILENO) ::close(fd_);
+  }
+  void Write(const json& line) {
+    const std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    for (std::size_t off = 0; off < text.size();) {
+      const ssize_t n = ::write(fd_, text.data() + off, text.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw std::runtime_error("cannot write to " + path_ + ": " + std::strerror(errno));
+      off += static_cast<std::size_t>(n);
+    }
+    if (regular_) ::fdatasync(fd_);
+  }
+
+ private:
+  std::string path_;
+  int fd_ = STDOUT_FILENO;
+  bool regular_ = false;
+};
+
+// A file name for a theorem's tree: its name with unsafe characters replaced.
+std::string SafeFileName(const std::string& name) {
+  std::string out;
+  for (unsigned char c : name)
+    out += (std::isalnum(c) || c == '_' || c == '-' || c == '.') ? static_cast<char>(c) : '_';
+  if (out.empty() || out[0] == '.') out = "_" + out;
+  return out;
+}
+
+int RunProve(ProveFlags flags) {
+  if (flags.num_tactics <= 0) throw std::invalid_argument("--num-tactics must be positive");
+  if (!(flags.timeout_s > 0)) throw std::invalid_argument("--timeout must be positive");
+  if (flags.jobs == 0) throw std::invalid_argument("--jobs must be at least 1");
+  if (flags.tactic_timeout) flags.config.timeout = flags.tactic_timeout;
+  dj::Config config = ResolveConfig(flags.config);
+  config.workers = flags.jobs;
+  const auto [shard, shards] = ResolveShard(flags);
+  std::shared_ptr<se::TacticGenerator> base = se::MakeGenerator(flags.generator);
+
+  int bad = 0;
+  std::vector<Theorem> all = ReadInputs(flags, config.project_dir, &bad);
+  std::set<std::string> done = ResumeOutput(flags.output);
+  const std::size_t resumed = done.size();
+  std::vector<Theorem> todo;
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (!seen.insert(all[i].name).second) {
+      std::fprintf(stderr, "tatami prove: %s: theorem %s appears again; searched once\n",
+                   all[i].where.c_str(), all[i].name.c_str());
+      continue;
+    }
+    if (i % shards != shard || done.count(all[i].name)) continue;
+    if (flags.limit && todo.size() >= flags.limit) break;
+    todo.push_back(std::move(all[i]));
+  }
+  if (!flags.tree_dir.empty()) fs::create_directories(flags.tree_dir);
+
+  se::SearchOptions options;
+  options.num_tactics = flags.num_tactics;
+  options.max_expansions = flags.max_expansions;
+  options.timeout = std::chrono::milliseconds(static_cast<long long>(flags.timeout_s * 1000));
+  options.cancel = &g_stop;
+  se::BatchingOptions batching;
+  batching.max_batch = std::max<std::size_t>(flags.batch_size, 1);
+  batching.max_wait = std::chrono::microseconds(static_cast<long long>(flags.batch_wait_ms * 1000));
+  se::BatchingGenerator generator(base, batching);
+
+  LineWriter out(flags.output);
+  ProgressBar progress("prove", todo.size(), !flags.no_progress);
+  struct sigaction sa {};
+  sa.sa_handler = OnInterrupt;
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old_int {
+  }, old_term{};
+  ::sigaction(SIGINT, &sa, &old_int);
+  ::sigaction(SIGTERM, &sa, &old_term);
+
+  std::mutex mu;
+  std::size_t next = 0, finished = 0, proved = 0, failed = 0, open = 0, errors = 0;
+  std::string fatal;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    auto pool = std::make_shared<dj::WorkerPool>(config.ToPoolOptions());
+    dj::Dojo dojo(pool);
+    auto worker = [&] {
+      se::BatchingGenerator::Client client(generator);
+      for (;;) {
+        std::size_t i;
+        {
+          std::lock_guard lock(mu);
+          if (g_stop.load() || !fatal.empty() || next >= todo.size()) return;
+          i = next++;
+        }
+        const Theorem& t = todo[i];
+        json line = {{"name", t.name}};
+        try {
+          const auto t0 = std::chrono::steady_clock::now();
+          dj::TacticState root = t.file.empty() ? dojo.Enter(t.header, t.statement)
+                                                : dojo.EnterFromFile(t.file, t.name);
+          se::DojoEnvironment env(dojo, std::move(root));
+          se::SearchResult r = se::BestFirstSearch(env, generator, options);
+          if (r.cancelled) return;
+          line["status"] = se::ToString(r.status);
+          line["proof"] = r.proof ? json(*r.proof) : json(nullptr);
+          line["expansions"] = r.expansions;
+          line["states"] = r.states;
+          line["generator_s"] = r.generator_s;
+          line["lean_s"] = r.lean_s;
+          line["total_s"] =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          line["generator"] = generator.Describe();
+          if (!flags.tree_dir.empty()) {
+            const fs::path stem = fs::path(flags.tree_dir) / SafeFileName(t.name);
+            std::ofstream(fs::path(stem).concat(".json")) << se::TreeToJson(r.tree).dump(1) << "\n";
+            std::ofstream(fs::path(stem).concat(".dot")) << se::TreeToDot(r.tree, t.name);
+          }
+        } catch (const dj::DojoError& e) {
+          line["status"] = "error";
+          line["proof"] = nullptr;
+          line["error"] = e.what();
+        } catch (const std::exception& e) {
+          // The generator or the pool failed: nothing more can be searched.
+          std::lock_guard lock(mu);
+          if (fatal.empty()) fatal = t.name + ": " + e.what();
+          g_stop.store(true);
+          return;
+        }
+        std::lock_guard lock(mu);
+        try {
+          out.Write(line);
+        } catch (const std::exception& e) {
+          if (fatal.empty()) fatal = e.what();
+          g_stop.store(true);
+          return;
+        }
+        const std::string status = line["status"];
+        ++finished;
+        proved += status == "proved";
+        failed += status == "failed";
+        open += status == "open";
+        errors += status == "error";
+        progress.Update(finished);
+      }
+    };
+    std::vector<std::thread> threads;
+    for (std::size_t j = 0; j < std::min(flags.jobs, todo.size()); ++j)
+      threads.emplace_back(worker);
+    // A second Ctrl-C gives up on the searches still running; finished lines are on disk.
+    std::atomic<bool> all_joined{false};
+    std::thread watchdog([&] {
+      while (!all_joined.load()) {
+        if (g_interrupts.load() > 1) {
+          std::fprintf(stderr,
+                       "\ntatami prove: interrupted again; searches in progress abandoned\n");
+          std::fflush(stderr);
+          ::_exit(130);  // the pool's children die with their process group
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+    for (std::thread& th : threads) th.join();
+    all_joined.store(true);
+    watchdog.join();
+  }
+  progress.Finish();
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::size_t searched = proved + failed + open;
+  std::fprintf(
+      stderr,
+      "tatami prove: proved %zu / %zu (pass rate %.1f%%; %zu failed, %zu open, %zu could "
+      "not be entered) in %.1f s; %zu already in the output; shard %zu/%zu; %d bad input%s\n",
+      proved, searched,
+      searched ? 100.0 * static_cast<double>(proved) / static_cast<double>(searched) : 0.0, failed,
+      open, errors, secs, resumed, shard, shards, bad, bad == 1 ? "" : "s");
+  if (!fatal.empty()) {
+    std::fprintf(stderr, "tatami prove: error: %s\n", fatal.c_str());
+    return 1;
+  }
+  if (g_interrupts.load() > 0) {
+    std::fprintf(stderr, "tatami prove: interrupted; rerun with the same output file to resume\n");
+    return 130;
+  }
+  return bad > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+void AddProveCommand(CLI::App& app, int* exit_code) {
+  auto flags = std::make_shared<ProveFlags>();
+  CLI::App* cmd = app.add_subcommand("prove", "Best-first proof search on theorems");
+  cmd->add_option("inputs", flags->inputs,
+                  "JSON Lines of {\"name\", \"header\", \"formal_statement\"} (- = stdin), "
+                  "LeanDojo split files (*.json) or .lean files")
+      ->required();
+  cmd->add_option("--theorem", flags->theorems,
+                  "with .lean inputs: only this theorem (short or full name; repeatable)");
+  cmd->add_option("-o,--output", flags->output,
+                  "JSON Lines output; rerunning with the same file skips the theorems in it "
+                  "(default: stdout)");
+  cmd->add_option("--generator", flags->generator,
+                  "scripted:FILE.json, fixed[:t1,t2,...], torchscript:MODEL.pt or http:URL "
+                  "(http:URL[,model=M,temperature=T,max_tokens=N,retries=N,timeout_s=S]; "
+                  "default: fixed)");
+  cmd->add_option("--num-tactics", flags->num_tactics,
+                  "candidates asked per expansion (default: 64)");
+  cmd->add_option("--max-expansions", flags->max_expansions,
+                  "most expansions per theorem; 0 = unlimited (default: 0)");
+  AddConfigFlags(*cmd, &flags->config);
+  // --timeout is the search budget here; the per-request deadline is --tactic-timeout.
+  cmd->remove_option(cmd->get_option("--timeout"));
+  cmd->add_option("--timeout", flags->timeout_s, "seconds of search per theorem (default: 600)");
+  cmd->add_option("--tactic-timeout", flags->tactic_timeout,
+                  "deadline of one Lean request, e.g. 60s (the workers' --timeout elsewhere; "
+                  "default: 60s)");
+  cmd->add_option("-j,--jobs", flags->jobs,
+                  "theorems searched at once = worker processes (default: 1)");
+  cmd->add_option("--tree-dir", flags->tree_dir,
+                  "write each theorem's search tree as NAME.json and NAME.dot here");
+  cmd->add_option("--shard", flags->shard,
+                  "run shard i of N (theorems whose input position is i mod N), e.g. 0/4; "
+                  "default from SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX");
+  cmd->add_option("--num-shards", flags->num_shards,
+                  "shard count when the index comes from JOB_COMPLETION_INDEX");
+  cmd->add_option("--batch-size", flags->batch_size,
+                  "most generator requests per model call (default: 16)");
+  cmd->add_option("--batch-wait-ms", flags->batch_wait_ms,
+                  "longest wait for a fuller batch, ms (default: 5)");
+  cmd->add_option("--limit", flags->limit, "search at most this many new theorems");
+  cmd->add_flag("--no-progress", flags->no_progress, "no progress bar even on a terminal");
+  cmd->callback([flags, exit_code] {
+    try {
+      *exit_code = RunProve(*flags);
+    } catch (const dj::ConfigError& e) {
+      std::fprintf(stderr, "tatami prove: configuration error: %s\n", e.what());
+      *exit_code = 2;
+    } catch (const se::GeneratorSpecError& e) {
+      std::fprintf(stderr, "tatami prove: %s\n", e.what());
+      *exit_code = 2;
+    } catch (const std::invalid_argument& e) {
+      std::fprintf(stderr, "tatami prove: %s\n", e.what());
+      *exit_code = 2;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "tatami prove: error: %s\n", e.what());
+      *exit_code = 1;
+    }
+  });
+}
+
+}  // namespace tatami::cli

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Proof-search benchmark, run through scripts/bench.sh search
+#   [--theorems N] [--seed S] [--gen-ms MS] [--lean-ms MS] [--batch-wait-ms MS] [--nice N]
+#   (defaults 50, 7, 10, 2, the batch wait equal to --gen-ms, and nice -10 when
+#   permitted, 0 = leave the priority alone)
+#
+# All on random proof-state graphs (tests/search/random_graphs.py) served by
+# the REPL double in --script mode, with the scripted generator:
+# ours/python: expansions per second of `tatami prove --jobs 1` and of
+#          bench/search_baseline.py (ReProver's loop in asyncio Python), on
+#          the same theorems, from the per-theorem search times (entering
+#          included; the first theorem, which also waits for the double's
+#          start, left out); their per-theorem results must be identical.
+# batch_eff_16: 16 theorems of 30 expansions, generator cost --gen-ms per call whatever the
+#          batch (as a GPU): throughput with 16 searches at once over 16x the
+#          throughput of one at a time.
+# overlap: 16 at once, wall time with both Lean cost (the double waits
+#          --lean-ms per request) and generator cost, over the sum of the
+#          wall times with only one of them.
+# The last line holds every figure as key=value pairs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+theorems=50
+seed=7
+max_exp=100   # per theorem, ours vs Python
+conc_exp=30   # per theorem, batching and overlap
+batch_wait_ms=""  # the batcher's longest wait for a fuller batch; default: --gen-ms
+nice_level=-10    # as bench/run_repl.sh: load from elsewhere on the machine otherwise dominates
+gen_ms=10
+lean_ms=2
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --theorems) theorems="$2"; shift 2 ;;
+    --seed) seed="$2"; shift 2 ;;
+    --gen-ms) gen_ms="$2"; shift 2 ;;
+    --lean-ms) lean_ms="$2"; shift 2 ;;
+    --batch-wait-ms) batch_wait_ms="$2"; shift 2 ;;
+    --nice) nice_level="$2"; shift 2 ;;
+    *) echo "run_search.sh: unknown argument '$1' (expected --theorems N, --seed S," \
+         "--gen-ms MS, --lean-ms MS, --batch-wait-ms MS, --nice N)" >&2; exit 2 ;;
+  esac
+done
+
+batch_wait_ms="${batch_wait_ms:-$gen_ms}"
+build="${TATAMI_BUILD_DIR:-build-bench}"
+tatami="$build/apps/tatami"
+bench="$build/bench/tatami-bench-search"
+double="$build/tests/repl_double/tatami-repl-double"
+for f in "$tatami" "$bench" "$double"; do
+  if [ ! -x "$f" ]; then echo "run_search.sh: $f not built (run through scripts/bench.sh search)" >&2; exit 1; fi
+done
+if [ "$nice_level" != 0 ] && renice -n "$nice_level" -p $$ >/dev/null 2>&1; then
+  priority="nice $nice_level"
+else
+  priority="normal (nice 0)"
+fi
+echo "priority: $priority; load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Large graphs (300-400 states per theorem, 2-6 candidates per state): the
+# ratio set has rare proofs, the concurrency set none, so that its searches
+# run to the expansion limit and all 16 stay busy.
+mkdir -p "$tmp/conc"
+python3 - "$tmp" "$seed" "$theorems" <<'PY'
+import sys
+sys.path.insert(0, "tests/search")
+import random_graphs
+tmp, seed, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+big = dict(max_states=400, min_states=300, num_candidates=(2, 6))
+random_graphs.write(tmp, seed, n, p_done=0.003, **big)
+random_graphs.write(tmp + "/conc", seed + 1, 16, p_done=0.0, **big)
+PY
+repl="$double --script $tmp/graph.json"
+
+echo "== ours vs Python: $theorems theorems, one at a time" >&2
+"$tatami" prove "$tmp/theorems.jsonl" -o "$tmp/ours.jsonl" --generator "scripted:$tmp/scripted.json" \
+  --jobs 1 --no-progress --max-expansions "$max_exp" --repl-cmd "$repl" 2>"$tmp/ours.err"
+python3 bench/search_baseline.py --repl "$repl" --scripted "$tmp/scripted.json" \
+  --theorems "$tmp/theorems.jsonl" --max-expansions "$max_exp" > "$tmp/python.jsonl"
+python3 - "$tmp" > "$tmp/ratio.txt" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+ours = {j["name"]: j for j in map(json.loads, open(f"{tmp}/ours.jsonl"))}
+lines = open(f"{tmp}/python.jsonl").read().splitlines()
+py = {j["name"]: j for j in map(json.loads, lines[:-1])}
+diff = [n for n in py if any(ours[n][k] != py[n][k] for k in ("status", "proof", "expansions", "states"))]
+if diff or set(py) != set(ours):
+    sys.exit(f"results differ on {len(diff)} theorems, e.g. {diff[:3]}")
+# Per-theorem search times (entering included), the first theorem left out on
+# both sides: it also waits for the double to start and load the graph.
+names = [json.loads(l)["name"] for l in lines[:-1]][1:]
+exp = sum(py[n]["expansions"] for n in names)
+ours_s = sum(ours[n]["total_s"] for n in names)
+py_s = sum(py[n]["total_s"] for n in names)
+print(f"{exp} {exp / ours_s:.1f} {exp / py_s:.1f}")
+PY
+read -r exp ours_exp_s python_exp_s < "$tmp/ratio.txt"
+ratio_python=$(python3 -c "print(f'{$ours_exp_s / $python_exp_s:.2f}')")
+echo "  identical results; $exp expansions: ours $ours_exp_s/s, python $python_exp_s/s" >&2
+
+run() {  # jobs gen_ms lean_ms -> "expansions seconds"
+  local r
+  r=$("$bench" --repl-cmd "$double --script $tmp/conc/graph.json --latency-ms $3" \
+       --scripted "$tmp/conc/scripted.json" --theorems "$tmp/conc/theorems.jsonl" \
+       --jobs "$1" --gen-ms "$2" --max-expansions "$conc_exp" --batch-wait-ms "$batch_wait_ms")
+  echo "  jobs $1 gen ${2}ms lean ${3}ms: $r" >&2
+  python3 -c "import sys; d=dict(x.split('=') for x in sys.argv[1:]); print(d['expansions'], d['seconds'])" $r
+}
+echo "== batching: generator ${gen_ms} ms per call, 16 theorems, $conc_exp expansions each" >&2
+read -r e1 s1 < <(run 1 "$gen_ms" 0)
+read -r e16 s16 < <(run 16 "$gen_ms" 0)
+batch_eff_16=$(python3 -c "print(f'{($e16 / $s16) / (16 * $e1 / $s1):.2f}')")
+
+echo "== overlap: 16 at once, generator ${gen_ms} ms per call, Lean ${lean_ms} ms per request" >&2
+read -r _ sg < <(run 16 "$gen_ms" 0)
+read -r _ sl < <(run 16 0 "$lean_ms")
+read -r _ sb < <(run 16 "$gen_ms" "$lean_ms")
+overlap=$(python3 -c "print(f'{$sb / ($sg + $sl):.2f}')")
+
+echo "ours_exp_s=$ours_exp_s python_exp_s=$python_exp_s ratio_python=$ratio_python batch_eff_16=$batch_eff_16 overlap=$overlap expansions=$exp"

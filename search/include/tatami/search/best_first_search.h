@@ -1,0 +1,78 @@
+// Best-first proof search with ReProver's semantics (prover/proof_search.py).
+//
+//   SearchResult r = BestFirstSearch(env, generator, options);
+//
+// One node per distinct pretty-printed state. The node with the highest
+// cumulative log-prob is expanded next (ties: the node created first). Its
+// state gets up to `num_tactics` candidates from the generator; duplicate
+// tactic strings are dropped (the first kept) and the rest tried one by one
+// in descending log-prob order (ties: the generator's order). A resulting
+// state already in the tree links to its node; only new nodes are queued.
+// Errors, timeouts and given-up results are failed leaves. The first proof
+// leaf stops the node's expansion. Status and distance bookkeeping is
+// SearchTree's.
+//
+// The search ends after an expansion when the root is proved (kProved: a
+// proof found is reported even if a limit is reached in the same step), or
+// failed (kFailed), or a limit is reached (kOpen: `max_expansions`
+// expansions done, or `timeout` elapsed); or before one when the queue is
+// empty (kFailed).
+//
+// Thread-safety: a call uses its environment alone; the generator must be
+// thread-safe (see tactic_generator.h) when searches run in parallel.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tatami/search/search_environment.h"
+#include "tatami/search/search_tree.h"
+#include "tatami/search/tactic_generator.h"
+
+namespace tatami::search {
+
+struct SearchOptions {
+  // Candidates asked of the generator per expansion (ReProver's
+  // num_sampled_tactics). Default: 64.
+  int num_tactics = 64;
+  // Wall-clock budget of one theorem's search, checked after each expansion.
+  // Default: 600 s (ReProver's timeout).
+  std::chrono::milliseconds timeout{std::chrono::seconds(600)};
+  // Most expansions per theorem; 0 = unlimited. Default: 0.
+  std::size_t max_expansions = 0;
+  // Premises to condition on for a state (retrieval); empty function = none.
+  // Default: none.
+  std::function<std::vector<std::string>(const std::string& state)> premises;
+  // When set and true, the search stops after the current expansion with
+  // `cancelled` set (used on Ctrl-C). Default: none.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+enum class SearchStatus { kProved, kFailed, kOpen };
+std::string_view ToString(SearchStatus status);  // "proved", "failed", "open"
+
+struct SearchResult {
+  SearchStatus status = SearchStatus::kOpen;
+  std::optional<std::vector<std::string>> proof;  // the tactics, when proved
+  std::size_t expansions = 0;
+  std::size_t states = 0;  // distinct proof states found, root included
+  double generator_s = 0;  // time in the generator
+  double lean_s = 0;       // time running tactics
+  double total_s = 0;
+  bool cancelled = false;  // stopped through SearchOptions::cancel; status is kOpen
+  SearchTree tree;
+};
+
+SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
+                             const SearchOptions& options);
+
+// The candidates in the order search tries them: duplicates dropped (first
+// kept), then stably sorted by descending log-prob.
+std::vector<Candidate> OrderCandidates(std::vector<Candidate> candidates);
+
+}  // namespace tatami::search

@@ -1,0 +1,22 @@
+// Writing a search tree out: JSON for programs, Graphviz DOT for people.
+//
+// JSON: {"nodes": [{"id", "kind", "status", "text", "cumulative_logprob",
+// "distance_to_proof" (null when infinite), "expansion" (null when not
+// expanded)}], "edges": [{"src", "dst", "tactic", "logprob"}]}, node 0 the
+// root, edges in creation order.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tatami/search/search_tree.h"
+
+namespace tatami::search {
+
+nlohmann::json TreeToJson(const SearchTree& tree);
+std::string TreeToDot(const SearchTree& tree, const std::string& title = "search");
+
+}  // namespace tatami::search

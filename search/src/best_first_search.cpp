@@ -1,0 +1,134 @@
+#include "tatami/search/best_first_search.h"
+
+#include <algorithm>
+#include <queue>
+#include <stdexcept>
+#include <unordered_set>
+
+namespace tatami::search {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Queue entry: higher cumulative log-prob first, then the node created first
+// (node ids grow with creation).
+struct Queued {
+  double priority;
+  std::size_t node;
+  std::size_t handle;
+};
+struct LowerPriority {
+  bool operator()(const Queued& a, const Queued& b) const {
+    if (a.priority != b.priority) return a.priority < b.priority;
+    return a.node > b.node;
+  }
+};
+
+}  // namespace
+
+std::string_view ToString(SearchStatus status) {
+  switch (status) {
+    case SearchStatus::kProved:
+      return "proved";
+    case SearchStatus::kFailed:
+      return "failed";
+    case SearchStatus::kOpen:
+      return "open";
+  }
+  return "?";
+}
+
+std::vector<Candidate> OrderCandidates(std::vector<Candidate> candidates) {
+  std::vector<Candidate> unique;
+  std::unordered_set<std::string> seen;
+  for (Candidate& c : candidates)
+    if (seen.insert(c.tactic).second) unique.push_back(std::move(c));
+  std::stable_sort(unique.begin(), unique.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.logprob > b.logprob; });
+  return unique;
+}
+
+SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
+                             const SearchOptions& options) {
+  if (options.num_tactics <= 0)
+    throw std::invalid_argument("SearchOptions::num_tactics must be positive");
+  const auto start = Clock::now();
+  SearchResult result;
+  SearchTree& tree = result.tree;
+  std::priority_queue<Queued, std::vector<Queued>, LowerPriority> queue;
+  queue.push({0.0, tree.AddState(env.RootPretty(), 0.0), 0});
+
+  std::optional<SearchStatus> end;
+  while (!end) {
+    if (queue.empty()) {
+      end = SearchStatus::kFailed;
+      break;
+    }
+    const Queued top = queue.top();
+    queue.pop();
+    const std::size_t node = top.node;
+    const std::string state = tree.node(node).text;
+    const double base = tree.node(node).cumulative_logprob;
+
+    GenerationRequest request;
+    request.state = state;
+    if (options.premises) request.premises = options.premises(state);
+    request.num_candidates = options.num_tactics;
+    auto t0 = Clock::now();
+    std::vector<std::vector<Candidate>> answer = generator.Generate({request});
+    result.generator_s += Since(t0);
+    if (answer.size() != 1)
+      throw std::runtime_error("tactic generator " + generator.Describe() + " returned " +
+                               std::to_string(answer.size()) + " lists for 1 request");
+
+    std::vector<std::size_t> edges;
+    for (Candidate& c : OrderCandidates(std::move(answer[0]))) {
+      t0 = Clock::now();
+      TacticOutcome outcome = env.Run(top.handle, c.tactic);
+      result.lean_s += Since(t0);
+      std::size_t dst;
+      bool finished = false;
+      if (auto* reached = std::get_if<StateReached>(&outcome)) {
+        if (auto known = tree.FindState(reached->pretty)) {
+          dst = *known;
+          env.Release(reached->handle);
+        } else {
+          dst = tree.AddState(std::move(reached->pretty), base + c.logprob);
+          queue.push({base + c.logprob, dst, reached->handle});
+        }
+      } else if (std::holds_alternative<ProofClosed>(outcome)) {
+        dst = tree.AddProofFinished();
+        finished = true;
+      } else {
+        dst = tree.AddFailure(std::get<TacticFailed>(outcome).what);
+      }
+      edges.push_back(tree.AddEdge(node, dst, std::move(c.tactic), c.logprob));
+      if (finished) break;
+    }
+    tree.MarkExplored(node, std::move(edges));
+    ++result.expansions;
+
+    if (tree.root_status() == NodeStatus::kProved)
+      end = SearchStatus::kProved;
+    else if (tree.root_status() == NodeStatus::kFailed)
+      end = SearchStatus::kFailed;
+    else if ((options.max_expansions && result.expansions >= options.max_expansions) ||
+             Clock::now() - start >= options.timeout)
+      end = SearchStatus::kOpen;
+    else if (options.cancel && options.cancel->load()) {
+      result.cancelled = true;
+      end = SearchStatus::kOpen;
+    }
+  }
+  result.status = *end;
+  if (result.status == SearchStatus::kProved) result.proof = tree.ExtractProof();
+  result.states = tree.num_states();
+  result.total_s = Since(start);
+  return result;
+}
+
+}  // namespace tatami::search

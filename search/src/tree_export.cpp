@@ -1,0 +1,70 @@
+#include "tatami/search/tree_export.h"
+
+#include <fmt/format.h>
+
+namespace tatami::search {
+namespace {
+
+// DOT string literal: quotes and backslashes escaped, newlines as left-justified breaks.
+std::string DotQuote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += '\\', out += c;
+    else if (c == '\n')
+      out += "\\l";
+    else
+      out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+nlohmann::json TreeToJson(const SearchTree& tree) {
+  using nlohmann::json;
+  json nodes = json::array(), edges = json::array();
+  for (std::size_t i = 0; i < tree.num_nodes(); ++i) {
+    const SearchNode& n = tree.node(i);
+    nodes.push_back({{"id", i},
+                     {"kind", ToString(n.kind)},
+                     {"status", ToString(n.status)},
+                     {"text", n.text},
+                     {"cumulative_logprob", n.cumulative_logprob},
+                     {"distance_to_proof",
+                      n.distance_to_proof == kNoProof ? json(nullptr) : json(n.distance_to_proof)},
+                     {"expansion", n.expansion ? json(*n.expansion) : json(nullptr)}});
+  }
+  for (std::size_t e = 0; e < tree.num_edges(); ++e) {
+    const SearchEdge& x = tree.edge(e);
+    edges.push_back({{"src", x.src}, {"dst", x.dst}, {"tactic", x.tactic}, {"logprob", x.logprob}});
+  }
+  return {{"nodes", std::move(nodes)}, {"edges", std::move(edges)}};
+}
+
+std::string TreeToDot(const SearchTree& tree, const std::string& title) {
+  std::string out = "digraph " + DotQuote(title) + " {\n  node [shape=box, fontname=monospace];\n";
+  for (std::size_t i = 0; i < tree.num_nodes(); ++i) {
+    const SearchNode& n = tree.node(i);
+    const char* color = n.status == NodeStatus::kProved   ? "palegreen"
+                        : n.status == NodeStatus::kFailed ? "lightpink"
+                                                          : "white";
+    std::string label;
+    if (n.kind == NodeKind::kProofFinished)
+      label = "proof finished";
+    else if (n.kind == NodeKind::kFailure)
+      label = n.text;
+    else
+      label = fmt::format("#{} {:.3f}\n{}\n", i, n.cumulative_logprob, n.text);
+    out += fmt::format("  n{} [label={}, style=filled, fillcolor={}{}];\n", i, DotQuote(label),
+                       color, n.kind == NodeKind::kState ? "" : ", shape=ellipse");
+  }
+  for (std::size_t e = 0; e < tree.num_edges(); ++e) {
+    const SearchEdge& x = tree.edge(e);
+    out += fmt::format("  n{} -> n{} [label={}];\n", x.src, x.dst,
+                       DotQuote(fmt::format("{} ({:.3f})", x.tactic, x.logprob)));
+  }
+  return out + "}\n";
+}
+
+}  // namespace tatami::search
