@@ -391,22 +391,11 @@ std::string Describe(const Interpretation& interpretation) {
 
 std::optional<std::string> ImportFailure(const Json& response) {
   if (!response.is_object()) return "the REPL's answer is not a JSON object";
-  if (auto it = response.find("message"); it != response.end())
-    return it->is_string() ? it->get<std::string>() : it->dump();
-  std::string errors;
-  if (auto it = response.find("messages"); it != response.end() && it->is_array()) {
-    for (const auto& m : *it) {
-      if (!m.is_object()) continue;
-      const auto severity = m.find("severity");
-      if (severity == m.end() || *severity != "error") continue;
-      const auto data = m.find("data");
-      if (!errors.empty()) errors += "; ";
-      errors += data == m.end() ? std::string("(no text)")
-                : data->is_string() ? data->get<std::string>()
-                                    : data->dump();
-    }
-  }
-  if (!errors.empty()) return errors;
+  ReplResponse wrapped;
+  wrapped.json = response;
+  // What an error means is StartupFailure's rule; an import must also have
+  // produced an environment.
+  if (std::optional<std::string> error = StartupFailure(wrapped)) return error;
   if (auto it = response.find("env"); it == response.end() || !it->is_number_integer())
     return "the REPL's answer has no env: " + response.dump();
   return std::nullopt;

@@ -112,8 +112,8 @@ inline std::filesystem::path WriteGraph(const SoakOptions& o) {
         {{"statement", "theorem T" + std::to_string(t) + " (x : Nat) (h : P x) : Q x"},
          {"goal", Goal(t, 0)}});
     for (int d = 0; d < o.depth; ++d) {
-      json tactics = {{"bad", {{"error", "type mismatch"}, {"shape", "messages"}}},
-                      {"oops", {{"error", "<input>:1:0: tactic failed"}, {"shape", "exception"}}}};
+      json tactics = {{"bad", {{"error", "simp made no progress"}, {"shape", "messages"}}},
+                      {"oops", {{"error", "<input>:1:1: unknown tactic"}, {"shape", "exception"}}}};
       if (d + 1 < o.depth)
         tactics["step"] = {{"goals", {Goal(t, d + 1)}}};
       else

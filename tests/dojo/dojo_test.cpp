@@ -37,7 +37,8 @@ json Graph() {
        {{{"goals", {kRoot}},
          {"tactics",
           {{"obtain ⟨hp, hq⟩ := h", {{"goals", {kSplit}}}},
-           {"exact foo", {{"error", "unknown identifier 'foo'"}, {"shape", "messages"}}},
+           {"exact my_fake_premise",
+            {{"error", "Unknown identifier `my_fake_premise`"}, {"shape", "messages"}}},
            {"exact ⟨h.2, h.1⟩", {{"goals", json::array()}}}}}},
         {{"goals", {kSplit}},
          {"tactics",
@@ -121,10 +122,11 @@ TEST_F(DojoTest, LeanErrorsGivingUpAndLimitsAreTypedOutcomes) {
   Dojo dojo(Pool(), options);
   const TacticState root =
       dojo.Enter("", "theorem and_swap (p q : Prop) (h : p ∧ q) : q ∧ p := by");
-  RunResult r = dojo.RunTac(root, "exact foo");
+  RunResult r = dojo.RunTac(root, "exact my_fake_premise");
   ASSERT_TRUE(std::holds_alternative<LeanError>(r)) << Describe(r);
   EXPECT_EQ(std::get<LeanError>(r).kind, LeanError::kTactic);
-  EXPECT_NE(std::get<LeanError>(r).message.find("foo"), std::string::npos);
+  EXPECT_NE(std::get<LeanError>(r).message.find("Unknown identifier `my_fake_premise`"),
+            std::string::npos);
   r = dojo.RunTac(root, "no_such_tactic");
   ASSERT_TRUE(std::holds_alternative<LeanError>(r)) << Describe(r);
   r = dojo.RunTac(root, "sorry");

@@ -38,7 +38,7 @@ class ProveCliTest : public ::testing::Test {
          {{{"goals", {kSwap}},
            {"tactics",
             {{"obtain ⟨hp, hq⟩ := h", {{"goals", {kSplit}}}},
-             {"exact foo", {{"error", "unknown identifier 'foo'"}}}}}},
+             {"exact my_fake_premise", {{"error", "Unknown identifier `my_fake_premise`"}}}}}},
           {{"goals", {kSplit}}, {"tactics", {{"exact ⟨hq, hp⟩", {{"goals", json::array()}}}}}},
           {{"goals", {"⊢ 1 = 1"}},
            {"tactics",

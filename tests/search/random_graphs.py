@@ -42,7 +42,8 @@ def make(seed, theorems=40, max_states=10, p_done=0.12, num_candidates=(0, 6), m
                 if r < p_done:
                     tactics[tactic] = {"goals": []}
                 elif r < p_done + 0.10:
-                    tactics[tactic] = {"error": f"error of {tactic}", "shape": "messages"}
+                    # A recorded Lean text (lean-messages/tactic_failures.jsonl).
+                    tactics[tactic] = {"error": "simp made no progress", "shape": "messages"}
                 elif r < p_done + 0.18:
                     tactics[tactic] = {"error": "<input>:1:1: unknown tactic", "shape": "exception"}
                 elif r < p_done + 0.23:

@@ -211,9 +211,9 @@ std::string Describe(const Interpretation& interpretation);
 // Why `response`, the answer to a request that must create an environment
 // for the header of a worker (an import command {"cmd": "import ..."},
 // {"unpickleEnvFrom": ...}, or {"pickleTo": ..., "env": n}, which answers
-// with that env), means it did not: the error object's text, the
-// error-severity messages joined with "; ", or a note that the answer is not
-// an object or has no integer "env". nullopt when the environment exists.
+// with that env), means it did not: StartupFailure's reading of an error,
+// or a note that the answer is not an object or has no integer "env".
+// nullopt when the environment exists.
 // Stricter than InterpretCommand's kErrors verdict: an import that logs an
 // error is unusable even though the REPL records an env for it.
 std::optional<std::string> ImportFailure(const protocol::Json& response);
