@@ -3,17 +3,18 @@
 # benchmarking tatami needs. Run as root (or with sudo available).
 set -euo pipefail
 
+# One group per user: build tools; libraries the CMake files find; the test
+# framework; libtorch for the encoder plugin and Python with torch/numpy for
+# the encoder scripts, their tests and the benchmark baselines; taskset
+# (util-linux) for pinned benchmarks; formatting and the compiler cache.
 packages=(
   build-essential cmake ninja-build pkg-config git
   libboost1.74-dev libboost-filesystem1.74-dev
-  nlohmann-json3-dev libfmt-dev libcli11-dev libspdlog-dev
-  libtomlplusplus-dev libsimdjson-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
-  libopenblas0-pthread libopenblas-dev
-  libxxhash-dev
+  nlohmann-json3-dev libsimdjson-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  libopenblas0-pthread libopenblas-dev libxxhash-dev
+  libgtest-dev libgmock-dev
   libtorch-dev python3 python3-torch python3-numpy
-  pybind11-dev python3-dev
-  util-linux procps clang-format ccache
+  util-linux clang-format ccache
 )
 
 SUDO=""

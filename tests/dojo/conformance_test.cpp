@@ -66,13 +66,15 @@ TEST_P(TranscriptConformance, ReplaysThroughTheDouble) {
     ADD_FAILURE() << issue.ToString();
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, TranscriptConformance, ::testing::ValuesIn(AllTranscripts()),
-                         [](const ::testing::TestParamInfo<TranscriptFiles>& info) {
-                           return TestName(info.param.in);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, TranscriptConformance,
+    ::testing::ValuesIn(::tatami::testing::FixtureCases("TranscriptConformance", "repl-transcripts",
+                                                        AllTranscripts())),
+    [](const ::testing::TestParamInfo<TranscriptFiles>& info) { return TestName(info.param.in); });
+// With no cases, FixtureCases registers TranscriptConformanceCases.NotEmpty instead.
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(TranscriptConformance);
 
-// Makes the absence of fixtures visible (the parameterised suite is then empty).
+// Checks that every REPL version is among the cases.
 TEST(TranscriptConformanceSuite, FindsEveryVersion) {
   TATAMI_REQUIRE_FIXTURES();
   auto all = AllTranscripts();

@@ -141,7 +141,7 @@ class RetrievalCli : public ::testing::Test {
  protected:
   void SetUp() override {
     TATAMI_REQUIRE_TEST_ENCODERS();
-    if (!fs::exists(SampleSplit())) GTEST_SKIP() << "fixture not found: " << SampleSplit();
+    TATAMI_REQUIRE_FIXTURES("leandojo-benchmark4-sample/random/test.prefix.json");
     corpus_ = dir_ / "corpus.jsonl";
     WriteSyntheticCorpus(SampleSplit(), corpus_);
     index_ = dir_ / "premises.idx";

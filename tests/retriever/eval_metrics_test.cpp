@@ -66,7 +66,7 @@ TEST(RankingMetrics, EmptyAndInvalid) {
 TEST(LeanDojoSplit, ReadsTheRecordedBenchmarkSample) {
   const fs::path split =
       ::tatami::testing::FixturesDir() / "leandojo-benchmark4-sample/random/test.prefix.json";
-  if (!fs::exists(split)) GTEST_SKIP() << "fixture not found: " << split;
+  TATAMI_REQUIRE_FIXTURES("leandojo-benchmark4-sample/random/test.prefix.json");
   const auto tactics = LoadLeanDojoSplit(split);
   // The fixture's README: 23 theorems, 41 traced tactics, 54 annotated premises.
   EXPECT_EQ(tactics.size(), 41u);
