@@ -60,7 +60,14 @@ std::shared_ptr<TacticGenerator> MakeGenerator(const std::string& spec) {
       }
       // No override registered: the TorchScript generator of this build
       // (its libtorch plugin is loaded on first use).
-      if (!factory) return MakeTorchScriptGenerator(arg);
+      if (!factory) {
+        try {
+          return MakeTorchScriptGenerator(arg);
+        } catch (const TorchScriptGeneratorError& e) {
+          // A model that is missing or does not load is bad input.
+          throw GeneratorSpecError(e.what());
+        }
+      }
       return factory(arg);
     }
     if (kind == "http") {
