@@ -304,12 +304,7 @@ ParseResult<Response> AsResponse(ParseResult<T> r) {
 
 ParseResult<Response> Shaped(const Json& json, std::optional<RequestKind> answered) {
   TATAMI_TRY(ExpectObject(json, ""));
-  internal::ResponseKeys keys;
-  keys.message = json.contains("message");
-  keys.env = json.contains("env");
-  keys.proof_state = json.contains("proofState");
-  keys.goals = json.contains("goals");
-  switch (internal::ShapeOf(keys, answered)) {
+  switch (internal::ShapeOf(internal::KeysOf(json), answered)) {
     case internal::ResponseShape::kError:
       return AsResponse(ParseErrorResponse(json));
     case internal::ResponseShape::kProofStep:
