@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "request_text.h"
 #include "tatami/dojo/framing.h"
+#include "tatami/dojo/protocol.h"
 
 namespace tatami::repl_double {
 
@@ -141,7 +141,7 @@ class Server {
   // `request` is one request's lines, joined as the REPL joins them.
   void Handle(std::string request) {
     query_ = std::move(request);
-    if (query_.empty() || IsCommentRequest(query_)) return;
+    if (query_.empty() || tatami::dojo::protocol::IsCommentRequest(query_)) return;
     const std::uint64_t k = ++answered_;
     for (int i = 1; i <= o_.stderr_lines; ++i) {
       Stderr("tatami-repl-double: stderr line " + std::to_string(i) + " of " +
