@@ -413,8 +413,10 @@ void AddCheckCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("-j,--jobs", flags->jobs,
                   "checks run at once = worker processes (same as --workers)");
   AddConfigFlags(*cmd, &flags->config);
-  cmd->add_option("--ban", flags->ban,
-                  "banned tactic (repeatable; default: sorry admit native_decide)");
+  std::string default_bans;
+  for (const std::string& tactic : dj::ProofCheckOptions{}.banned_tactics)
+    default_bans += (default_bans.empty() ? "" : " ") + tactic;
+  cmd->add_option("--ban", flags->ban, "banned tactic (repeatable; default: " + default_bans + ")");
   cmd->add_flag("--no-ban", flags->no_ban, "ban no tactic");
   cmd->add_option("--limit", flags->limit, "check at most this many new ids, then stop");
   cmd->add_flag("--no-progress", flags->no_progress, "no progress bar even on a terminal");

@@ -19,12 +19,14 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "tatami/dojo/config.h"
 #include "tatami/dojo/outcome.h"
 #include "tatami/dojo/repl_process.h"
 #include "tatami/dojo/transcript.h"
@@ -42,8 +44,33 @@ struct ProtocolCheckArgs {
   std::string expected_out;
   bool replay = false;
   std::string double_path;
-  int timeout_ms = 60000;
+  // Per-request deadline when replaying: --timeout takes a duration
+  // ("60s", "500ms"; a plain number is seconds, as everywhere), --timeout-ms
+  // a plain number of milliseconds or a duration. Neither set: the default
+  // of ReplProcessOptions::request_timeout.
+  std::optional<std::string> timeout;
+  std::optional<std::string> timeout_ms;
 };
+
+// The deadline the flags ask for. Throws std::invalid_argument naming the flag.
+std::chrono::milliseconds RequestTimeout(const ProtocolCheckArgs& args) {
+  std::chrono::milliseconds t = dojo::ReplProcessOptions{}.request_timeout;
+  const char* flag = "--timeout";
+  try {
+    if (args.timeout) {
+      t = dojo::ParseDuration(*args.timeout);
+    } else if (args.timeout_ms) {
+      flag = "--timeout-ms";
+      const std::string& text = *args.timeout_ms;
+      const bool plain = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+      t = plain ? dojo::ParseDuration(text + "ms") : dojo::ParseDuration(text);
+    }
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string(flag) + ": " + e.what());
+  }
+  if (t.count() <= 0) throw std::invalid_argument(std::string(flag) + ": must be positive");
+  return t;
+}
 
 fs::path SelfExecutable() {
   std::error_code ec;
@@ -69,6 +96,13 @@ std::optional<fs::path> FindDouble(const std::string& flag) {
 }
 
 int RunProtocolCheck(const ProtocolCheckArgs& args) {
+  std::chrono::milliseconds request_timeout;
+  try {
+    request_timeout = RequestTimeout(args);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "tatami protocol-check: error: %s\n", e.what());
+    return 2;
+  }
   std::optional<fs::path> out;
   if (!args.expected_out.empty()) out = fs::path(args.expected_out);
   if (args.replay && !out) {
@@ -93,10 +127,10 @@ int RunProtocolCheck(const ProtocolCheckArgs& args) {
       return 2;
     }
     dojo::ReplProcessOptions options;
+    options.request_timeout = request_timeout;
+    options.startup_timeout = options.request_timeout;
     options.command = {double_path->string(), "--replay", *check.out_name, "--expect",
                        check.in_name};
-    options.request_timeout = std::chrono::milliseconds(args.timeout_ms);
-    options.startup_timeout = options.request_timeout;
     auto more = dojo::ReplayTranscript(check, std::move(options));
     issues.insert(issues.end(), more.begin(), more.end());
     replayed = true;
@@ -137,9 +171,14 @@ void AddProtocolCheckCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--double", args->double_path,
                   "Path of tatami-repl-double (default: $TATAMI_REPL_DOUBLE, or found next "
                   "to tatami or in its build tree)");
-  cmd->add_option("--timeout-ms", args->timeout_ms, "Per-request deadline when replaying")
-      ->default_val(60000)
-      ->check(CLI::PositiveNumber);
+  const std::string default_timeout = fmt::format(
+      "{}s", std::chrono::duration<double>(dojo::ReplProcessOptions{}.request_timeout).count());
+  auto* timeout = cmd->add_option(
+      "--timeout", args->timeout,
+      "Per-request deadline when replaying, e.g. 60s or 500ms (default: " + default_timeout + ")");
+  cmd->add_option("--timeout-ms", args->timeout_ms,
+                  "The same deadline in milliseconds (a plain number) or as a duration")
+      ->excludes(timeout);
   cmd->callback([args, exit_code] { *exit_code = RunProtocolCheck(*args); });
 }
 

@@ -15,7 +15,6 @@
 // tactics overlap. Ctrl-C stops every search after its current expansion
 // without writing it (what is written stays); a second Ctrl-C exits at once.
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,6 +41,7 @@
 
 #include "commands.h"
 #include "config_flags.h"
+#include "interrupt.h"
 #include "progress_bar.h"
 #include "tatami/dojo/dojo.h"
 #include "tatami/dojo/lean_file.h"
@@ -59,28 +59,23 @@ namespace dj = tatami::dojo;
 namespace se = tatami::search;
 namespace fs = std::filesystem;
 
-std::atomic<int> g_interrupts{0};
-std::atomic<bool> g_stop{false};
-void OnInterrupt(int) {
-  g_interrupts.fetch_add(1);
-  g_stop.store(true);
-}
-
 struct ProveFlags {
   std::vector<std::string> inputs;
   std::vector<std::string> theorems;
   std::string output;
   std::string generator = "fixed";
-  int num_tactics = 64;
-  std::size_t max_expansions = 0;
-  double timeout_s = 600;
+  // Defaults from the options of the search and the batcher, which own them.
+  int num_tactics = se::SearchOptions{}.num_tactics;
+  std::size_t max_expansions = se::SearchOptions{}.max_expansions;
+  double timeout_s = std::chrono::duration<double>(se::SearchOptions{}.timeout).count();
   std::optional<std::string> tactic_timeout;
   std::size_t jobs = 1;
   std::string tree_dir;
   std::string shard;
   std::size_t num_shards = 0;
-  std::size_t batch_size = 16;
-  double batch_wait_ms = 5;
+  std::size_t batch_size = se::BatchingOptions{}.max_batch;
+  double batch_wait_ms =
+      std::chrono::duration<double, std::milli>(se::BatchingOptions{}.max_wait).count();
   std::size_t limit = 0;
   bool no_progress = false;
   ConfigFlags config;
@@ -308,6 +303,15 @@ std::string SafeFileName(const std::string& name) {
   return out;
 }
 
+// " (default: X)" for a flag's help, X being the value the flag starts with
+// (so that the help cannot drift from the options that own the default).
+template <class T>
+std::string DefaultText(const T& value) {
+  std::ostringstream out;
+  out << " (default: " << value << ")";
+  return out.str();
+}
+
 int RunProve(ProveFlags flags) {
   if (flags.num_tactics <= 0) throw std::invalid_argument("--num-tactics must be positive");
   if (!(flags.timeout_s > 0)) throw std::invalid_argument("--timeout must be positive");
@@ -340,7 +344,10 @@ int RunProve(ProveFlags flags) {
   options.num_tactics = flags.num_tactics;
   options.max_expansions = flags.max_expansions;
   options.timeout = std::chrono::milliseconds(static_cast<long long>(flags.timeout_s * 1000));
-  options.cancel = &g_stop;
+  // Ctrl-C stops every search after its current expansion; the handlers
+  // are restored however this function ends.
+  InterruptScope interrupt;
+  options.cancel = &interrupt.stop_flag();
   se::BatchingOptions batching;
   batching.max_batch = std::max<std::size_t>(flags.batch_size, 1);
   batching.max_wait = std::chrono::microseconds(static_cast<long long>(flags.batch_wait_ms * 1000));
@@ -348,13 +355,6 @@ int RunProve(ProveFlags flags) {
 
   LineWriter out(flags.output);
   ProgressBar progress("prove", todo.size(), !flags.no_progress);
-  struct sigaction sa {};
-  sa.sa_handler = OnInterrupt;
-  sigemptyset(&sa.sa_mask);
-  struct sigaction old_int {
-  }, old_term{};
-  ::sigaction(SIGINT, &sa, &old_int);
-  ::sigaction(SIGTERM, &sa, &old_term);
 
   std::mutex mu;
   std::size_t next = 0, finished = 0, proved = 0, failed = 0, open = 0, errors = 0;
@@ -369,7 +369,7 @@ int RunProve(ProveFlags flags) {
         std::size_t i;
         {
           std::lock_guard lock(mu);
-          if (g_stop.load() || !fatal.empty() || next >= todo.size()) return;
+          if (interrupt.stop_flag().load() || !fatal.empty() || next >= todo.size()) return;
           i = next++;
         }
         const Theorem& t = todo[i];
@@ -403,7 +403,7 @@ int RunProve(ProveFlags flags) {
           // The generator or the pool failed: nothing more can be searched.
           std::lock_guard lock(mu);
           if (fatal.empty()) fatal = t.name + ": " + e.what();
-          g_stop.store(true);
+          interrupt.RequestStop();
           return;
         }
         std::lock_guard lock(mu);
@@ -411,7 +411,7 @@ int RunProve(ProveFlags flags) {
           out.Write(line);
         } catch (const std::exception& e) {
           if (fatal.empty()) fatal = e.what();
-          g_stop.store(true);
+          interrupt.RequestStop();
           return;
         }
         const std::string status = line["status"];
@@ -430,7 +430,7 @@ int RunProve(ProveFlags flags) {
     std::atomic<bool> all_joined{false};
     std::thread watchdog([&] {
       while (!all_joined.load()) {
-        if (g_interrupts.load() > 1) {
+        if (interrupt.requests() > 1) {
           std::fprintf(stderr,
                        "\ntatami prove: interrupted again; searches in progress abandoned\n");
           std::fflush(stderr);
@@ -444,8 +444,6 @@ int RunProve(ProveFlags flags) {
     watchdog.join();
   }
   progress.Finish();
-  ::sigaction(SIGINT, &old_int, nullptr);
-  ::sigaction(SIGTERM, &old_term, nullptr);
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::size_t searched = proved + failed + open;
@@ -460,7 +458,7 @@ int RunProve(ProveFlags flags) {
     std::fprintf(stderr, "tatami prove: error: %s\n", fatal.c_str());
     return 1;
   }
-  if (g_interrupts.load() > 0) {
+  if (interrupt.requested()) {
     std::fprintf(stderr, "tatami prove: interrupted; rerun with the same output file to resume\n");
     return 130;
   }
@@ -486,13 +484,15 @@ void AddProveCommand(CLI::App& app, int* exit_code) {
                   "(http:URL[,model=M,temperature=T,max_tokens=N,retries=N,timeout_s=S]; "
                   "default: fixed)");
   cmd->add_option("--num-tactics", flags->num_tactics,
-                  "candidates asked per expansion (default: 64)");
-  cmd->add_option("--max-expansions", flags->max_expansions,
-                  "most expansions per theorem; 0 = unlimited (default: 0)");
+                  "candidates asked per expansion" + DefaultText(flags->num_tactics));
+  cmd->add_option(
+      "--max-expansions", flags->max_expansions,
+      "most expansions per theorem; 0 = unlimited" + DefaultText(flags->max_expansions));
   AddConfigFlags(*cmd, &flags->config);
   // --timeout is the search budget here; the per-request deadline is --tactic-timeout.
   cmd->remove_option(cmd->get_option("--timeout"));
-  cmd->add_option("--timeout", flags->timeout_s, "seconds of search per theorem (default: 600)");
+  cmd->add_option("--timeout", flags->timeout_s,
+                  "seconds of search per theorem" + DefaultText(flags->timeout_s));
   cmd->add_option("--tactic-timeout", flags->tactic_timeout,
                   "deadline of one Lean request, e.g. 60s (the workers' --timeout elsewhere; "
                   "default: 60s)");
@@ -506,9 +506,9 @@ void AddProveCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--num-shards", flags->num_shards,
                   "shard count when the index comes from JOB_COMPLETION_INDEX");
   cmd->add_option("--batch-size", flags->batch_size,
-                  "most generator requests per model call (default: 16)");
+                  "most generator requests per model call" + DefaultText(flags->batch_size));
   cmd->add_option("--batch-wait-ms", flags->batch_wait_ms,
-                  "longest wait for a fuller batch, ms (default: 5)");
+                  "longest wait for a fuller batch, ms" + DefaultText(flags->batch_wait_ms));
   cmd->add_option("--limit", flags->limit, "search at most this many new theorems");
   cmd->add_flag("--no-progress", flags->no_progress, "no progress bar even on a terminal");
   cmd->callback([flags, exit_code] {

@@ -434,10 +434,7 @@ class Dojo::Impl {
       const ReplOutcome out = thm.lease.Run({{"cmd", code}}, Deadline(options_.check_timeout));
       v = JudgeProof(proof, out, thm.name, options_.proof_check, thm.statement_line);
       if (v.timed_out) return Timeout{std::get<ReplTimeout>(out).deadline, true};
-      const bool worker_died = std::holds_alternative<ReplCrash>(out) ||
-                               std::holds_alternative<ReplProtocolError>(out) ||
-                               std::holds_alternative<ReplRejected>(out);
-      if (!worker_died) break;
+      if (!RetryOnFreshWorker(out)) break;
       if (attempt >= options_.max_recoveries) return WorkerFailure(v.reason);
     }
     if (!v.ok) {

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "lean_lexer.h"
+#include "response_shape.h"
 #include "tatami/dojo/lean_name.h"
 #include "tatami/dojo/outcome.h"
 #include "tatami/dojo/protocol.h"
@@ -22,20 +23,19 @@ std::string Trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-// A message as the protocol reads it (severity spellings folded). One that
-// does not parse (e.g. no position) keeps its severity and text.
+// A message as the protocol reads it. One that does not parse (e.g. no
+// position) keeps its severity, read by the protocol's one spelling rule, and
+// its text.
 protocol::Message ReadMessage(const json& m) {
   auto parsed = protocol::ParseMessage(m);
   if (parsed.ok()) return std::move(parsed).value();
   protocol::Message loose;
   if (!m.is_object()) return loose;
   if (m.contains("data") && m["data"].is_string()) loose.data = m["data"];
-  const std::string severity =
-      m.contains("severity") && m["severity"].is_string() ? m["severity"].get<std::string>() : "";
-  loose.severity = severity == "error"                               ? protocol::Severity::kError
-                   : severity == "warning"                           ? protocol::Severity::kWarning
-                   : severity == "info" || severity == "information" ? protocol::Severity::kInfo
-                                                                     : protocol::Severity::kOther;
+  const auto severity = m.find("severity");
+  loose.severity = severity != m.end() && severity->is_string()
+                       ? protocol::ParseSeverity(severity->get_ref<const std::string&>())
+                       : protocol::Severity::kOther;
   return loose;
 }
 
@@ -180,7 +180,8 @@ ProofVerdict JudgeProof(std::string_view code, const ReplOutcome& outcome,
     if (v.failed == FailedCheck::kBannedTactic) return v;
     return fail(FailedCheck::kNotChecked, "the REPL's answer is not a JSON object");
   }
-  if (r.contains("message") && !r.contains("env")) {
+  if (protocol::internal::ShapeOf(protocol::internal::KeysOf(r), protocol::RequestKind::kCommand) ==
+      protocol::internal::ResponseShape::kError) {
     if (v.failed == FailedCheck::kBannedTactic) return v;
     const json& m = r["message"];
     return fail(FailedCheck::kNotChecked,

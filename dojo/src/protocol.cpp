@@ -304,12 +304,7 @@ ParseResult<Response> AsResponse(ParseResult<T> r) {
 
 ParseResult<Response> Shaped(const Json& json, std::optional<RequestKind> answered) {
   TATAMI_TRY(ExpectObject(json, ""));
-  internal::ResponseKeys keys;
-  keys.message = json.contains("message");
-  keys.env = json.contains("env");
-  keys.proof_state = json.contains("proofState");
-  keys.goals = json.contains("goals");
-  switch (internal::ShapeOf(keys, answered)) {
+  switch (internal::ShapeOf(internal::KeysOf(json), answered)) {
     case internal::ResponseShape::kError:
       return AsResponse(ParseErrorResponse(json));
     case internal::ResponseShape::kProofStep:
@@ -673,14 +668,17 @@ Json ToJson(const Response& response) {
   return std::visit([](const auto& r) { return ToJson(r); }, response);
 }
 
+bool IsCommentRequest(std::string_view text) {
+  return text.substr(0, 1) == "#" || text.substr(0, 2) == "--";
+}
+
 std::vector<RequestText> SplitRequestStream(std::string_view input) {
   std::vector<RequestText> out;
   for (auto& block : BlankLineSplitter::Split(input, BlankLineSplitter::Join::kWithoutNewlines)) {
     RequestText r;
     r.first_line = block.first_line;
     r.text = std::move(block.text);
-    std::string_view t = r.text;
-    r.comment = t.substr(0, 1) == "#" || t.substr(0, 2) == "--";
+    r.comment = IsCommentRequest(r.text);
     out.push_back(std::move(r));
   }
   return out;

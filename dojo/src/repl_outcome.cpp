@@ -47,6 +47,17 @@ struct Overloaded : Ts... {
 };
 }  // namespace
 
+bool KilledWorker(const ReplOutcome& outcome) {
+  return std::holds_alternative<ReplTimeout>(outcome) ||
+         std::holds_alternative<ReplCrash>(outcome) ||
+         std::holds_alternative<ReplProtocolError>(outcome);
+}
+
+bool RetryOnFreshWorker(const ReplOutcome& outcome) {
+  return (KilledWorker(outcome) && !std::holds_alternative<ReplTimeout>(outcome)) ||
+         std::holds_alternative<ReplRejected>(outcome);
+}
+
 std::string Describe(const ReplOutcome& outcome) {
   return std::visit(
       Overloaded{

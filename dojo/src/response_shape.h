@@ -19,6 +19,17 @@ struct ResponseKeys {
   bool goals = false;
 };
 
+// The deciding keys of a parsed root object (a non-object has none).
+inline ResponseKeys KeysOf(const Json& root) {
+  ResponseKeys keys;
+  if (!root.is_object()) return keys;
+  keys.message = root.contains("message");
+  keys.env = root.contains("env");
+  keys.proof_state = root.contains("proofState");
+  keys.goals = root.contains("goals");
+  return keys;
+}
+
 enum class ResponseShape { kError, kCommand, kProofStep, kUnknown };
 
 // An object with "message" and neither "env" nor "proofState" is the REPL's

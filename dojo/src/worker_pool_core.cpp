@@ -20,12 +20,6 @@ std::uint64_t CallerOfThisThread() {
   return std::hash<std::thread::id>{}(std::this_thread::get_id());
 }
 
-bool KilledWorker(const ReplOutcome& outcome) {
-  return std::holds_alternative<ReplTimeout>(outcome) ||
-         std::holds_alternative<ReplCrash>(outcome) ||
-         std::holds_alternative<ReplProtocolError>(outcome);
-}
-
 }  // namespace internal
 
 WorkerPool::Core::Core(WorkerPoolOptions options)

@@ -50,9 +50,6 @@ std::string HeaderName(const std::string& key);
 // The fairness key of the calling thread.
 std::uint64_t CallerOfThisThread();
 
-// True if the outcome means the worker process is gone (its states too).
-bool KilledWorker(const ReplOutcome& outcome);
-
 // Raises `max_id` to the largest proof state id `response` mentions: the REPL
 // numbers proof states 0, 1, 2, ... per process, so that bounds how many
 // states the process holds.

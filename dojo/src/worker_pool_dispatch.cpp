@@ -176,7 +176,7 @@ void WorkerPool::Core::FinishSubmit(std::size_t slot, std::uint64_t generation, 
   if (!stopping_ && w.generation == generation && w.phase == Phase::kBusy) {
     if (const auto* r = std::get_if<ReplResponse>(&outcome))
       internal::NoteProofStates(r->json, w.max_proof_state);
-    Settle(w, internal::KilledWorker(outcome));
+    Settle(w, KilledWorker(outcome));
   }
   done(PoolOutcome(std::move(outcome)));
   Dispatch();

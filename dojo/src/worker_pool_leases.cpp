@@ -41,7 +41,7 @@ void WorkerPool::Core::LeaseRun(const std::shared_ptr<Lease::State>& lease, nloh
               }
               {
                 std::lock_guard<std::mutex> lock(lease->mu);
-                if (internal::KilledWorker(outcome)) lease->broken = true;
+                if (KilledWorker(outcome)) lease->broken = true;
                 if (current) {
                   lease->proof_states = static_cast<std::uint64_t>(w.max_proof_state + 1);
                   lease->needs_recycle = !stopping_ && NeedsRecycle(w);

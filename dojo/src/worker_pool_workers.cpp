@@ -142,7 +142,7 @@ void WorkerPool::Core::AfterPickle(std::size_t slot, std::uint64_t generation,
     Bump(&PoolStats::pickles);
   }
   // Pickling is an optimisation; a worker that died doing it is restarted.
-  if (internal::KilledWorker(outcome)) return RestartSameHeader(w, RestartCause::kDied);
+  if (KilledWorker(outcome)) return RestartSameHeader(w, RestartCause::kDied);
   BecomeReady(w);
 }
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -143,6 +144,40 @@ TEST(ProtocolCheckCli, ReplayReportsADifferentAnswer) {
                                           "messages)"),
             std::string::npos)
       << run.output;
+}
+
+TEST(ProtocolCheckCli, ReplayDeadlineTakesDurationsAndMilliseconds) {
+  TATAMI_REQUIRE_FIXTURES();
+  // A "REPL" that never answers: the deadline the flags asked for is the one
+  // the replay reports.
+  TempDir dir;
+  fs::path hang = dir.Write(
+      "hang-repl", "#!/bin/sh\nexec " + Quote(TATAMI_REPL_DOUBLE) + " --replay " +
+                       Quote(Transcript("def_eval.expected.out").string()) + " --hang-on 1\n");
+  fs::permissions(hang, fs::perms::owner_all);
+  const std::string args = Quote(Transcript("def_eval.in").string()) + " " +
+                           Quote(Transcript("def_eval.expected.out").string()) +
+                           " --replay --double " + Quote(hang.string());
+  for (const char* flag :
+       {"--timeout 0.3s", "--timeout 300ms", "--timeout-ms 300", "--timeout-ms 0.3s"}) {
+    SCOPED_TRACE(flag);
+    CliRun run = RunCli(args + " " + flag);
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_NE(run.output.find("no response within 300 ms"), std::string::npos) << run.output;
+  }
+}
+
+TEST(ProtocolCheckCli, BadDeadlineNamesTheFlag) {
+  TATAMI_REQUIRE_FIXTURES();
+  const std::string in = Quote(Transcript("def_eval.in").string());
+  for (const auto& [flag, name] :
+       {std::pair{"--timeout soon", "--timeout:"}, std::pair{"--timeout-ms 0", "--timeout-ms:"},
+        std::pair{"--timeout-ms 5parsecs", "--timeout-ms:"}}) {
+    SCOPED_TRACE(flag);
+    CliRun run = RunCli(in + " " + flag);
+    EXPECT_EQ(run.exit_code, 2) << run.output;
+    EXPECT_NE(run.output.find(name), std::string::npos) << run.output;
+  }
 }
 
 }  // namespace

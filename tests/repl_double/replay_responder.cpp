@@ -1,5 +1,6 @@
-// --replay: answers the k-th request with the k-th recorded response, byte for
-// byte; with --expect, first checks the request against the recorded one.
+// --replay: answers the k-th request with the k-th recorded response, as
+// recorded (the file split by the rule for recorded files, transcript.h); with --expect, first
+// checks the request against the recorded one.
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -8,9 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "request_text.h"
 #include "responder.h"
-#include "tatami/dojo/framing.h"
+#include "tatami/dojo/protocol.h"
+#include "tatami/dojo/transcript.h"
 
 namespace tatami::repl_double {
 
@@ -27,14 +28,13 @@ std::string ReadFileOrDie(const std::string& path, const char* what) {
   return ss.str();
 }
 
-// Splits a recorded file into blank-line-separated frames.
-std::vector<std::string> Frames(const std::string& text) {
-  tatami::dojo::FrameSplitter splitter;
-  splitter.Append(text);
-  splitter.Append("\n\n");  // the last frame may lack its blank line
-  std::vector<std::string> frames;
-  while (auto f = splitter.Next()) frames.push_back(std::move(*f));
-  return frames;
+// The recorded responses of a NAME.expected.out, split by the one rule for
+// recorded files (transcript.h).
+std::vector<std::string> RecordedResponses(const std::string& text) {
+  std::vector<std::string> responses;
+  for (auto& [line, response] : tatami::dojo::SplitResponseStream(text))
+    responses.push_back(std::move(response));
+  return responses;
 }
 
 struct ExpectedRequest {
@@ -46,12 +46,14 @@ class ReplayResponder : public Responder {
  public:
   ReplayResponder(const std::string& responses_file, const std::string& expect_file)
       : responses_file_(responses_file), expect_file_(expect_file) {
-    responses_ = Frames(ReadFileOrDie(responses_file, "recorded responses"));
+    responses_ = RecordedResponses(ReadFileOrDie(responses_file, "recorded responses"));
     if (!expect_file.empty()) {
-      for (const std::string& frame : Frames(ReadFileOrDie(expect_file, "recorded requests"))) {
+      // Read as the REPL reads its stdin (protocol.h).
+      for (auto& request : tatami::dojo::protocol::SplitRequestStream(
+               ReadFileOrDie(expect_file, "recorded requests"))) {
+        if (request.comment) continue;  // the REPL skips these too
         ExpectedRequest e;
-        JoinRequestLines(frame, &e.text);
-        if (IsCommentRequest(e.text)) continue;  // the REPL skips these too
+        e.text = std::move(request.text);
         try {
           e.value = nlohmann::json::parse(e.text);
         } catch (const nlohmann::json::exception&) {

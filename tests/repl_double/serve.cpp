@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "request_text.h"
 #include "tatami/dojo/framing.h"
+#include "tatami/dojo/protocol.h"
 
 namespace tatami::repl_double {
 
@@ -101,13 +101,21 @@ class Server {
         return 1;
       }
       if (n == 0) break;
-      splitter_.Append(std::string_view(buf.data(), static_cast<std::size_t>(n)));
-      while (auto frame = splitter_.Next()) Handle(*frame);
+      std::string_view bytes(buf.data(), static_cast<std::size_t>(n));
+      for (std::size_t nl; (nl = bytes.find('\n')) != std::string_view::npos;) {
+        line_.append(bytes.substr(0, nl));
+        bytes.remove_prefix(nl + 1);
+        if (auto block = splitter_.AddLine(line_)) Handle(std::move(block->text));
+        line_.clear();
+      }
+      line_.append(bytes);
       SleepMs(o_.slow_read_ms);
     }
     // Like the REPL, a last request cut off by EOF is still answered.
-    std::string rest(splitter_.pending());
-    if (rest.find_first_not_of(" \t\r\n") != std::string::npos) Handle(rest);
+    if (!line_.empty()) {
+      if (auto block = splitter_.AddLine(line_)) Handle(std::move(block->text));
+    }
+    if (auto block = splitter_.Finish()) Handle(std::move(block->text));
     return 0;
   }
 
@@ -130,9 +138,10 @@ class Server {
     return Fault::kNone;
   }
 
-  void Handle(std::string_view frame) {
-    JoinRequestLines(frame, &query_);
-    if (query_.empty() || IsCommentRequest(query_)) return;
+  // `request` is one request's lines, joined as the REPL joins them.
+  void Handle(std::string request) {
+    query_ = std::move(request);
+    if (query_.empty() || tatami::dojo::protocol::IsCommentRequest(query_)) return;
     const std::uint64_t k = ++answered_;
     for (int i = 1; i <= o_.stderr_lines; ++i) {
       Stderr("tatami-repl-double: stderr line " + std::to_string(i) + " of " +
@@ -219,7 +228,11 @@ class Server {
   const DoubleOptions& o_;
   Responder* responder_;
   std::mt19937_64 rng_;
-  tatami::dojo::FrameSplitter splitter_;
+  // Requests are read as the REPL reads its stdin (framing.h): line by line,
+  // trailing whitespace stripped, a blank line ending each.
+  tatami::dojo::BlankLineSplitter splitter_{
+      tatami::dojo::BlankLineSplitter::Join::kWithoutNewlines};
+  std::string line_;  // the line being read, without its '\n'
   RequestParser parser_;
   Request request_;
   std::string query_;

@@ -76,6 +76,24 @@ TEST(InstantTest, RequestCutOffByEofIsStillAnswered) {
   EXPECT_EQ(p.Wait(), 0);
 }
 
+TEST(InstantTest, RequestsAreSplitLineByLineAsTheReplReadsThem) {
+  // A line that is blank once its trailing whitespace is gone ends a request,
+  // CRLF line ends are stripped, the lines are joined without newlines, and
+  // extra blank lines between requests are skipped.
+  DoubleProcess p({"--instant"});
+  p.Send("{\"cmd\":\r\n \"x\"}\r\n \t\r\n");
+  auto first = p.ReadFrame();
+  ASSERT_TRUE(first) << "a whitespace-only line ends the request; " << p.Stderr();
+  EXPECT_EQ(*first, "{\"env\": 0}");
+  p.Send("\n\n{\"cmd\": \"y\"}  \n\n");
+  auto second = p.ReadFrame();
+  ASSERT_TRUE(second) << p.Stderr();
+  EXPECT_EQ(*second, "{\"env\": 1}");
+  p.CloseStdin();
+  EXPECT_EQ(p.ReadToEof(), "");
+  EXPECT_EQ(p.Wait(), 0);
+}
+
 TEST(FaultTest, ExitOnWritesHalfAndExitsWithTheCode) {
   DoubleProcess p({"--instant", "--exit-on", "2", "--exit-code", "7"});
   p.Send(kCmd);

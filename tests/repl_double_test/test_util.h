@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "fixtures.h"
-#include "tatami/dojo/framing.h"
+#include "tatami/dojo/transcript.h"
 
 namespace tatami::testing {
 
@@ -19,13 +19,13 @@ inline std::string ReadText(const std::filesystem::path& p) {
   return ss.str();
 }
 
-// The blank-line-separated frames of a recorded transcript file.
+// The blank-line-separated blocks of a recorded transcript file (NAME.in or
+// NAME.expected.out), split by the one rule for recorded files
+// (transcript.h's SplitResponseStream: lines kept apart).
 inline std::vector<std::string> RecordedFrames(const std::filesystem::path& p) {
-  tatami::dojo::FrameSplitter s;
-  s.Append(ReadText(p));
-  s.Append("\n\n");
   std::vector<std::string> out;
-  while (auto f = s.Next()) out.push_back(*f);
+  for (auto& [line, text] : tatami::dojo::SplitResponseStream(ReadText(p)))
+    out.push_back(std::move(text));
   return out;
 }
 

@@ -1,6 +1,7 @@
 // `tatami prove` through the CLI binary with the scripted REPL double as the
 // worker: result lines, proofs that use the axioms check, tree files, bad
-// input, resumption (also after a torn last line) and sharding.
+// input, resumption (also after a torn last line and after Ctrl-C) and
+// sharding.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,13 +68,16 @@ class ProveCliTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  int Prove(const std::string& args, const std::string& env = "") const {
+  // `env` goes before the command (variables, or a wrapper such as
+  // `timeout`), `double_args` after the REPL double's own.
+  int Prove(const std::string& args, const std::string& env = "",
+            const std::string& double_args = "") const {
     const std::string cmd =
         env + " '" + std::string(TATAMI_CLI) +
         "' prove --no-progress --generator 'scripted:" + (dir_ / "scripted.json").string() +
         "' --repl-cmd '" + std::string(TATAMI_REPL_DOUBLE) + " --script " +
-        (dir_ / "graph.json").string() + "' " + args + " 2>'" + (dir_ / "stderr.txt").string() +
-        "'";
+        (dir_ / "graph.json").string() + double_args + "' " + args + " 2>'" +
+        (dir_ / "stderr.txt").string() + "'";
     const int status = std::system(cmd.c_str());
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
@@ -142,6 +146,21 @@ TEST_F(ProveCliTest, ResumesAfterALimitAndATornLine) {
   Prove(in);
   EXPECT_EQ(LineCount(out), 4u);  // nothing searched twice
   EXPECT_NE(Stderr().find("4 already in the output"), std::string::npos) << Stderr();
+}
+
+TEST_F(ProveCliTest, CtrlCKeepsWhatIsWrittenAndExits130) {
+  const fs::path out = dir_ / "out.jsonl";
+  const std::string in = "'" + (dir_ / "in.jsonl").string() + "' -o '" + out.string() + "'";
+  // Every answer takes 2 s, so Ctrl-C (after 1 s) comes while the first
+  // search is still waiting for Lean: it stops without writing a result.
+  EXPECT_EQ(Prove(in, "timeout --preserve-status -s INT 1", " --latency-ms 2000"), 130) << Stderr();
+  EXPECT_NE(Stderr().find("interrupted; rerun with the same output file to resume"),
+            std::string::npos)
+      << Stderr();
+  EXPECT_EQ(LineCount(out), 0u) << "an interrupted search is not written";
+  // The handlers were restored and nothing is torn: a rerun finishes the job.
+  EXPECT_EQ(Prove(in), 1) << Stderr();  // the line that is not JSON
+  EXPECT_EQ(Results(out).size(), 4u);
 }
 
 TEST_F(ProveCliTest, ShardsSplitTheInputDeterministically) {

@@ -7,10 +7,13 @@
 // many lines; it ends at the first blank line (JSON never contains a raw blank
 // line, since newlines inside strings are escaped).
 //
-// The same blank-line rule separates the requests of a text the REPL reads
-// from its stdin and the responses of a recorded transcript: BlankLineSplitter
-// is the one implementation of it (for `tatami repl`, protocol.h's
-// SplitRequestStream and transcript.h's SplitResponseStream).
+// Two splitters, one job each. BlankLineSplitter is the rule for requests and
+// recorded files: it reads line by line as the REPL reads its stdin (for
+// `tatami repl`, the REPL test double, protocol.h's SplitRequestStream and
+// transcript.h's SplitResponseStream). FrameSplitter is only for a live
+// response stream (a REPL's stdout), which always ends a response with the
+// exact bytes "\n\n": it finds them without splitting lines and hands out
+// frames ready for in-place parsing.
 //
 // Thread-safety: FrameSplitter and BlankLineSplitter are not thread-safe; the
 // free functions are.
@@ -36,7 +39,8 @@ std::string EncodeRequest(const nlohmann::json& request);
 // can parse it in place, without a padded copy.
 inline constexpr std::size_t kFramePadding = 64;
 
-// Splits a byte stream into blank-line-terminated frames.
+// Splits a live response stream into frames, each ended by "\n\n".
+// Requests and recorded files are split by BlankLineSplitter instead.
 class FrameSplitter {
  public:
   // Appends bytes read from the stream.

@@ -418,4 +418,9 @@ struct RequestText {
 // requests are skipped.
 std::vector<RequestText> SplitRequestStream(std::string_view input);
 
+// True if the REPL skips the request `text` (its lines joined) without an
+// answer: it starts with '#' or "--". The one rule for SplitRequestStream and
+// the REPL test double.
+bool IsCommentRequest(std::string_view text);
+
 }  // namespace tatami::dojo::protocol

@@ -118,6 +118,25 @@ struct ReplRejected {
 using ReplOutcome =
     std::variant<ReplResponse, ReplTimeout, ReplCrash, ReplProtocolError, ReplRejected>;
 
+// What an outcome means for the worker that ran the request. Two rules, for
+// two owners, so that neither caller spells out its own set of alternatives:
+//
+// KilledWorker: the worker process is gone, and every environment and proof
+// state it held with it. A timeout kills the child, a crash is its death, and
+// after a protocol error it is killed because its output can no longer be
+// trusted. Whoever owns the worker (the pool) must restart it; a rejection
+// never reached the child, so the worker is unaffected.
+bool KilledWorker(const ReplOutcome& outcome);
+
+// RetryOnFreshWorker: the request got no answer from Lean, through no fault
+// of the request, and the same request on a restarted worker may get one:
+// the worker died under it (crash, protocol error) or the request never
+// reached a live worker (rejected, e.g. a leased worker that was restarted or
+// recycled). A timeout is a killed worker but not in this set: it is the
+// request's own answer (Lean took longer than the deadline), and running it
+// again would cost the whole deadline for the same answer.
+bool RetryOnFreshWorker(const ReplOutcome& outcome);
+
 // One line describing `outcome`, for logs and CLI errors.
 std::string Describe(const ReplOutcome& outcome);
 
