@@ -21,8 +21,8 @@
 #include <variant>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
 #include "fixtures.h"
@@ -222,8 +222,7 @@ TEST_F(ReplProcessTest, ResponseUnderTheSizeCapIsFine) {
   ReplClient client(options);
   ASSERT_TRUE(client.Start().ok);
   ReplOutcome o = client.Send(kDef);
-  EXPECT_EQ(As<ReplResponse>(o).json["tatamiReplDoublePadding"].get<std::string>().size(),
-            300000u);
+  EXPECT_EQ(As<ReplResponse>(o).json["tatamiReplDoublePadding"].get<std::string>().size(), 300000u);
 }
 
 TEST_F(ReplProcessTest, MemoryCapStopsAChildThatAllocatesTooMuch) {
@@ -294,8 +293,7 @@ TEST_F(ReplProcessTest, StartFailsWhenTheChildExitsAtStartup) {
   ASSERT_FALSE(r.ok);
   EXPECT_NE(r.error.find("exited with code 3"), std::string::npos) << r.error;
   EXPECT_NE(r.error.find("tatami-repl-double"), std::string::npos) << r.error;
-  EXPECT_NE(r.error.find("--exit-at-start"), std::string::npos) << "stderr is quoted: "
-                                                                << r.error;
+  EXPECT_NE(r.error.find("--exit-at-start"), std::string::npos) << "stderr is quoted: " << r.error;
   ASSERT_TRUE(r.failure.has_value());
   EXPECT_EQ(As<ReplCrash>(*r.failure).exit_code, std::optional<int>(3));
 }
@@ -315,8 +313,7 @@ TEST_F(ReplProcessTest, StartFailsOnGarbageAtStartup) {
   ASSERT_FALSE(r.ok);
   EXPECT_NE(r.error.find("invalid output"), std::string::npos) << r.error;
   ASSERT_TRUE(r.failure.has_value());
-  EXPECT_NE(As<ReplProtocolError>(*r.failure).bytes.find("garbage at start-up"),
-            std::string::npos);
+  EXPECT_NE(As<ReplProtocolError>(*r.failure).bytes.find("garbage at start-up"), std::string::npos);
 }
 
 TEST_F(ReplProcessTest, StartupRequestTimeoutFailsTheStart) {
@@ -333,19 +330,21 @@ TEST_F(ReplProcessTest, StartupRequestTimeoutFailsTheStart) {
 
 TEST_F(ReplProcessTest, StartupRequestWithAReplErrorFailsTheStart) {
   ReplProcessOptions options;
-  // A REPL whose import fails: it answers the first request with an error.
+  // A REPL whose import fails: it answers the first request with an error
+  // (a synthetic text: no import failure of real Lean is recorded).
   options.command = {"/bin/sh", "-c",
                      "read request; read blank; "
-                     "printf '{\"message\": \"unknown package Mathlib\"}\\n\\n'; "
+                     "printf '{\"message\": \"tatami-test: import of Mathlib failed\"}\\n\\n'; "
                      "exec cat > /dev/null"};
   options.startup_requests = {kImport};
   ReplClient client(options);
   StartResult r = client.Start();
   ASSERT_FALSE(r.ok);
   EXPECT_NE(r.error.find("start-up request 1"), std::string::npos) << r.error;
-  EXPECT_NE(r.error.find("unknown package Mathlib"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("tatami-test: import of Mathlib failed"), std::string::npos) << r.error;
   ASSERT_TRUE(r.failure.has_value());
-  EXPECT_EQ(As<ReplResponse>(*r.failure).json, json({{"message", "unknown package Mathlib"}}));
+  EXPECT_EQ(As<ReplResponse>(*r.failure).json,
+            json({{"message", "tatami-test: import of Mathlib failed"}}));
 }
 
 TEST_F(ReplProcessTest, RejectsBadRequestsWithoutHarmingTheWorker) {
@@ -470,8 +469,8 @@ TEST_F(ReplProcessTest, CallbackMayRestartTheWorker) {
 }
 
 TEST_F(ReplProcessTest, KillReachesGrandchildrenAndChildrenInheritNoDescriptors) {
-  const auto pid_file = std::filesystem::temp_directory_path() /
-                        ("tatami-grandchild-" + std::to_string(::getpid()));
+  const auto pid_file =
+      std::filesystem::temp_directory_path() / ("tatami-grandchild-" + std::to_string(::getpid()));
   ReplProcessOptions options;
   // Like `lake env repl`: a wrapper that leaves a process of its own behind.
   options.command = {"/bin/sh", "-c",

@@ -262,7 +262,7 @@ TEST(ScriptTest, WholeProofCheckAndPrintAxioms) {
   EXPECT_EQ(step["proofStatus"], "Completed");
 
   // An exception-shaped error in a proof: at the tactic, without the <input> prefix.
-  json bad = Ask(p, {{"cmd", "theorem two_add_two : 2 + 2 = 4 := by\n  norm_num"}});
+  json bad = Ask(p, {{"cmd", "theorem two_add_two : 2 + 2 = 4 := by\n  exat 42"}});
   ASSERT_EQ(bad["messages"].size(), 1u) << bad.dump();
   EXPECT_EQ(bad["messages"][0]["data"], "unknown tactic");
   EXPECT_EQ(bad["messages"][0]["pos"], json({{"line", 2}, {"column", 2}}));
@@ -329,7 +329,7 @@ std::vector<std::string> Data(const json& response) {
 }
 
 TEST(ScriptTest, PrintAxiomsInsideANamespaceNamesTheResolvedDeclaration) {
-  TATAMI_REQUIRE_FIXTURES();
+  TATAMI_REQUIRE_FIXTURES("lean-messages");
   // The recorded graphiti case: `run'_refines`, declared in `Graphiti`, asked
   // for inside `namespace Graphiti.RewriterLemmas.Test`.
   json recorded;
