@@ -2,6 +2,16 @@
 # Fetches the public originals of the recorded Lean behaviour that tatami's
 # tests use as ground truth, for users who have internet access.
 #
+# It fetches repl-transcripts/ (with history/), check-transcripts-kimina/,
+# search-results-internlm-minif2f/, benchmarks/ and
+# leandojo-benchmark4-sample/. It does NOT fetch lean-messages/: that folder
+# is a curated set of single messages copied from test outputs of several
+# repositories (leanprover/lean4, leanprover/reference-manual,
+# leanprover-community/mathlib4 and aesop, lean-ja/lean-by-example,
+# VCA-EPFL/graphiti), each entry citing its source file and commit, and no
+# script can rebuild it from one origin. Tests that need it skip (or fail in
+# CI) when it is absent; obtain it together with the other fixtures.
+#
 #   scripts/fetch-fixtures.sh [DEST]
 #
 # DEST defaults to $TATAMI_FIXTURES, else ../shared/fixtures next to the
@@ -104,4 +114,8 @@ if ! grep -q "$LEANDOJO_MATHLIB_COMMIT" "$dest/leandojo-benchmark4-sample/metada
 fi
 
 echo "fetch-fixtures: done; fixtures are in $dest"
+if [ ! -d "$dest/lean-messages" ]; then
+  echo "fetch-fixtures: note: lean-messages/ is not fetched by this script (a curated set of" \
+       "messages from several repositories); tests that read it skip until it is in $dest" >&2
+fi
 echo "fetch-fixtures: if that is not ../shared/fixtures next to the repository, export TATAMI_FIXTURES=$dest"

@@ -39,13 +39,25 @@ std::size_t LineNumber(std::string_view text, std::size_t offset) {
   return line;
 }
 
+// True if the line's tokens from `from` up to `in` (at `in_index`) are a
+// command prefix that Lean's `CMD in DECL` applies to the declaration alone:
+// `open ... in` or `set_option ... in`, possibly several.
+bool CommandPrefixUpTo(const std::vector<Token>& tokens, std::size_t in_index,
+                       std::size_t line_start) {
+  std::size_t first = in_index;
+  while (first > 0 && tokens[first - 1].offset >= line_start) --first;
+  return first < in_index && (tokens[first].text == "open" || tokens[first].text == "set_option");
+}
+
 // True if the tokens on the keyword's line before it are only attributes
-// (`@[...]`) and modifiers.
+// (`@[...]`) and modifiers, optionally after an `open ... in` or
+// `set_option ... in` prefix (`open X in theorem foo ...` declares `foo`).
 bool OnlyModifiersBefore(const std::vector<Token>& tokens, std::size_t k, std::size_t line_start) {
   int depth = 0;
   for (std::size_t j = k; j-- > 0;) {
     const Token& t = tokens[j];
     if (t.offset < line_start) return depth == 0;
+    if (depth == 0 && t.text == "in") return CommandPrefixUpTo(tokens, j, line_start);
     if (t.text == "]")
       ++depth;
     else if (t.text == "[")

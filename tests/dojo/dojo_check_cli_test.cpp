@@ -149,11 +149,56 @@ TEST_F(CheckCliTest, NamespacedTheoremsAreCheckedWithTheirAxioms) {
   EXPECT_EQ(why.find("A.and_swap"), std::string::npos) << why;
 }
 
+// Names with `'` and «» (as written and inside a namespace), and a
+// `private` theorem: the axioms answer names each as Lean prints it, and the
+// check still finds it. (The double answers for a private theorem with its
+// plain full name; Lean's internal `_private.<module>.0.` form, which the
+// check also accepts, is not recorded.)
+TEST_F(CheckCliTest, NamesWithPrimesAndGuillemetsAreCheckedWithTheirAxioms) {
+  json graph = {
+      {"theorems",
+       {{{"statement", "theorem tick' : True"}, {"goal", "⊢ True"}},
+        {{"statement", "theorem «my thm» : True"}, {"goal", "⊢ True"}},
+        {{"statement", "theorem «my cheat'» : 1 = 1"}, {"goal", "⊢ 1 = 1"}}}},
+      {"states",
+       {{{"goals", {"⊢ True"}}, {"tactics", {{"trivial", {{"goals", json::array()}}}}}},
+        {{"goals", {"⊢ 1 = 1"}},
+         {"tactics",
+          {{"trust_me", {{"goals", json::array()}, {"axioms", {"Lean.ofReduceBool"}}}}}}}}}};
+  std::ofstream(dir_ / "graph.json") << graph.dump();
+  const std::string trivial = " : True := by\n  trivial\n";
+  WriteInputs(
+      {{{"id", "prime"}, {"code", "theorem tick'" + trivial}},
+       {{"id", "prime_ns"}, {"code", "namespace A.B'\ntheorem tick'" + trivial + "end A.B'"}},
+       {{"id", "guillemets"}, {"code", "namespace «x y»\ntheorem «my thm»" + trivial}},
+       {{"id", "private"},
+        {"code", "namespace A\n@[simp] private theorem tick'" + trivial + "end A"}},
+       {{"id", "guillemets_cheat"},
+        {"code", "namespace A\ntheorem tick'" + trivial +
+                     "theorem «my cheat'» : 1 = 1 := by\n  trust_me\nend A"}}});
+  const fs::path out = dir_ / "out.jsonl";
+  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' -o '" + out.string() + "' '" +
+                  (dir_ / "in.jsonl").string() + "'"),
+            0)
+      << Stderr();
+  std::map<std::string, json> by_id;
+  for (const json& l : Lines(out)) by_id[l["id"].get<std::string>()] = l;
+  ASSERT_EQ(by_id.size(), 5u);
+  for (const char* id : {"prime", "prime_ns", "guillemets", "private"}) {
+    EXPECT_EQ(by_id[id]["outcome"], "ok") << by_id[id].dump();
+    EXPECT_TRUE(by_id[id]["messages"].empty()) << by_id[id].dump();
+  }
+  EXPECT_EQ(by_id["guillemets_cheat"]["outcome"], "axioms") << by_id["guillemets_cheat"].dump();
+  const std::string why = by_id["guillemets_cheat"]["messages"].back()["data"];
+  EXPECT_NE(why.find("A.«my cheat'»: Lean.ofReduceBool"), std::string::npos) << why;
+  EXPECT_EQ(why.find("tick"), std::string::npos) << why;
+}
+
 // An `example` has no name to ask `#print axioms` about: the check sends it
 // renamed into a `noncomputable def` and asks about that name (what Lean
-// makes of it is covered by proof_check_test; the double models no `def`,
-// so only the request is looked at here, through a copy of the worker's
-// stdin).
+// makes of it is covered by proof_check_test). The request is looked at here
+// through a copy of the worker's stdin; ExampleAxiomsAreJudged runs it
+// through the double end to end.
 TEST_F(CheckCliTest, ExamplesAreSentNamedWithAnAxiomsQuery) {
   WriteInputs({{{"id", "ex"},
                 {"code",
@@ -181,6 +226,47 @@ TEST_F(CheckCliTest, ExamplesAreSentNamedWithAnAxiomsQuery) {
                           "#print axioms _root_.tatami_example_5"),
             std::string::npos)
       << requests;
+}
+
+// The renamed example is declared by the double (a `def` named for the
+// graph's `example`), so its axioms come back and are judged: a clean one
+// passes, one whose proof uses a non-standard axiom does not, in a namespace
+// or not, next to a theorem.
+TEST_F(CheckCliTest, ExampleAxiomsAreJudged) {
+  json graph = {
+      {"theorems",
+       {{{"statement", "example : True"}, {"goal", "⊢ True"}},
+        {{"statement", "example : 1 = 1"}, {"goal", "⊢ 1 = 1"}},
+        {{"statement", "theorem tick : True"}, {"goal", "⊢ True"}}}},
+      {"states",
+       {{{"goals", {"⊢ True"}}, {"tactics", {{"trivial", {{"goals", json::array()}}}}}},
+        {{"goals", {"⊢ 1 = 1"}},
+         {"tactics",
+          {{"rfl", {{"goals", json::array()}}},
+           {"trust_me", {{"goals", json::array()}, {"axioms", {"Lean.ofReduceBool"}}}}}}}}}};
+  std::ofstream(dir_ / "graph.json") << graph.dump();
+  WriteInputs(
+      {{{"id", "clean"}, {"code", "namespace N\nexample : True := by\n  trivial\nend N"}},
+       {{"id", "cheat"},
+        {"code", "theorem tick : True := by\n  trivial\nexample : 1 = 1 := by\n  trust_me"}},
+       {{"id", "both"},
+        {"code", "example : 1 = 1 := by\n  rfl\nexample : True := by\n  trivial"}}});
+  const fs::path out = dir_ / "out.jsonl";
+  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' -o '" + out.string() + "' '" +
+                  (dir_ / "in.jsonl").string() + "'"),
+            0)
+      << Stderr();
+  std::map<std::string, json> by_id;
+  for (const json& l : Lines(out)) by_id[l["id"].get<std::string>()] = l;
+  ASSERT_EQ(by_id.size(), 3u);
+  for (const char* id : {"clean", "both"}) {
+    EXPECT_EQ(by_id[id]["outcome"], "ok") << by_id[id].dump();
+    EXPECT_TRUE(by_id[id]["messages"].empty()) << by_id[id].dump();
+  }
+  EXPECT_EQ(by_id["cheat"]["outcome"], "axioms") << by_id["cheat"].dump();
+  const std::string why = by_id["cheat"]["messages"].back()["data"];
+  EXPECT_NE(why.find("Lean.ofReduceBool"), std::string::npos) << why;
+  EXPECT_EQ(why.find("tick"), std::string::npos) << why;
 }
 
 TEST_F(CheckCliTest, ResumesAfterALimitATornLineAndAnInterrupt) {

@@ -130,6 +130,29 @@ TEST(LeanFileTest, ListsExamplesWithTheirNamespaceAndColumn) {
   EXPECT_TRUE(examples[1].no_noncomputable);
 }
 
+// `open X in` (or `set_option ... in`) before the keyword on the same line
+// scopes that command to the declaration, which is still found; an `in` that
+// follows no such command does not start one.
+TEST(LeanFileTest, FindsATheoremAfterAnOpenInPrefixOnItsLine) {
+  const std::string text =
+      "import Mathlib\nnamespace N\nopen Nat in theorem foo (n : Nat) : n = n := rfl\n"
+      "open Nat List in @[simp] private theorem bar : True := trivial\n"
+      "set_option maxHeartbeats 400 in open Nat in\ntheorem baz : True := trivial\n"
+      "set_option maxHeartbeats 400 in lemma qux : True := trivial\n"
+      "end N\n"
+      "def f (x : Nat) := x in theorem not_a_command : True := trivial\n";
+  const auto all = ListTheorems(text);
+  std::vector<std::string> names;
+  for (const auto& t : all) names.push_back(t.full_name);
+  EXPECT_EQ(names, (std::vector<std::string>{"N.foo", "N.bar", "N.baz", "N.qux"}));
+  const TheoremSource foo = FindTheorem(text, "foo", "S.lean");
+  EXPECT_EQ(foo.line, 3u);
+  EXPECT_EQ(foo.statement, "theorem foo (n : Nat) : n = n");
+  EXPECT_TRUE(foo.context.ends_with("namespace N\nopen Nat in ")) << foo.context;
+  EXPECT_EQ(foo.proof, " rfl\n");
+  EXPECT_TRUE(FindTheorem(text, "N.bar", "S.lean").context.ends_with("@[simp] private "));
+}
+
 TEST(LeanFileTest, MissingFileIsAnErrorNamingIt) {
   try {
     LoadTheorem("/nonexistent/dir/Missing.lean", "x");

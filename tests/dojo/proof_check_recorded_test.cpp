@@ -81,7 +81,7 @@ const std::map<std::string, FailedCheck>& ExpectedAxiomVerdicts() {
 }
 
 TEST(ProofCheckRecordedTest, EveryRecordedAxiomsAnswerIsReadAndJudged) {
-  TATAMI_REQUIRE_FIXTURES();
+  TATAMI_REQUIRE_FIXTURES("lean-messages");
   std::set<std::string> seen;
   std::size_t namespaced = 0;
   for (const char* file : {"print_axioms.jsonl", "native_decide.jsonl"}) {
@@ -119,7 +119,7 @@ TEST(ProofCheckRecordedTest, EveryRecordedAxiomsAnswerIsReadAndJudged) {
 }
 
 TEST(ProofCheckRecordedTest, OlderAndNewerAxiomOrderGiveTheSameVerdict) {
-  TATAMI_REQUIRE_FIXTURES();
+  TATAMI_REQUIRE_FIXTURES("lean-messages");
   std::vector<std::vector<std::string>> em_lists;
   for (const json& entry : LoadMessages("print_axioms.jsonl")) {
     const auto report = ParseAxiomsMessage(entry["message"].get<std::string>());
@@ -141,7 +141,7 @@ TEST(ProofCheckRecordedTest, OlderAndNewerAxiomOrderGiveTheSameVerdict) {
 // error, and every recorded sorry warning ('sorry' and `sorry`) as a sorry,
 // even next to a clean axioms answer and with no "sorries" list.
 TEST(ProofCheckRecordedTest, RecordedErrorsAndSorryWarningsReject) {
-  TATAMI_REQUIRE_FIXTURES();
+  TATAMI_REQUIRE_FIXTURES("lean-messages");
   const json clean = AsReplMessage(LoadMessages("print_axioms.jsonl")[1]);  // addThree
   ASSERT_EQ(ParseAxiomsMessage(clean["data"].get<std::string>())->name, "addThree");
   std::map<std::string, std::size_t> counts;

@@ -84,9 +84,12 @@ TEST(ProofCheckTest, AcceptsCleanProofWithStandardAxioms) {
 
 TEST(ProofCheckTest, EachCheckFailsWithItsName) {
   const std::string code = "theorem t : True := by trivial";
-  // Lean error.
-  json err = {
-      {"severity", "error"}, {"pos", {{"line", 1}, {"column", 23}}}, {"data", "unsolved goals"}};
+  // Lean error: the text and position Lean gave for `theorem foo (x : Int) : x = x := by\n  have
+  // h : x = 1 := by sorry` (repl-transcripts have_by_sorry, response 1).
+  json err = {{"severity", "error"},
+              {"pos", {{"line", 1}, {"column", 33}}},
+              {"endPos", {{"line", 2}, {"column", 28}}},
+              {"data", "unsolved goals\nx : Int\nh : x = 1\n⊢ x = x"}};
   auto v = JudgeProof(
       code, Answer({{"env", 1}, {"messages", {err, Info("'t' does not depend on any axioms")}}}),
       "t");

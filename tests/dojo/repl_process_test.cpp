@@ -332,19 +332,21 @@ TEST_F(ReplProcessTest, StartupRequestTimeoutFailsTheStart) {
 
 TEST_F(ReplProcessTest, StartupRequestWithAReplErrorFailsTheStart) {
   ReplProcessOptions options;
-  // A REPL whose import fails: it answers the first request with an error.
+  // A REPL whose import fails: it answers the first request with an error
+  // (a synthetic text: no import failure of real Lean is recorded).
   options.command = {"/bin/sh", "-c",
                      "read request; read blank; "
-                     "printf '{\"message\": \"unknown package Mathlib\"}\\n\\n'; "
+                     "printf '{\"message\": \"tatami-test: import of Mathlib failed\"}\\n\\n'; "
                      "exec cat > /dev/null"};
   options.startup_requests = {kImport};
   ReplClient client(options);
   StartResult r = client.Start();
   ASSERT_FALSE(r.ok);
   EXPECT_NE(r.error.find("start-up request 1"), std::string::npos) << r.error;
-  EXPECT_NE(r.error.find("unknown package Mathlib"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("tatami-test: import of Mathlib failed"), std::string::npos) << r.error;
   ASSERT_TRUE(r.failure.has_value());
-  EXPECT_EQ(As<ReplResponse>(*r.failure).json, json({{"message", "unknown package Mathlib"}}));
+  EXPECT_EQ(As<ReplResponse>(*r.failure).json,
+            json({{"message", "tatami-test: import of Mathlib failed"}}));
 }
 
 TEST_F(ReplProcessTest, RejectsBadRequestsWithoutHarmingTheWorker) {

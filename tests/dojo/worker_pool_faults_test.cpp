@@ -41,7 +41,7 @@ TEST_F(WorkerPoolFaultsTest, FailedImportNamesTheHeaderAndThePoolKeepsServing) {
     EXPECT_EQ(e.kind, PoolError::kImportFailed);
     EXPECT_EQ(e.header, broken.Key());
     EXPECT_THAT(e.message, HasSubstr("import Mathlib;import Broken"));
-    EXPECT_THAT(e.message, HasSubstr("unknown package Broken"));
+    EXPECT_THAT(e.message, HasSubstr("tatami-test: import failed: Broken"));
   }
   ResponseOf(good.get());
   ResponseOf(pool.Submit(HeaderOf({"Good"}), Cmd("def w := 1")).get());

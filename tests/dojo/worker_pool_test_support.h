@@ -71,8 +71,9 @@ class ScratchDir {
 // request and starts the double with flags chosen by what it contains, so one
 // pool can hold headers that import fine, fail or hang. Rules are tried in
 // order: {substring of the first request, double flags or "FAIL"}; "FAIL"
-// answers the request like a Lean whose import failed (an error message),
-// then waits to be killed.
+// answers the request like a Lean whose import failed (an error message whose
+// text starts `tatami-test:`: no import failure of real Lean is recorded, so
+// the text is the test's own), then waits to be killed.
 inline std::vector<std::string> RoutingDouble(
     const ScratchDir& dir, const std::vector<std::pair<std::string, std::string>>& rules,
     const std::string& default_flags = "--instant") {
@@ -87,7 +88,7 @@ inline std::vector<std::string> RoutingDouble(
     if (flags == "FAIL") {
       out << "    printf '%s\\n\\n' '{\"messages\": [{\"severity\": \"error\", \"pos\": {\"line\": "
              "1, "
-             "\"column\": 0}, \"endPos\": null, \"data\": \"unknown package "
+             "\"column\": 0}, \"endPos\": null, \"data\": \"tatami-test: import failed: "
           << needle
           << "\"}], \"env\": 0}'\n"
              "    exec cat >/dev/null ;;\n";

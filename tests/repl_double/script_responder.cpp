@@ -94,6 +94,22 @@ std::size_t AfterAttributes(std::string_view text, Span c) {
   return pos;
 }
 
+// Where a command starts after the modifiers `private`, `protected` and
+// `noncomputable`. The double declares a `private` theorem under its plain
+// full name (no recording shows how Lean names it in `#print axioms`).
+std::size_t AfterModifiers(std::string_view text, Span c) {
+  std::size_t pos = c.begin;
+  for (;;) {
+    std::size_t end = text.find_first_of(" \t\n", pos);
+    if (end == std::string_view::npos || end >= c.end) return pos;
+    std::string_view word = text.substr(pos, end - pos);
+    if (word != "private" && word != "protected" && word != "noncomputable") return pos;
+    std::size_t next = text.find_first_not_of(" \t\n", end);
+    if (next == std::string_view::npos || next >= c.end) return pos;
+    pos = next;
+  }
+}
+
 class ScriptResponder : public Responder {
  public:
   ScriptResponder(ScriptGraph graph, LeanVersion version)
@@ -255,7 +271,7 @@ class ScriptResponder : public Responder {
     json sorries = json::array();
     bool seen_other = false;
     for (Span c : SplitCommands(text)) {
-      c.begin = AfterAttributes(text, c);
+      c.begin = AfterModifiers(text, {AfterAttributes(text, c), c.end});
       std::string_view cmd = std::string_view(text).substr(c.begin, c.end - c.begin);
       std::string_view word = cmd.substr(0, cmd.find_first_of(" \t\n"));
       std::string_view rest = cmd.substr(word.size());
@@ -307,7 +323,7 @@ class ScriptResponder : public Responder {
           word.substr(0, 2) == "--") {
         continue;  // header lines that change nothing the script models
       }
-      if (word == "theorem" || word == "lemma" || word == "example") {
+      if (word == "theorem" || word == "lemma" || word == "example" || word == "def") {
         Declaration(text, c, map, &state, &messages, &sorries);
         continue;
       }
@@ -377,8 +393,10 @@ class ScriptResponder : public Responder {
     std::string signature = NormalizeSpace(text.substr(sig_b, assign - sig_b));
     const ScriptTheorem* th = nullptr;
     for (const ScriptTheorem& t : graph_.theorems) {
-      // The graph may name a theorem as written or by its full name.
-      bool same_name = keyword == "example"
+      // The graph may name a theorem as written or by its full name. A `def`
+      // is the graph's `example` given a name (as `tatami check` renames one
+      // to ask about its axioms).
+      bool same_name = keyword == "example" || keyword == "def"
                            ? t.keyword == "example"
                            : t.name == written.ToString() || t.name == full.ToString();
       if (same_name && t.signature == signature) th = &t;

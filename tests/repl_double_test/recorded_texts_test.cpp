@@ -55,7 +55,8 @@ std::string Message(std::string_view file, int line) {
 }
 
 TEST(RecordedTextsTest, EveryTextMatchesItsRecording) {
-  TATAMI_REQUIRE_FIXTURES();
+  TATAMI_REQUIRE_FIXTURES("lean-messages");
+  TATAMI_REQUIRE_FIXTURES("repl-transcripts");
   ASSERT_FALSE(repl_double::RecordedTexts().empty());
   for (const repl_double::RecordedText& t : repl_double::RecordedTexts()) {
     std::vector<std::string_view> args;
@@ -87,7 +88,7 @@ TEST(RecordedTextsTest, EveryVersionHasEveryTextExceptStatusesBeforeV4_19) {
 }
 
 TEST(RecordedTextsTest, SeveralUnsolvedGoalsAreSeparatedAsLeanSeparatesThem) {
-  TATAMI_REQUIRE_FIXTURES();
+  TATAMI_REQUIRE_FIXTURES("lean-messages");
   // aesop's all_cons test: two goals left.
   const std::string hyps =
       "α : Type u_1\nP : α → Bool\nx : α\nxs : List α\nh : (x :: xs).all P = true\n";
@@ -98,7 +99,7 @@ TEST(RecordedTextsTest, SeveralUnsolvedGoalsAreSeparatedAsLeanSeparatesThem) {
 }
 
 TEST(RecordedTextsTest, PrintAxiomsSortsFromV4_33AndKeepsCollectionOrderBefore) {
-  TATAMI_REQUIRE_FIXTURES();
+  TATAMI_REQUIRE_FIXTURES("lean-messages");
   LeanTexts now(LeanVersion::kV4_33);
   EXPECT_EQ(now.PrintAxioms({{"excludedMiddle"}}, {"Quot.sound", "Classical.choice", "propext"}),
             Message("lean-messages/print_axioms.jsonl", 3));
@@ -107,6 +108,8 @@ TEST(RecordedTextsTest, PrintAxiomsSortsFromV4_33AndKeepsCollectionOrderBefore) 
   EXPECT_EQ(now.PrintAxioms({{"Graphiti", "run'_refines"}},
                             {"Classical.choice", "Quot.sound", "propext"}),
             Message("lean-messages/print_axioms.jsonl", 9));
+  EXPECT_EQ(now.PrintAxioms({{"Classical", "em"}}, {"Quot.sound", "Classical.choice", "propext"}),
+            Message("lean-messages/print_axioms.jsonl", 8));
   EXPECT_EQ(now.PrintAxioms({{"one_add_one"}}, {"Lean.trustCompiler", "Lean.ofReduceBool"}),
             Message("lean-messages/native_decide.jsonl", 1));
   EXPECT_EQ(now.PrintAxioms({{"addThree"}}, {}), Message("lean-messages/print_axioms.jsonl", 2));
@@ -125,7 +128,8 @@ TEST(RecordedTextsTest, LeanVersionsParse) {
 
 // Every error text of the bundled example graph is a text Lean printed.
 TEST(RecordedTextsTest, ExampleGraphErrorsAreRecordedTexts) {
-  TATAMI_REQUIRE_FIXTURES();
+  TATAMI_REQUIRE_FIXTURES("lean-messages");
+  TATAMI_REQUIRE_FIXTURES("repl-transcripts");
   std::set<std::string> recorded;
   for (const auto& f : std::filesystem::directory_iterator(FixturesDir() / "lean-messages")) {
     if (f.path().extension() != ".jsonl") continue;

@@ -262,7 +262,7 @@ TEST(ScriptTest, WholeProofCheckAndPrintAxioms) {
   EXPECT_EQ(step["proofStatus"], "Completed");
 
   // An exception-shaped error in a proof: at the tactic, without the <input> prefix.
-  json bad = Ask(p, {{"cmd", "theorem two_add_two : 2 + 2 = 4 := by\n  norm_num"}});
+  json bad = Ask(p, {{"cmd", "theorem two_add_two : 2 + 2 = 4 := by\n  exat 42"}});
   ASSERT_EQ(bad["messages"].size(), 1u) << bad.dump();
   EXPECT_EQ(bad["messages"][0]["data"], "unknown tactic");
   EXPECT_EQ(bad["messages"][0]["pos"], json({{"line", 2}, {"column", 2}}));
@@ -329,7 +329,7 @@ std::vector<std::string> Data(const json& response) {
 }
 
 TEST(ScriptTest, PrintAxiomsInsideANamespaceNamesTheResolvedDeclaration) {
-  TATAMI_REQUIRE_FIXTURES();
+  TATAMI_REQUIRE_FIXTURES("lean-messages");
   // The recorded graphiti case: `run'_refines`, declared in `Graphiti`, asked
   // for inside `namespace Graphiti.RewriterLemmas.Test`.
   json recorded;
@@ -349,6 +349,37 @@ TEST(ScriptTest, PrintAxiomsInsideANamespaceNamesTheResolvedDeclaration) {
   json r = Ask(p, {{"cmd", recorded["input"]}, {"env", decl["env"]}});
   EXPECT_EQ(Data(r), std::vector<std::string>{"info: " + recorded["message"].get<std::string>()});
   std::filesystem::remove(graph);
+}
+
+// `tatami check` names an example `noncomputable def tatami_example_LINE`
+// to ask about its axioms: the double takes such a `def` for the graph's
+// `example` of that signature and declares it; modifiers before a command
+// (`private`, `protected`, `noncomputable`) are skipped.
+TEST(ScriptTest, ADefStandsForTheGraphsExampleAndModifiersAreSkipped) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("tatami-repl-double-def-" + std::to_string(::getpid()) + ".json");
+  json graph = {
+      {"theorems",
+       {{{"statement", "example : True"}, {"goal", "⊢ True"}},
+        {{"statement", "theorem t : True"}, {"goal", "⊢ True"}}}},
+      {"states",
+       {{{"goals", {"⊢ True"}},
+         {"tactics", {{"trivial_x", {{"goals", json::array()}, {"axioms", {"propext"}}}}}}}}}};
+  std::ofstream(path) << graph.dump();
+  DoubleProcess p({"--script", path.string()});
+  json r = Ask(p, {{"cmd",
+                    "namespace N\nnoncomputable def tatami_example_2 : True := by\n  trivial_x\n"
+                    "@[simp] private theorem t : True := by\n  trivial_x\nend N\n"
+                    "#print axioms _root_.N.tatami_example_2\n#print axioms N.t"}});
+  EXPECT_EQ(Data(r),
+            (std::vector<std::string>{"info: 'N.tatami_example_2' depends on axioms: [propext]",
+                                      "info: 'N.t' depends on axioms: [propext]"}))
+      << r.dump();
+  // A `def` whose signature is no graph example's is not modelled.
+  json other = Ask(p, {{"cmd", "def f : Nat := by\n  trivial_x"}});
+  ASSERT_EQ(other["messages"].size(), 1u) << other.dump();
+  EXPECT_EQ(other["messages"][0]["data"].get<std::string>().rfind("tatami-repl-double:", 0), 0u);
+  std::filesystem::remove(path);
 }
 
 TEST(ScriptTest, NamespacesSectionsAndOpenResolveNamesAsLeanDoes) {
