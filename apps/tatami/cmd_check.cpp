@@ -36,6 +36,7 @@
 #include "config_flags.h"
 #include "interrupt.h"
 #include "progress_bar.h"
+#include "resumable_output.h"
 #include "tatami/dojo/config.h"
 #include "tatami/dojo/header.h"
 #include "tatami/dojo/proof_check.h"
@@ -65,41 +66,8 @@ struct Item {
   std::string where;  // file:line, for errors
 };
 
-// The ids already in `path`; cuts off a last line without its newline.
-std::set<std::string> ResumeOutput(const std::string& path) {
-  std::set<std::string> done;
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return done;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read output file " + path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::size_t complete = text.empty()                            ? 0
-                               : text.rfind('\n') == std::string::npos ? 0
-                                                                       : text.rfind('\n') + 1;
-  if (complete < text.size()) {
-    std::fprintf(stderr,
-                 "tatami check: %s ends in a partial line (%zu bytes, from an interrupted run); "
-                 "removing it\n",
-                 path.c_str(), text.size() - complete);
-    if (::truncate(path.c_str(), static_cast<off_t>(complete)) != 0)
-      throw std::runtime_error("cannot truncate the partial last line of " + path);
-  }
-  std::istringstream lines(text.substr(0, complete));
-  std::string line;
-  std::size_t n = 0;
-  while (std::getline(lines, line)) {
-    ++n;
-    if (line.empty()) continue;
-    try {
-      const json j = json::parse(line);
-      if (j.is_object() && j.contains("id")) done.insert(j["id"].dump());
-    } catch (const json::exception&) {
-      throw std::runtime_error(path + ":" + std::to_string(n) +
-                               ": not a JSON line; is this a `tatami check` output file?");
-    }
-  }
-  return done;
-}
+// An output line's resumption key: its id as JSON text.
+std::string IdKey(const json& j) { return j.is_object() && j.contains("id") ? j["id"].dump() : ""; }
 
 // Reads all inputs. Bad lines are reported (file:line) and counted.
 std::vector<Item> ReadInputs(const std::vector<std::string>& inputs, int* bad) {
@@ -298,8 +266,9 @@ int RunCheck(const CheckFlags& flags) {
 
   int bad = 0;
   std::vector<Item> items = ReadInputs(flags.inputs, &bad);
-  std::set<std::string> done =
-      flags.output.empty() ? std::set<std::string>{} : ResumeOutput(flags.output);
+  std::set<std::string> done = flags.output.empty()
+                                   ? std::set<std::string>{}
+                                   : ResumeOutput(flags.output, "tatami check", IdKey);
   const std::size_t resumed = done.size();
   std::vector<Item> todo;
   for (Item& it : items) {

@@ -43,6 +43,7 @@
 #include "config_flags.h"
 #include "interrupt.h"
 #include "progress_bar.h"
+#include "resumable_output.h"
 #include "tatami/dojo/dojo.h"
 #include "tatami/dojo/lean_file.h"
 #include "tatami/search/batching_generator.h"
@@ -229,38 +230,10 @@ std::pair<std::size_t, std::size_t> ResolveShard(const ProveFlags& flags) {
   return {index, count};
 }
 
-// Names already in `path`; cuts off a last line without its newline.
-std::set<std::string> ResumeOutput(const std::string& path) {
-  std::set<std::string> done;
-  std::error_code ec;
-  if (path.empty() || !fs::exists(path, ec)) return done;
-  std::string text = ReadAll(path);
-  const std::size_t nl = text.rfind('\n');
-  const std::size_t complete = nl == std::string::npos ? 0 : nl + 1;
-  if (complete < text.size()) {
-    std::fprintf(stderr,
-                 "tatami prove: %s ends in a partial line (from an interrupted run); "
-                 "removing it\n",
-                 path.c_str());
-    if (::truncate(path.c_str(), static_cast<off_t>(complete)) != 0)
-      throw std::runtime_error("cannot truncate the partial last line of " + path);
-  }
-  std::istringstream lines(text.substr(0, complete));
-  std::string line;
-  std::size_t n = 0;
-  while (std::getline(lines, line)) {
-    ++n;
-    if (line.empty()) continue;
-    try {
-      const json j = json::parse(line);
-      if (j.is_object() && j.contains("name") && j["name"].is_string())
-        done.insert(j["name"].get<std::string>());
-    } catch (const json::exception&) {
-      throw std::runtime_error(path + ":" + std::to_string(n) +
-                               ": not a JSON line; is this a `tatami prove` output file?");
-    }
-  }
-  return done;
+// An output line's resumption key: the theorem's name.
+std::string NameKey(const json& j) {
+  return j.is_object() && j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>()
+                                                                      : "";
 }
 
 // Appends whole lines: one write(2) each on an O_APPEND descriptor, synced
@@ -324,7 +297,7 @@ int RunProve(ProveFlags flags) {
 
   int bad = 0;
   std::vector<Theorem> all = ReadInputs(flags, config.project_dir, &bad);
-  std::set<std::string> done = ResumeOutput(flags.output);
+  std::set<std::string> done = ResumeOutput(flags.output, "tatami prove", NameKey);
   const std::size_t resumed = done.size();
   std::vector<Theorem> todo;
   std::set<std::string> seen;
