@@ -12,6 +12,8 @@ namespace tatami::data {
 namespace {
 
 using nlohmann::json;
+// Rows keep their keys in the documented order (state first, source last).
+using Row = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
 // A JSON Lines file written under a temporary name and renamed when complete,
@@ -24,7 +26,7 @@ class RowFile {
     if (!out_)
       throw std::runtime_error("cannot write " + tmp_.string() + ": " + std::strerror(errno));
   }
-  void Write(const json& row) { out_ << row.dump() << '\n'; }
+  void Write(const Row& row) { out_ << row.dump() << '\n'; }
   void Commit() {
     out_.flush();
     if (!out_)
@@ -139,14 +141,14 @@ ExportSummary ExportTrainingData(const ExportOptions& options) {
         continue;
       }
       ++summary.proved;
-      const json source = {
+      const Row source = {
           {"run", run.string()}, {"line", n}, {"theorem", name}, {"tree", tree_path.string()}};
       for (const TacticRow& r : rows.tactics) {
         if (!tactic_keys.insert(Key({&r.state, &r.tactic})).second) {
           ++summary.tactic_duplicates;
           continue;
         }
-        json s = source;
+        Row s = source;
         s["node"] = r.node;
         s["edge"] = r.edge;
         s["next"] = r.next;
@@ -158,7 +160,7 @@ ExportSummary ExportTrainingData(const ExportOptions& options) {
           ++summary.preference_duplicates;
           continue;
         }
-        json s = source;
+        Row s = source;
         s["node"] = r.node;
         s["chosen_edge"] = r.chosen_edge;
         s["rejected_edge"] = r.rejected_edge;

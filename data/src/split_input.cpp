@@ -70,8 +70,10 @@ std::vector<SplitTheorem> ReadTheoremFile(const fs::path& file) {
   simdjson::ondemand::parser outer;
   simdjson::ondemand::document doc;
   simdjson::ondemand::array array;
-  if (outer.iterate(text).get(doc) || doc.get_array().get(array))
-    throw SplitInputError(name + ": not a JSON array of theorems");
+  if (auto error = outer.iterate(text).get(doc))
+    throw SplitInputError(
+        fmt::format("{}: not valid JSON ({})", name, simdjson::error_message(error)));
+  if (doc.get_array().get(array)) throw SplitInputError(name + ": not a JSON array of theorems");
   simdjson::dom::parser inner;
   std::vector<SplitTheorem> out;
   std::size_t i = 0;
@@ -93,10 +95,9 @@ std::vector<SplitTheorem> ReadTheoremFile(const fs::path& file) {
     ReadFields(element, t);
     out.push_back(std::move(t));
   }
-  // The on-demand parser stops at the array's end without looking further.
-  std::string_view all(text.data(), text.size());
-  const std::size_t last = all.find_last_not_of(" \t\r\n");
-  if (last == std::string_view::npos || all[last] != ']')
+  // The on-demand parser stops at the array's end; a token after it is left over.
+  const char* rest = nullptr;
+  if (!doc.current_location().get(rest))
     throw SplitInputError(name + ": text after the array of theorems");
   return out;
 }
