@@ -5,7 +5,8 @@
 // field back unchanged, whatever fields a producer adds. What the split
 // needs is read from it: the identity (file_path, full_name, start) and the
 // premises its traced tactics use (traced_tactics[i].annotated_tactic[1][j]
-// .full_name, as LeanDojo's TracedTheorem.get_premise_full_names).
+// .full_name; LeanDojo itself takes every named identifier of the theorem's
+// syntax tree, which the split files do not store).
 //
 // Thread-safety: the functions share no state; call them from any thread.
 #pragma once
