@@ -1,0 +1,119 @@
+// Training rows from one search tree: built with the search module's
+// SearchTree and exported with its TreeToJson, as `tatami prove` does.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tatami/data/export.h"
+#include "tatami/data/export_tree.h"
+#include "tatami/search/search_tree.h"
+#include "tatami/search/tree_export.h"
+
+namespace {
+
+using nlohmann::json;
+namespace data = tatami::data;
+namespace se = tatami::search;
+
+// A Lean message from the recordings (lean-messages/), prefixed as the Dojo
+// describes a rejected tactic.
+const std::string kNoProgress = "simp made no progress";
+
+// root --bad1 (Lean error)--, --step--> s1, --slow (timeout)--;
+// s1 --bad2 (Lean error)--, --done--> proof; a second route root --loop--> s1.
+json SampleTree() {
+  se::SearchTree t;
+  const std::size_t root = t.AddState("x : Nat\n⊢ x = x", 0);
+  std::vector<std::size_t> edges;
+  edges.push_back(
+      t.AddEdge(root, t.AddFailure(data::kLeanRejectedPrefix + kNoProgress), "bad1", -1));
+  const std::size_t s1 = t.AddState("⊢ True", -0.5);
+  edges.push_back(t.AddEdge(root, s1, "step", -0.5));
+  edges.push_back(t.AddEdge(root, t.AddFailure("timeout after 100 ms"), "slow", -2));
+  edges.push_back(t.AddEdge(root, s1, "loop", -3));
+  t.MarkExplored(root, edges);
+  edges.clear();
+  edges.push_back(t.AddEdge(s1, t.AddFailure(data::kLeanRejectedPrefix + kNoProgress), "bad2", -1));
+  edges.push_back(t.AddEdge(s1, t.AddProofFinished(), "done", -0.25));
+  t.MarkExplored(s1, edges);
+  EXPECT_EQ(t.ExtractProof(), (std::vector<std::string>{"step", "done"}));
+  return se::TreeToJson(t);
+}
+
+TEST(RowsFromTreeTest, TacticAndPreferenceRowsAlongTheProof) {
+  const json tree = SampleTree();
+  const data::TreeRows rows = data::RowsFromTree(tree, {"step", "done"});
+  ASSERT_EQ(rows.tactics.size(), 2u);
+  EXPECT_EQ(rows.tactics[0].state, "x : Nat\n⊢ x = x");
+  EXPECT_EQ(rows.tactics[0].tactic, "step");
+  EXPECT_EQ(rows.tactics[1].state, "⊢ True");
+  EXPECT_EQ(rows.tactics[1].tactic, "done");
+  for (const data::TacticRow& r : rows.tactics) {
+    const json& e = tree["edges"][r.edge];
+    EXPECT_EQ(e["src"], r.node);
+    EXPECT_EQ(e["dst"], r.next);
+    EXPECT_EQ(e["tactic"], r.tactic);
+    EXPECT_EQ(tree["nodes"][r.node]["text"], r.state);
+  }
+  EXPECT_EQ(tree["nodes"][rows.tactics[1].next]["kind"], "proof_finished");
+  // The timeout gives no preference row; each Lean rejection gives one.
+  ASSERT_EQ(rows.preferences.size(), 2u);
+  EXPECT_EQ(rows.preferences[0].state, rows.tactics[0].state);
+  EXPECT_EQ(rows.preferences[0].chosen, "step");
+  EXPECT_EQ(rows.preferences[0].rejected, "bad1");
+  EXPECT_EQ(rows.preferences[0].message, kNoProgress);
+  EXPECT_EQ(rows.preferences[1].chosen, "done");
+  EXPECT_EQ(rows.preferences[1].rejected, "bad2");
+  for (const data::PreferenceRow& r : rows.preferences) {
+    EXPECT_EQ(tree["edges"][r.rejected_edge]["tactic"], r.rejected);
+    EXPECT_EQ(tree["edges"][r.rejected_edge]["dst"], r.rejected_node);
+    EXPECT_EQ(tree["edges"][r.chosen_edge]["tactic"], r.chosen);
+    EXPECT_EQ(tree["nodes"][r.rejected_node]["kind"], "failure");
+  }
+}
+
+TEST(RowsFromTreeTest, AnotherRouteInTheTreeGivesItsOwnRows) {
+  const data::TreeRows rows = data::RowsFromTree(SampleTree(), {"loop", "done"});
+  ASSERT_EQ(rows.tactics.size(), 2u);
+  EXPECT_EQ(rows.tactics[0].tactic, "loop");
+  EXPECT_EQ(rows.preferences[0].chosen, "loop");
+}
+
+std::string ErrorOf(const json& tree, const std::vector<std::string>& proof) {
+  try {
+    data::RowsFromTree(tree, proof);
+  } catch (const data::ExportInputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(RowsFromTreeTest, ProofsNotInTheTreeAndBrokenTreesAreErrors) {
+  const json tree = SampleTree();
+  EXPECT_NE(ErrorOf(tree, {"step", "nope"})
+                .find("proof step 1 (\"nope\") is not a tactic tried at node 2"),
+            std::string::npos)
+      << ErrorOf(tree, {"step", "nope"});
+  EXPECT_NE(ErrorOf(tree, {"step"}).find("ends at node 2, a state node"), std::string::npos)
+      << ErrorOf(tree, {"step"});
+  EXPECT_NE(ErrorOf(tree, {"bad1", "x"}).find("a failure leaf"), std::string::npos);
+  EXPECT_NE(ErrorOf(tree, {}).find("no tactics"), std::string::npos);
+  EXPECT_NE(ErrorOf(json::array(), {"a"}).find("not a search tree"), std::string::npos);
+  json bad = tree;
+  bad["edges"][0]["dst"] = 99;
+  EXPECT_NE(ErrorOf(bad, {"step", "done"}).find("edges[0]: \"dst\" must be a node id below"),
+            std::string::npos);
+  bad = tree;
+  bad["nodes"][1].erase("text");
+  EXPECT_NE(ErrorOf(bad, {"step", "done"}).find("nodes[1]: needs a string \"text\""),
+            std::string::npos);
+}
+
+TEST(TreeFileStemTest, ReplacesWhatTatamiProveReplaces) {
+  EXPECT_EQ(data::TreeFileStem("Nat.add_comm'"), "Nat.add_comm_");
+  EXPECT_EQ(data::TreeFileStem("a/b c"), "a_b_c");
+  EXPECT_EQ(data::TreeFileStem(".hidden"), "_.hidden");
+  EXPECT_EQ(data::TreeFileStem(""), "_");
+  EXPECT_EQ(data::TreeFileStem("α"), "__");  // two UTF-8 bytes
+}
+
+}  // namespace
