@@ -61,13 +61,13 @@ struct EnvOptions {
   // Steps an episode may take: the step that reaches this many returns
   // truncated = true. 0 = no limit. Default: 0.
   std::size_t max_steps = 0;
-  // Deadline of one step's tactic, and of the completion check of a step
-  // that closes the last goal (DojoOptions::tactic_timeout and check_timeout
-  // of the Dojo the Env makes). Past it the step's outcome is kTimeout and
-  // the worker is restarted; the episode's states stay usable.
-  // 0 = the values in `dojo` (whose 0 means the pool's request_timeout).
-  // An Env built on a caller's Dojo accepts only 0 or that Dojo's
-  // tactic_timeout. Default: 0.
+  // Deadline of one step's tactic (DojoOptions::tactic_timeout of the Dojo
+  // the Env makes). Past it the step's outcome is kTimeout and the worker is
+  // restarted; the episode's states stay usable. The completion check of a
+  // step that closes the last goal keeps its own deadline,
+  // dojo.check_timeout. 0 = dojo.tactic_timeout (whose 0 means the pool's
+  // request_timeout). An Env built on a caller's Dojo accepts only 0 or that
+  // Dojo's tactic_timeout. Default: 0.
   std::chrono::milliseconds step_timeout{0};
   // Wall-time budget of an episode, counted from Reset: the first step that
   // ends after it returns truncated = true. 0 = no limit. Default: 0.

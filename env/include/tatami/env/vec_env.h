@@ -23,8 +23,9 @@
 // the same theorem (from its cached root: nothing is re-elaborated); its
 // StepResult carries the new episode's first observation, and the last
 // observation of the ended one in info.final_observation (the convention of
-// gymnasium's same-step autoreset and Stable-Baselines3). Without
-// auto_reset, stepping a batch in which an episode has ended is misuse
+// gymnasium's same-step autoreset and Stable-Baselines3). Stepping a batch
+// in which an environment has no open episode (without auto_reset: its last
+// step ended it; with it: it was never reset, or its reset threw) is misuse
 // (std::logic_error, before any tactic runs).
 //
 // Errors. Misuse (wrong number of actions, StepAsync while a step is in
@@ -88,8 +89,7 @@ class VecEnv {
 
   // Starts one step: actions[i] runs in environment i. Throws
   // std::invalid_argument unless actions.size() == size(), std::logic_error
-  // while a step is in flight or (without auto_reset) if an environment's
-  // episode has ended or was never started.
+  // while a step is in flight or if an environment has no open episode.
   void StepAsync(std::vector<std::string> actions);
   // True between StepAsync and Wait.
   bool pending() const;
