@@ -29,7 +29,13 @@ namespace {
 
 std::string Quote(const std::string& s) { return py::repr(py::str(s)).cast<std::string>(); }
 
-std::string FailedCheckName(dj::FailedCheck c) { return std::string(dj::ToString(c)); }
+// Snake case, as every other kind name of the module.
+std::string FailedCheckName(dj::FailedCheck c) {
+  std::string name(dj::ToString(c));
+  for (char& ch : name)
+    if (ch == ' ') ch = '_';
+  return name;
+}
 
 std::string LeanErrorKindName(dj::LeanError::Kind k) {
   switch (k) {
@@ -153,7 +159,8 @@ void BindDojo(py::module_& m) {
       .def_readonly("ok", &dj::ProofVerdict::ok)
       .def_property_readonly(
           "failed", [](const dj::ProofVerdict& v) { return FailedCheckName(v.failed); },
-          "Which check failed (``none`` when ok).")
+          "Which check failed: none (ok), banned_tactic, not_checked, lean_error, sorry, "
+          "axioms_unknown or axioms.")
       .def_readonly("reason", &dj::ProofVerdict::reason)
       .def_readonly("axioms", &dj::ProofVerdict::axioms)
       .def_property_readonly(

@@ -114,8 +114,11 @@ void BindEnv(py::module_& m) {
       .def_readwrite("failure", &ev::RewardOptions::failure);
 
   py::class_<ev::Theorem>(m, "Theorem", "The theorem an episode is about.")
-      .def(py::init(&ev::Theorem::FromStatement), py::arg("statement"), py::arg("header") = "",
-           py::arg("name") = "",
+      .def(py::init([](std::string statement, std::string header, std::string name) {
+             return ev::Theorem::FromStatement(std::move(header), std::move(statement),
+                                               std::move(name));
+           }),
+           py::arg("statement"), py::arg("header") = "", py::arg("name") = "",
            "A formal statement (``theorem foo (n : Nat) : n + 0 = n``) under an import header "
            "(may be empty). ValueError for an empty statement.")
       .def_static("from_file", &ev::Theorem::FromFile, py::arg("file"), py::arg("name"),
