@@ -74,9 +74,11 @@ class Env::Impl {
   }
 
   Observation Reset() {
-    if (!theorem_ || !root_.valid())
+    if (!theorem_)
       throw std::logic_error("Env::Reset(): no theorem to restart; call Reset(theorem) first");
-    return Restart();
+    if (root_.valid()) return Restart();
+    const Theorem again = *theorem_;  // a copy: Reset(theorem) clears theorem_
+    return Reset(again);
   }
 
   StepResult StepFrom(std::uint64_t handle, std::string_view action) {

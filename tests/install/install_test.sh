@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the built tree into a temporary prefix, then configures, builds and
-# runs a separate project that uses find_package(tatami) and tatami::dojo.
+# runs a separate project that uses find_package(tatami), tatami::dojo and tatami::env.
 set -euo pipefail
 build_dir="$1" source_dir="$2"
 tmp="$(mktemp -d)"

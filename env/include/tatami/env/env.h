@@ -106,7 +106,8 @@ class Env {
   // std::invalid_argument for a Theorem with neither form filled in.
   Observation Reset(const Theorem& theorem);
   // Starts a new episode on the theorem of the last Reset (from its cached
-  // root state). Throws std::logic_error if there was none.
+  // root state; entered again after Close). Throws std::logic_error if there
+  // was none.
   Observation Reset();
 
   // Runs the tactic `action` on the current state. Throws std::logic_error
