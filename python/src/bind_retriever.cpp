@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bindings.h"
+#include "tatami/retriever/corpus.h"
 #include "tatami/retriever/encoder.h"
 #include "tatami/retriever/premise_index.h"
 #include "tatami/retriever/premise_retriever.h"
@@ -53,6 +54,41 @@ struct RetrieverHandle {
 void BindRetriever(py::module_& m) {
   py::register_exception<rt::IndexError>(m, "IndexFileError", PyExc_OSError);
   py::register_exception<rt::EncoderError>(m, "EncoderError", PyExc_RuntimeError);
+  py::register_exception<rt::CorpusError>(m, "CorpusError", PyExc_ValueError);
+
+  m.def(
+      "write_index",
+      [](const std::filesystem::path& path, const std::filesystem::path& corpus_path,
+         const FloatArray& embeddings, const std::string& encoder_fingerprint,
+         const std::string& dtype) {
+        if (embeddings.ndim() != 2)
+          throw std::invalid_argument(
+              "write_index: embeddings must be a 2-D array [premises, dim]");
+        rt::IndexWriterOptions o;
+        o.encoder_fingerprint = encoder_fingerprint;
+        if (dtype == "f16")
+          o.dtype = rt::EmbeddingType::kF16;
+        else if (dtype != "f32")
+          throw std::invalid_argument("write_index: dtype must be 'f32' or 'f16', got '" + dtype +
+                                      "'");
+        const auto rows = static_cast<std::size_t>(embeddings.shape(0));
+        const auto dim = static_cast<std::size_t>(embeddings.shape(1));
+        py::gil_scoped_release release;
+        const rt::Corpus corpus = rt::Corpus::Load(corpus_path);
+        if (rows != corpus.premises().size())
+          throw std::invalid_argument(
+              "write_index: " + std::to_string(rows) + " embeddings for the " +
+              std::to_string(corpus.premises().size()) + " premises of " + corpus_path.string());
+        rt::IndexWriter writer(path, corpus, static_cast<std::uint32_t>(dim), o);
+        writer.Append({embeddings.data(), rows * dim});
+        writer.Finish();
+      },
+      py::arg("path"), py::arg("corpus"), py::arg("embeddings"), py::kw_only(),
+      py::arg("encoder_fingerprint") = "", py::arg("dtype") = "f32",
+      "Writes a premise index for a LeanDojo corpus (corpus.jsonl) from its premises' embeddings "
+      "(float32 [premises, dim], corpus order), e.g. computed by a Python encoder. CorpusError "
+      "for a bad corpus, ValueError for a count or shape mismatch, IndexFileError on a write "
+      "failure.");
 
   py::class_<rt::PremiseIndex, std::shared_ptr<rt::PremiseIndex>>(
       m, "PremiseIndex", "A memory-mapped premise index (`tatami index build`). Immutable.")

@@ -24,6 +24,9 @@ class GeneratorSpecError(ValueError):
 class IndexFileError(OSError):
     """A premise index file that cannot be used (missing, truncated, corrupt, other version)."""
 
+class CorpusError(ValueError):
+    """A corpus file that cannot be read or parsed; names the file and line."""
+
 class EncoderError(RuntimeError):
     """The encoder plugin or model cannot be loaded, or the model broke its contract."""
 
@@ -271,6 +274,16 @@ def prove(
 ) -> SearchResult: ...
 
 # --- premise retrieval ----------------------------------------------------------
+
+def write_index(
+    path: PathLike,
+    corpus: PathLike,
+    embeddings: npt.ArrayLike,
+    *,
+    encoder_fingerprint: str = "",
+    dtype: str = "f32",
+) -> None:
+    """Writes a premise index for a LeanDojo corpus from its premises' embeddings."""
 
 class PremiseIndex:
     def __init__(self, path: PathLike, *, verify_checksum: bool = False) -> None: ...
