@@ -27,38 +27,41 @@ namespace ev = tatami::env;
 namespace tatami::python {
 namespace {
 
-py::object ResultObject(const dj::RunResult& r) {
-  return std::visit([](const auto& v) { return py::cast(v); }, r);
+// The results are moved into their Python objects: a step's observation
+// holds every goal's text twice (whole and split), not worth copying.
+py::object ResultObject(dj::RunResult&& r) {
+  return std::visit([](auto&& v) { return py::cast(std::move(v)); }, std::move(r));
 }
 
-py::dict InfoDict(const ev::StepInfo& info) {
+py::dict InfoDict(ev::StepInfo&& info) {
   py::dict d;
   d["outcome"] = std::string(ev::ToString(info.outcome));
-  d["message"] = info.message;
-  d["proof"] = info.proof;
-  d["verdict"] = info.verdict ? py::cast(*info.verdict) : py::none();
+  d["message"] = std::move(info.message);
+  d["proof"] = std::move(info.proof);
+  d["verdict"] = info.verdict ? py::cast(std::move(*info.verdict)) : py::none();
   d["goals_closed"] = info.goals_closed;
   d["episode_steps"] = info.episode_steps;
   d["elapsed"] = std::chrono::duration<double>(info.elapsed).count();
-  d["result"] = ResultObject(info.result);
-  if (info.final_observation) d["final_observation"] = py::cast(*info.final_observation);
+  d["result"] = ResultObject(std::move(info.result));
+  if (info.final_observation) d["final_observation"] = py::cast(std::move(*info.final_observation));
   return d;
 }
 
-py::tuple StepTuple(const ev::StepResult& r) {
-  return py::make_tuple(r.observation, r.reward, r.terminated, r.truncated, InfoDict(r.info));
+py::tuple StepTuple(ev::StepResult&& r) {
+  return py::make_tuple(py::cast(std::move(r.observation)), r.reward, r.terminated, r.truncated,
+                        InfoDict(std::move(r.info)));
 }
 
 // Lists in environment order, as gymnasium's vector environments return
 // arrays (observations here are objects, so lists throughout).
-py::tuple VecTuple(const std::vector<ev::StepResult>& results) {
+py::tuple VecTuple(std::vector<ev::StepResult>&& results) {
   py::list obs, rewards, terminated, truncated, infos;
-  for (const ev::StepResult& r : results) {
-    obs.append(py::cast(r.observation));
+  for (ev::StepResult& r : results) {
+    obs.append(py::cast(std::move(r.observation)));
     rewards.append(r.reward);
     terminated.append(r.terminated);
     truncated.append(r.truncated);
-    infos.append(InfoDict(r.info));
+    infos.append(InfoDict(std::move(r.info)));
   }
   return py::make_tuple(obs, rewards, terminated, truncated, infos);
 }
@@ -203,7 +206,7 @@ void BindEnv(py::module_& m) {
               py::gil_scoped_release release;
               r = e.env->Step(action);
             }
-            return StepTuple(r);
+            return StepTuple(std::move(r));
           },
           py::arg("action"),
           "Runs the tactic `action`: (observation, reward, terminated, truncated, info). "
@@ -229,7 +232,7 @@ void BindEnv(py::module_& m) {
               py::gil_scoped_release release;
               r = e.env->StepFrom(handle, action);
             }
-            return StepTuple(r);
+            return StepTuple(std::move(r));
           },
           py::arg("state"), py::arg("action"),
           "Runs `action` on an earlier state of this episode (a handle, an Observation or a "
@@ -304,7 +307,7 @@ void BindEnv(py::module_& m) {
               py::gil_scoped_release release;
               results = v.Wait();
             }
-            return VecTuple(results);
+            return VecTuple(std::move(results));
           },
           "Waits for the step in flight: (observations, rewards, terminated, truncated, infos).")
       .def(
@@ -315,7 +318,7 @@ void BindEnv(py::module_& m) {
               py::gil_scoped_release release;
               results = v.Step(std::move(actions));
             }
-            return VecTuple(results);
+            return VecTuple(std::move(results));
           },
           py::arg("actions"),
           "One step of every environment: (observations, rewards, terminated, truncated, "
