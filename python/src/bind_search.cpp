@@ -6,15 +6,18 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bindings.h"
 #include "durations.h"
 #include "python_generator.h"
 #include "tatami/dojo/dojo.h"
+#include "tatami/search/batching_generator.h"
 #include "tatami/search/best_first_search.h"
 #include "tatami/search/dojo_environment.h"
 #include "tatami/search/generator_factory.h"
@@ -34,16 +37,68 @@ std::shared_ptr<se::TacticGenerator> ResolveGenerator(const py::object& generato
   return std::make_shared<PythonGenerator>(generator);
 }
 
-se::SearchResult Prove(dj::Dojo& dojo, const dj::TacticState& root, const py::object& generator,
-                       int num_tactics, double timeout, std::size_t max_expansions) {
-  if (!root.valid()) throw std::invalid_argument("prove: state is empty");
+void CheckRoot(const dj::Dojo& dojo, const dj::TacticState& root, const char* what) {
+  if (!root.valid()) throw std::invalid_argument(std::string(what) + ": state is empty");
   if (root.dojo_id() != dojo.id())
-    throw std::invalid_argument("prove: the state was made by another Dojo");
-  if (num_tactics <= 0) throw std::invalid_argument("prove: num_tactics must be > 0");
+    throw std::invalid_argument(std::string(what) + ": the state was made by another Dojo");
+}
+
+se::SearchOptions MakeOptions(int num_tactics, double timeout, std::size_t max_expansions,
+                              const char* what) {
+  if (num_tactics <= 0)
+    throw std::invalid_argument(std::string(what) + ": num_tactics must be > 0");
   se::SearchOptions options;
   options.num_tactics = num_tactics;
-  options.timeout = Milliseconds(timeout, "prove: timeout");
+  options.timeout = Milliseconds(timeout, std::string(what) + ": timeout");
   options.max_expansions = max_expansions;
+  return options;
+}
+
+// One search thread per theorem (each holds its own worker), the generator
+// behind a BatchingGenerator so that the searches' requests reach it as one
+// batch: a Python model then runs batches of up to max_batch states.
+std::vector<se::SearchResult> ProveMany(dj::Dojo& dojo, const std::vector<dj::TacticState>& roots,
+                                        const py::object& generator, int num_tactics,
+                                        double timeout, std::size_t max_expansions,
+                                        std::size_t max_batch, double max_wait) {
+  for (const dj::TacticState& root : roots) CheckRoot(dojo, root, "prove_many");
+  const se::SearchOptions options = MakeOptions(num_tactics, timeout, max_expansions, "prove_many");
+  if (max_batch == 0) throw std::invalid_argument("prove_many: max_batch must be > 0");
+  se::BatchingOptions batching;
+  batching.max_batch = max_batch;
+  batching.max_wait = Milliseconds(max_wait, "prove_many: max_wait");
+  auto batcher = std::make_shared<se::BatchingGenerator>(ResolveGenerator(generator), batching);
+  std::vector<se::SearchResult> results(roots.size());
+  std::vector<std::exception_ptr> errors(roots.size());
+  {
+    py::gil_scoped_release release;
+    // Every search registers before any starts, so the first batch waits for all.
+    std::vector<std::unique_ptr<se::BatchingGenerator::Client>> clients;
+    for (std::size_t i = 0; i < roots.size(); ++i)
+      clients.push_back(std::make_unique<se::BatchingGenerator::Client>(*batcher));
+    std::vector<std::thread> threads;
+    threads.reserve(roots.size());
+    for (std::size_t i = 0; i < roots.size(); ++i)
+      threads.emplace_back([&, i] {
+        try {
+          se::DojoEnvironment env(dojo, roots[i]);
+          results[i] = se::BestFirstSearch(env, *batcher, options);
+        } catch (...) {
+          errors[i] = std::current_exception();
+        }
+        clients[i].reset();  // a finished search no longer holds batches back
+      });
+    for (std::thread& t : threads) t.join();
+  }
+  for (const std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
+  return results;
+}
+
+se::SearchResult Prove(dj::Dojo& dojo, const dj::TacticState& root, const py::object& generator,
+                       int num_tactics, double timeout, std::size_t max_expansions) {
+  CheckRoot(dojo, root, "prove");
+  const se::SearchOptions options = MakeOptions(num_tactics, timeout, max_expansions, "prove");
   std::shared_ptr<se::TacticGenerator> gen = ResolveGenerator(generator);
   py::gil_scoped_release release;
   se::DojoEnvironment env(dojo, root);
@@ -124,6 +179,14 @@ void BindSearch(py::module_& m) {
         "returning one list of candidates per request (Candidate, (tactic, logprob) or str). "
         "timeout in seconds; max_expansions=0 means unlimited. The GIL is released except while "
         "the callable runs.");
+  m.def("prove_many", &ProveMany, py::arg("dojo"), py::arg("states"), py::arg("generator"),
+        py::kw_only(), py::arg("num_tactics") = 64, py::arg("timeout") = 600.0,
+        py::arg("max_expansions") = 0, py::arg("max_batch") = 16, py::arg("max_wait") = 0.005,
+        "Searches every theorem of `states` (roots of entered theorems, each on its own worker) "
+        "at once; results in input order. The generator's calls are gathered across the "
+        "searches into batches of up to max_batch requests (sent when every running search is "
+        "waiting, or max_wait seconds after the oldest request), so a Python model runs whole "
+        "batches while Lean works. The first exception of a search is raised after all finish.");
 }
 
 }  // namespace tatami::python

@@ -273,6 +273,19 @@ def prove(
     max_expansions: int = 0,
 ) -> SearchResult: ...
 
+def prove_many(
+    dojo: Dojo,
+    states: Sequence[TacticState],
+    generator: Union[str, TacticGenerator, PythonGenerator],
+    *,
+    num_tactics: int = 64,
+    timeout: float = 600.0,
+    max_expansions: int = 0,
+    max_batch: int = 16,
+    max_wait: float = 0.005,
+) -> list[SearchResult]:
+    """Searches every theorem at once; the generator gets batches across searches."""
+
 # --- premise retrieval ----------------------------------------------------------
 
 def write_index(

@@ -68,3 +68,26 @@ def test_errors_of_the_python_generator_reach_the_caller(dojo):
         tatami.prove(dojo, root, 42)
     with pytest.raises(tatami.GeneratorSpecError):
         tatami.prove(dojo, root, "no-such-generator")
+
+
+def test_prove_many_batches_the_searches_requests_for_the_python_generator():
+    from conftest import TWO_ADD_TWO, make_pool
+
+    dojo = tatami.Dojo(make_pool(workers=3))
+    roots = [dojo.enter("", s) for s in (ADD_ZERO, TWO_ADD_TWO, AND_SWAP)]
+    batches = []
+
+    def policy(requests):
+        batches.append(sorted(r.state for r in requests))
+        return [[("constructor", -1.0), ("exact h.2", -1.5), ("exact h.1", -2.0), ("rfl", -3.0)]
+                for _ in requests]
+
+    # A long max_wait: a batch goes when every running search waits for it.
+    results = tatami.prove_many(dojo, roots, policy, num_tactics=4, max_wait=30.0)
+    assert [r.status for r in results] == ["proved", "proved", "proved"]
+    assert results[0].proof == ["rfl"] and results[1].proof == ["rfl"]
+    assert results[2].proof == ["constructor", "exact h.2", "exact h.1"]
+    assert batches[0] == sorted(r.pretty for r in roots)
+    assert sum(len(b) for b in batches) == sum(r.expansions for r in results)
+    with pytest.raises(ValueError, match="max_batch"):
+        tatami.prove_many(dojo, roots, policy, max_batch=0)
