@@ -78,27 +78,14 @@ class VecEnv::Impl {
   }
 
   void StepAsync(std::vector<std::string> actions) {
-    CheckIdle("VecEnv::StepAsync");
-    if (actions.size() != size())
-      throw std::invalid_argument("VecEnv::StepAsync: got " + std::to_string(actions.size()) +
-                                  " actions for " + std::to_string(size()) + " environments");
-    for (std::size_t i = 0; i < size(); ++i)
-      if (!envs_[i].episode_active())
-        throw std::logic_error(
-            "VecEnv::StepAsync: environment " + std::to_string(i) + " has no open episode (" +
-            (envs_[i].theorem() ? "its last episode ended" : "never reset") + "); call Reset");
-    actions_ = std::move(actions);
-    results_.assign(size(), StepResult{});
-    Dispatch([this](std::size_t i) {
-      StepResult r = envs_[i].Step(actions_[i]);
-      if (options_.auto_reset && (r.terminated || r.truncated)) {
-        Observation first = envs_[i].Reset();
-        r.info.final_observation = std::move(r.observation);
-        r.observation = std::move(first);
-      }
-      results_[i] = std::move(r);
-    });
-    stepping_ = true;
+    Start("VecEnv::StepAsync", {}, std::move(actions));
+  }
+
+  void StepFromAsync(std::vector<std::uint64_t> handles, std::vector<std::string> actions) {
+    if (handles.size() != size())
+      throw std::invalid_argument("VecEnv::StepFromAsync: got " + std::to_string(handles.size()) +
+                                  " handles for " + std::to_string(size()) + " environments");
+    Start("VecEnv::StepFromAsync", std::move(handles), std::move(actions));
   }
 
   bool pending() const { return stepping_; }
@@ -108,6 +95,7 @@ class VecEnv::Impl {
     stepping_ = false;
     Collect();
     actions_.clear();
+    handles_.clear();
     return std::move(results_);
   }
 
@@ -119,6 +107,40 @@ class VecEnv::Impl {
   const VecEnvOptions& options() const { return options_; }
 
  private:
+  // Checks everything a step needs before any tactic runs, then dispatches
+  // it; `handles` empty = step from each environment's current state.
+  void Start(const char* what, std::vector<std::uint64_t> handles,
+             std::vector<std::string> actions) {
+    CheckIdle(what);
+    if (actions.size() != size())
+      throw std::invalid_argument(std::string(what) + ": got " + std::to_string(actions.size()) +
+                                  " actions for " + std::to_string(size()) + " environments");
+    for (std::size_t i = 0; i < size(); ++i) {
+      if (!envs_[i].episode_active())
+        throw std::logic_error(
+            std::string(what) + ": environment " + std::to_string(i) + " has no open episode (" +
+            (envs_[i].theorem() ? "its last episode ended" : "never reset") + "); call Reset");
+      if (!handles.empty() && !envs_[i].State(handles[i]))
+        throw std::invalid_argument(std::string(what) + ": unknown state handle " +
+                                    std::to_string(handles[i]) + " for environment " +
+                                    std::to_string(i) + ": not a state of its current episode");
+    }
+    actions_ = std::move(actions);
+    handles_ = std::move(handles);
+    results_.assign(size(), StepResult{});
+    Dispatch([this](std::size_t i) {
+      StepResult r = handles_.empty() ? envs_[i].Step(actions_[i])
+                                      : envs_[i].StepFrom(handles_[i], actions_[i]);
+      if (options_.auto_reset && (r.terminated || r.truncated)) {
+        Observation first = envs_[i].Reset();
+        r.info.final_observation = std::move(r.observation);
+        r.observation = std::move(first);
+      }
+      results_[i] = std::move(r);
+    });
+    stepping_ = true;
+  }
+
   struct Slot {
     std::function<void(std::size_t)> job;
     std::exception_ptr error;
@@ -189,6 +211,7 @@ class VecEnv::Impl {
   std::shared_ptr<dojo::Dojo> dojo_;
   std::vector<Env> envs_;
   std::vector<std::string> actions_;
+  std::vector<std::uint64_t> handles_;
   std::vector<StepResult> results_;
   bool stepping_ = false;
 
@@ -216,6 +239,14 @@ bool VecEnv::pending() const { return impl_->pending(); }
 std::vector<StepResult> VecEnv::Wait() { return impl_->Wait(); }
 std::vector<StepResult> VecEnv::Step(std::vector<std::string> actions) {
   impl_->StepAsync(std::move(actions));
+  return impl_->Wait();
+}
+void VecEnv::StepFromAsync(std::vector<std::uint64_t> handles, std::vector<std::string> actions) {
+  impl_->StepFromAsync(std::move(handles), std::move(actions));
+}
+std::vector<StepResult> VecEnv::StepFrom(std::vector<std::uint64_t> handles,
+                                         std::vector<std::string> actions) {
+  impl_->StepFromAsync(std::move(handles), std::move(actions));
   return impl_->Wait();
 }
 Env& VecEnv::env(std::size_t index) { return impl_->env(index); }

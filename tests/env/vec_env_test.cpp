@@ -99,6 +99,29 @@ TEST_F(VecEnvTest, StepAsyncThenWait) {
   EXPECT_EQ(b.observation.pretty, kRight);
 }
 
+TEST_F(VecEnvTest, StepFromBranchesInEveryEnvironment) {
+  VecEnv envs(Pool("", 2), Options(2));
+  const std::vector<Observation> roots = envs.Reset({AndSwap()});
+  const std::vector<StepResult> split = envs.Step({"constructor", "constructor"});
+  // Environment 0 goes on from its split state, environment 1 branches
+  // back to its root.
+  std::vector<StepResult> r = envs.StepFrom({split[0].observation.handle, roots[1].handle},
+                                            {"exact h.2", "obtain ⟨hp, hq⟩ := h"});
+  EXPECT_EQ(r[0].observation.pretty, kRight);
+  EXPECT_EQ(r[1].observation.pretty, kIntro);
+  EXPECT_EQ(envs.dojo()->stats().replayed, 0u);
+  // A handle of another environment's episode is refused before anything runs.
+  const auto tactics = envs.dojo()->stats().tactics;
+  EXPECT_THROW(envs.StepFrom({roots[1].handle, roots[1].handle}, {"exact h.1", "rfl"}),
+               std::invalid_argument);
+  EXPECT_THROW(envs.StepFromAsync({roots[0].handle}, {"rfl", "rfl"}), std::invalid_argument);
+  EXPECT_EQ(envs.dojo()->stats().tactics, tactics);
+  envs.StepFromAsync({r[0].observation.handle, r[1].observation.handle},
+                     {"exact h.1", "exact ⟨hq, hp⟩"});
+  r = envs.Wait();
+  for (const StepResult& s : r) EXPECT_EQ(s.info.outcome, OutcomeKind::kProofFinished);
+}
+
 TEST_F(VecEnvTest, AutoResetStartsTheNextEpisodeAtOnce) {
   VecEnvOptions o = Options(2, /*auto_reset=*/true);
   o.env.max_steps = 2;

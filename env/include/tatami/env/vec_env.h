@@ -41,6 +41,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -98,6 +99,16 @@ class VecEnv {
   std::vector<StepResult> Wait();
   // StepAsync(actions) then Wait().
   std::vector<StepResult> Step(std::vector<std::string> actions);
+
+  // Starts one step in which environment i runs actions[i] on the state
+  // numbered handles[i] of its episode (Env::StepFrom): a batch of tree-search
+  // expansions. Results, auto-reset and errors as StepAsync; before anything
+  // runs, std::invalid_argument for a handle that is not a state of its
+  // environment's episode (or a count other than size()).
+  void StepFromAsync(std::vector<std::uint64_t> handles, std::vector<std::string> actions);
+  // StepFromAsync(handles, actions) then Wait().
+  std::vector<StepResult> StepFrom(std::vector<std::uint64_t> handles,
+                                   std::vector<std::string> actions);
 
   // Environment `index` (std::out_of_range past size()), e.g. for StepFrom
   // on one environment. Not while a step is in flight (std::logic_error).
