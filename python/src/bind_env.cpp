@@ -323,6 +323,28 @@ void BindEnv(py::module_& m) {
           py::arg("actions"),
           "One step of every environment: (observations, rewards, terminated, truncated, "
           "infos), lists in environment order.")
+      .def(
+          "step_from",
+          [](ev::VecEnv& v, std::vector<std::uint64_t> handles, std::vector<std::string> actions) {
+            std::vector<ev::StepResult> results;
+            {
+              py::gil_scoped_release release;
+              results = v.StepFrom(std::move(handles), std::move(actions));
+            }
+            return VecTuple(std::move(results));
+          },
+          py::arg("handles"), py::arg("actions"),
+          "One branching step: environment i runs actions[i] on the state numbered handles[i] "
+          "(Observation.handle) of its episode, which becomes its current state. A batch of "
+          "tree-search expansions; results as step's.")
+      .def(
+          "step_from_async",
+          [](ev::VecEnv& v, std::vector<std::uint64_t> handles, std::vector<std::string> actions) {
+            py::gil_scoped_release release;
+            v.StepFromAsync(std::move(handles), std::move(actions));
+          },
+          py::arg("handles"), py::arg("actions"),
+          "Starts a branching step and returns at once; step_wait() collects it.")
       .def_property_readonly("pending", &ev::VecEnv::pending)
       .def_property_readonly("dojo", &ev::VecEnv::dojo);
 }

@@ -79,3 +79,20 @@ def test_misuse_raises_clear_errors():
     envs.reset(ADD_ZERO)
     with pytest.raises(ValueError):
         envs.step(["rfl"])
+
+
+def test_step_from_branches_every_env_from_an_earlier_state():
+    envs = tatami.VecEnv(make_pool(workers=2), 2)
+    roots, _ = envs.reset([tatami.Theorem(AND_SWAP), tatami.Theorem(ADD_ZERO)])
+    deeper, *_ = envs.step(["constructor", "induction n"])
+    # Both back to their roots, each with a different branch.
+    obs, rewards, terminated, _, infos = envs.step_from(
+        [roots[0].handle, roots[1].handle], ["obtain ⟨hp, hq⟩ := h", "rfl"])
+    assert obs[0].path == ["obtain ⟨hp, hq⟩ := h"] and terminated == [False, True]
+    envs.reset([tatami.Theorem(AND_SWAP), tatami.Theorem(ADD_ZERO)])
+    with pytest.raises(ValueError):
+        envs.step_from([deeper[0].handle, deeper[1].handle], ["rfl", "rfl"])  # old episode
+    first, _ = envs.reset([tatami.Theorem(AND_SWAP), tatami.Theorem(ADD_ZERO)])
+    envs.step_from_async([first[0].handle, first[1].handle], ["exact ⟨h.2, h.1⟩", "induction n"])
+    obs, rewards, terminated, _, _ = envs.step_wait()
+    assert terminated == [True, False] and obs[1].num_goals == 2
