@@ -2,19 +2,19 @@
 # Environment steps per second from Python: tatami.VecEnv (N = 1, 8) against a
 # straightforward asyncio Python client of the REPL (bench/repl_latency.py's,
 # one process per environment), both on the REPL double in --script mode on
-# the demo graph. Run through scripts/bench.sh env [--steps N] [--rounds N]
+# the demo graph. Run through scripts/bench.sh env [--steps 4000] [--rounds 7]
 # [--sizes LIST] [--nice N].
 #
 # Both sides run the same episodes and check finished proofs from scratch
 # (bench/env_bench.py says exactly what each does). Every (side, N) runs once
-# per round, in an order rotated every round; figures are medians over
-# rounds. --nice N (default -10; 0 = leave alone) raises the priority of the
-# whole run when permitted.
+# per round, in an order rotated every round; steps/s are medians over
+# rounds, ratios medians of the per-round ratios. --nice N (default -10;
+# 0 = leave alone) raises the priority of the whole run when permitted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-steps=2000
-rounds=5
+steps=4000
+rounds=7
 sizes=1,8
 nice_level=-10
 while [ $# -gt 0 ]; do
