@@ -5,7 +5,8 @@ set -euo pipefail
 
 # One group per user: build tools; libraries the CMake files find; the test
 # framework; libtorch for the encoder plugin and Python with torch/numpy for
-# the encoder scripts, their tests and the benchmark baselines; taskset
+# the encoder scripts, their tests and the benchmark baselines; pybind11 and
+# the Python headers for the `tatami` Python module, pytest for its tests; taskset
 # (util-linux) for pinned benchmarks; formatting and the compiler cache.
 packages=(
   build-essential cmake ninja-build pkg-config git
@@ -14,6 +15,7 @@ packages=(
   libopenblas0-pthread libopenblas-dev libxxhash-dev
   libgtest-dev libgmock-dev
   libtorch-dev python3 python3-torch python3-numpy
+  pybind11-dev python3-dev python3-pytest
   util-linux clang-format ccache
 )
 

@@ -1,0 +1,21 @@
+#include "durations.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace tatami::python {
+
+std::chrono::milliseconds Milliseconds(double seconds, std::string_view what) {
+  if (!std::isfinite(seconds) || seconds < 0)
+    throw std::invalid_argument(std::string(what) +
+                                " must be a finite number of seconds >= 0, got " +
+                                std::to_string(seconds));
+  return std::chrono::milliseconds(std::llround(seconds * 1000.0));
+}
+
+double Seconds(std::chrono::milliseconds duration) {
+  return std::chrono::duration<double>(duration).count();
+}
+
+}  // namespace tatami::python
