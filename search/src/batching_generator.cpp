@@ -34,6 +34,11 @@ struct BatchingGenerator::Call {
 struct BatchingGenerator::ClientState {
   std::size_t queued = 0;  // calls of this client in the queue
   bool settled = false;    // asks nothing until its next Get
+  // The latest prefetch, until a Get. Once it is answered the client will
+  // soon ask for more (it is expanding a node and will take the next), so it
+  // no longer counts as settled: a batch waits for it, up to max_wait, rather
+  // than leave it to a batch of its own.
+  std::shared_ptr<Call> prediction;
   std::shared_ptr<Call> unsent_prefetch;
   std::unordered_map<std::string, std::shared_ptr<Call>> ahead;  // prefetches by state
 };
@@ -124,11 +129,13 @@ BatchingGenerator::Client::~Client() {
   s.changed.notify_all();
 }
 
-std::vector<Candidate> BatchingGenerator::Client::Get(const GenerationRequest& request) {
+std::vector<Candidate> BatchingGenerator::Client::Get(const GenerationRequest& request,
+                                                      const GenerationRequest* next) {
   State& s = *g_.state_;
   ClientState& cs = *state_;
   std::unique_lock lock(s.mu);
   cs.settled = false;
+  cs.prediction.reset();
   std::shared_ptr<Call> call;
   auto it = cs.ahead.find(request.state);
   if (it != cs.ahead.end() && SameRequest(it->second->owned.front(), request)) {
@@ -149,6 +156,7 @@ std::vector<Candidate> BatchingGenerator::Client::Get(const GenerationRequest& r
     s.queued_requests += 1;
     ++cs.queued;
   }
+  if (next) QueuePrefetch(*next);
   s.changed.notify_all();
   std::vector<std::vector<Candidate>> answer = g_.Wait(call, lock);
   return std::move(answer.front());
@@ -156,31 +164,39 @@ std::vector<Candidate> BatchingGenerator::Client::Get(const GenerationRequest& r
 
 void BatchingGenerator::Client::Prefetch(const GenerationRequest& request) {
   State& s = *g_.state_;
-  ClientState& cs = *state_;
   {
     std::lock_guard lock(s.mu);
-    cs.settled = true;
-    auto it = cs.ahead.find(request.state);
-    if (it == cs.ahead.end() || !SameRequest(it->second->owned.front(), request)) {
-      s.Withdraw(cs);
-      auto call = std::make_shared<Call>();
-      call->owned = {request};
-      call->requests = &call->owned;
-      call->client = &cs;
-      call->speculative = true;
-      call->queued = Clock::now();
-      s.queue.push_back(call);
-      s.queued_requests += 1;
-      ++cs.queued;
-      cs.unsent_prefetch = call;
-      cs.ahead[request.state] = std::move(call);
-      if (!s.dispatching) {
-        s.dispatching = true;
-        s.dispatcher = std::thread([g = &g_] { g->Dispatch(); });
-      }
-    }
+    QueuePrefetch(request);
   }
   s.changed.notify_all();
+}
+
+void BatchingGenerator::Client::QueuePrefetch(const GenerationRequest& request) {
+  State& s = *g_.state_;
+  ClientState& cs = *state_;
+  cs.settled = true;
+  auto it = cs.ahead.find(request.state);
+  if (it != cs.ahead.end() && SameRequest(it->second->owned.front(), request)) {
+    cs.prediction = it->second;
+    return;
+  }
+  s.Withdraw(cs);
+  auto call = std::make_shared<Call>();
+  call->owned = {request};
+  call->requests = &call->owned;
+  call->client = &cs;
+  call->speculative = true;
+  call->queued = Clock::now();
+  s.queue.push_back(call);
+  s.queued_requests += 1;
+  ++cs.queued;
+  cs.unsent_prefetch = call;
+  cs.prediction = call;
+  cs.ahead[request.state] = std::move(call);
+  if (!s.dispatching) {
+    s.dispatching = true;
+    s.dispatcher = std::thread([g = &g_] { g->Dispatch(); });
+  }
 }
 
 void BatchingGenerator::Client::Settle() {
@@ -199,6 +215,7 @@ void BatchingGenerator::Client::Forget() {
     std::lock_guard lock(s.mu);
     s.Withdraw(*state_);
     state_->ahead.clear();
+    state_->prediction.reset();
     state_->settled = true;
   }
   s.changed.notify_all();
@@ -225,7 +242,8 @@ bool BatchingGenerator::Ready(Clock::time_point* deadline) const {
   *deadline = std::max(s.queue.front()->queued, s.free_since) + options_.max_wait;
   if (s.queued_requests >= options_.max_batch) return true;
   std::size_t accounted = s.anonymous;
-  for (const ClientState* c : s.clients) accounted += c->queued > 0 || c->settled;
+  for (const ClientState* c : s.clients)
+    accounted += c->queued > 0 || (c->settled && !(c->prediction && c->prediction->done));
   return accounted >= std::max<std::size_t>(s.clients.size(), 1) || Clock::now() >= *deadline;
 }
 

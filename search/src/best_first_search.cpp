@@ -105,7 +105,14 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
     auto t0 = Clock::now();
     std::vector<Candidate> candidates;
     if (client) {
-      candidates = client->Get(make_request(state));
+      // The prediction for the next expansion goes with this request, so
+      // that it is queued before this one's answer comes back.
+      std::optional<GenerationRequest> next;
+      if (speculate && !queue.empty() && queue.top().node != predicted) {
+        predicted = queue.top().node;
+        next = make_request(tree.node(predicted).text);
+      }
+      candidates = client->Get(make_request(state), next ? &*next : nullptr);
     } else {
       std::vector<std::vector<Candidate>> answer = generator.Generate({make_request(state)});
       if (answer.size() != 1)

@@ -6,7 +6,8 @@
 // A call to Generate queues its requests and waits. When the generator
 // behind is free, the queued requests go as one batch as soon as every
 // registered client is accounted for (it has a request queued, or it
-// declared through its Client that it needs nothing more for now), or
+// declared through its Client that it needs nothing more for now and its
+// latest Prefetch, if any, is not answered yet), or
 // `max_batch` requests are queued, or `max_wait` has passed since the oldest
 // was queued or since the last batch came back, whichever is later (so the
 // searches that just got answers and went to Lean can make the next batch
@@ -22,9 +23,10 @@
 // queue like the others but go into a batch after every waiting demand, at
 // most one is queued per client (a newer prediction replaces one not yet
 // sent), and a later Get of the same request takes the prefetched answer or
-// waits for it. A batch holding only prefetches is sent by a dispatcher
-// thread, started on the first Prefetch, so that the search meanwhile runs
-// its tactics in Lean.
+// waits for it. From the first Prefetch on, a dispatcher thread sends
+// every batch (callers only wait), so that predictions go to the generator
+// while their searches run tactics in Lean; before that, a waiting caller
+// sends the batch itself.
 //
 // Thread-safety: thread-safe. A Client is used by one search (thread) at a
 // time.
@@ -87,7 +89,12 @@ class BatchingGenerator : public TacticGenerator {
     // the same request when there is one (waiting for it if it is not back
     // yet), otherwise generated now like Generate({request}). Throws what
     // the generator behind threw for the batch that held the request.
-    std::vector<Candidate> Get(const GenerationRequest& request);
+    //
+    // With `next`, also Prefetch(*next) before waiting, so that the
+    // prediction is queued while this request is still with the generator
+    // and can go in the batch that follows it at once.
+    std::vector<Candidate> Get(const GenerationRequest& request,
+                               const GenerationRequest* next = nullptr);
     // Queues `request` ahead of need and returns at once; the client then
     // counts as accounted for until its next Get. A request already
     // prefetched (queued, in flight or answered) is not asked again; another
@@ -101,6 +108,7 @@ class BatchingGenerator : public TacticGenerator {
     void Forget();
 
    private:
+    void QueuePrefetch(const GenerationRequest& request);  // with the lock held
     BatchingGenerator& g_;
     std::unique_ptr<ClientState> state_;
   };
