@@ -11,12 +11,16 @@
 #          the same theorems, from the per-theorem search times (entering
 #          included; the first theorem, which also waits for the double's
 #          start, left out); their per-theorem results must be identical.
+#          Measured unpinned (ratio_python) and with both sides and the
+#          double pinned to one CPU (ratio_python_pinned).
 # batch_eff_16: 16 theorems of 30 expansions, generator cost --gen-ms per call whatever the
 #          batch (as a GPU): throughput with 16 searches at once over 16x the
 #          throughput of one at a time.
 # overlap: 16 at once, wall time with both Lean cost (the double waits
 #          --lean-ms per request) and generator cost, over the sum of the
 #          wall times with only one of them.
+# Both with speculation (docs/search.md); their references without it when
+# that is faster.
 # The last line holds every figure as key=value pairs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,12 +78,13 @@ random_graphs.write(tmp + "/conc", seed + 1, 16, p_done=0.0, **big)
 PY
 repl="$double --script $tmp/graph.json"
 
-echo "== ours vs Python: $theorems theorems, one at a time" >&2
-"$tatami" prove "$tmp/theorems.jsonl" -o "$tmp/ours.jsonl" --generator "scripted:$tmp/scripted.json" \
-  --jobs 1 --no-progress --max-expansions "$max_exp" --repl-cmd "$repl" 2>"$tmp/ours.err"
-python3 bench/search_baseline.py --repl "$repl" --scripted "$tmp/scripted.json" \
-  --theorems "$tmp/theorems.jsonl" --max-expansions "$max_exp" > "$tmp/python.jsonl"
-python3 - "$tmp" > "$tmp/ratio.txt" <<'PY'
+ratio() {  # [command prefix, e.g. taskset -c 1] -> "expansions ours_exp_s python_exp_s"
+  rm -f "$tmp/ours.jsonl"
+  "$@" "$tatami" prove "$tmp/theorems.jsonl" -o "$tmp/ours.jsonl" --generator "scripted:$tmp/scripted.json" \
+    --jobs 1 --no-progress --max-expansions "$max_exp" --repl-cmd "$repl" 2>"$tmp/ours.err"
+  "$@" python3 bench/search_baseline.py --repl "$repl" --scripted "$tmp/scripted.json" \
+    --theorems "$tmp/theorems.jsonl" --max-expansions "$max_exp" > "$tmp/python.jsonl"
+  python3 - "$tmp" <<'PY2'
 import json, sys
 tmp = sys.argv[1]
 ours = {j["name"]: j for j in map(json.loads, open(f"{tmp}/ours.jsonl"))}
@@ -95,28 +100,49 @@ exp = sum(py[n]["expansions"] for n in names)
 ours_s = sum(ours[n]["total_s"] for n in names)
 py_s = sum(py[n]["total_s"] for n in names)
 print(f"{exp} {exp / ours_s:.1f} {exp / py_s:.1f}")
-PY
-read -r exp ours_exp_s python_exp_s < "$tmp/ratio.txt"
+PY2
+}
+# Unpinned, then both sides (client and double) pinned to one CPU, as
+# bench/run_repl.sh does: a wake-up of the other process is then a plain
+# context switch instead of a cross-CPU one.
+pin_cpu=$(($(nproc) - 1))
+echo "== ours vs Python: $theorems theorems, one at a time" >&2
+read -r exp ours_exp_s python_exp_s < <(ratio)
 ratio_python=$(python3 -c "print(f'{$ours_exp_s / $python_exp_s:.2f}')")
 echo "  identical results; $exp expansions: ours $ours_exp_s/s, python $python_exp_s/s" >&2
+read -r _ ours_pinned python_pinned < <(ratio taskset -c "$pin_cpu")
+ratio_python_pinned=$(python3 -c "print(f'{$ours_pinned / $python_pinned:.2f}')")
+echo "  pinned to CPU $pin_cpu: identical results; ours $ours_pinned/s, python $python_pinned/s" >&2
 
-run() {  # jobs gen_ms lean_ms -> "expansions seconds"
+run() {  # jobs gen_ms lean_ms speculate(1/0) -> "expansions seconds"
   local r
   r=$("$bench" --repl-cmd "$double --script $tmp/conc/graph.json --latency-ms $3" \
        --scripted "$tmp/conc/scripted.json" --theorems "$tmp/conc/theorems.jsonl" \
-       --jobs "$1" --gen-ms "$2" --max-expansions "$conc_exp" --batch-wait-ms "$batch_wait_ms")
-  echo "  jobs $1 gen ${2}ms lean ${3}ms: $r" >&2
+       --jobs "$1" --gen-ms "$2" --max-expansions "$conc_exp" --batch-wait-ms "$batch_wait_ms" \
+       --speculate "$4")
+  echo "  jobs $1 gen ${2}ms lean ${3}ms speculate $4: $r" >&2
   python3 -c "import sys; d=dict(x.split('=') for x in sys.argv[1:]); print(d['expansions'], d['seconds'])" $r
 }
+best() { python3 -c "import sys; print(min(map(float, sys.argv[1:])))" "$@"; }
+# Speculation (asking for the predicted next node while Lean works) is on for
+# the run with both costs and for 16 searches in the batching figure; every
+# reference run (one search at a time, each cost alone) takes the faster of
+# with and without it, so that speculation cannot flatter a figure by slowing
+# its reference down.
 echo "== batching: generator ${gen_ms} ms per call, 16 theorems, $conc_exp expansions each" >&2
-read -r e1 s1 < <(run 1 "$gen_ms" 0)
-read -r e16 s16 < <(run 16 "$gen_ms" 0)
+read -r e1 s1a < <(run 1 "$gen_ms" 0 0)
+read -r _ s1b < <(run 1 "$gen_ms" 0 1)
+s1=$(best "$s1a" "$s1b")
+read -r e16 s16 < <(run 16 "$gen_ms" 0 1)
 batch_eff_16=$(python3 -c "print(f'{($e16 / $s16) / (16 * $e1 / $s1):.2f}')")
 
 echo "== overlap: 16 at once, generator ${gen_ms} ms per call, Lean ${lean_ms} ms per request" >&2
-read -r _ sg < <(run 16 "$gen_ms" 0)
-read -r _ sl < <(run 16 0 "$lean_ms")
-read -r _ sb < <(run 16 "$gen_ms" "$lean_ms")
+read -r _ sga < <(run 16 "$gen_ms" 0 0)
+sg=$(best "$sga" "$s16")
+read -r _ sla < <(run 16 0 "$lean_ms" 0)
+read -r _ slb < <(run 16 0 "$lean_ms" 1)
+sl=$(best "$sla" "$slb")
+read -r _ sb < <(run 16 "$gen_ms" "$lean_ms" 1)
 overlap=$(python3 -c "print(f'{$sb / ($sg + $sl):.2f}')")
 
-echo "ours_exp_s=$ours_exp_s python_exp_s=$python_exp_s ratio_python=$ratio_python batch_eff_16=$batch_eff_16 overlap=$overlap expansions=$exp"
+echo "ours_exp_s=$ours_exp_s python_exp_s=$python_exp_s ratio_python=$ratio_python ratio_python_pinned=$ratio_python_pinned batch_eff_16=$batch_eff_16 overlap=$overlap expansions=$exp"

@@ -2,7 +2,7 @@
 // JSON Lines file searched against the REPL double with a scripted generator
 // behind a fixed cost per call (as a model on a GPU costs per batch), through
 // the BatchingGenerator, `--jobs` at a time. Prints one line:
-// `expansions=N seconds=S calls=C requests=R`.
+// `expansions=N seconds=S calls=C requests=R prefetched=P prefetch_hits=H`.
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -34,6 +34,7 @@ class FixedCostGenerator : public se::TacticGenerator {
     return inner_->Generate(batch);
   }
   std::string Describe() const override { return inner_->Describe(); }
+  bool Deterministic() const override { return inner_->Deterministic(); }
 
  private:
   std::mutex mu_;
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   std::size_t jobs = 1, max_expansions = 0;
   int num_tactics = 64;
   double gen_ms = 0, wait_ms = 5;
+  bool speculate = true;
   app.add_option("--repl-cmd", repl_cmd, "worker command line")->required();
   app.add_option("--scripted", scripted, "scripted generator file")->required();
   app.add_option("--theorems", theorems, "JSON Lines {name, header, formal_statement}")->required();
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
   app.add_option("--batch-wait-ms", wait_ms, "longest wait for a fuller batch, ms");
   app.add_option("--num-tactics", num_tactics, "candidates per expansion");
   app.add_option("--max-expansions", max_expansions, "per theorem, 0 = unlimited");
+  app.add_option("--speculate", speculate, "ask for the predicted next node ahead of need (1/0)");
   CLI11_PARSE(app, argc, argv);
 
   std::vector<nlohmann::json> items;
@@ -93,10 +96,13 @@ int main(int argc, char** argv) {
   for (std::size_t j = 0; j < jobs; ++j)
     threads.emplace_back([&] {
       se::BatchingGenerator::Client client(generator);
+      se::SearchOptions mine = so;
+      mine.batching = &client;
+      mine.speculate = speculate;
       for (std::size_t i; (i = next++) < items.size();) {
         se::DojoEnvironment env(dojo, dojo.Enter(items[i].value("header", ""),
                                                  items[i]["formal_statement"].get<std::string>()));
-        expansions += se::BestFirstSearch(env, generator, so).expansions;
+        expansions += se::BestFirstSearch(env, generator, mine).expansions;
       }
     });
   for (auto& t : threads) t.join();
@@ -104,6 +110,7 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const se::BatchingStats st = generator.stats();
   std::cout << "expansions=" << expansions.load() << " seconds=" << secs << " calls=" << st.calls
-            << " requests=" << st.requests << std::endl;
+            << " requests=" << st.requests << " prefetched=" << st.prefetched
+            << " prefetch_hits=" << st.prefetch_hits << std::endl;
   return 0;
 }

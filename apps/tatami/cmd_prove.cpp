@@ -338,6 +338,8 @@ int RunProve(ProveFlags flags) {
     dj::Dojo dojo(pool);
     auto worker = [&] {
       se::BatchingGenerator::Client client(generator);
+      se::SearchOptions mine = options;
+      mine.batching = &client;  // batching with the other searches, and speculation
       for (;;) {
         std::size_t i;
         {
@@ -352,7 +354,7 @@ int RunProve(ProveFlags flags) {
           dj::TacticState root = t.file.empty() ? dojo.Enter(t.header, t.statement)
                                                 : dojo.EnterFromFile(t.file, t.name);
           se::DojoEnvironment env(dojo, std::move(root));
-          se::SearchResult r = se::BestFirstSearch(env, generator, options);
+          se::SearchResult r = se::BestFirstSearch(env, generator, mine);
           if (r.cancelled) return;
           line["status"] = se::ToString(r.status);
           line["proof"] = r.proof ? json(*r.proof) : json(nullptr);

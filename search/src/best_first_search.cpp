@@ -1,6 +1,7 @@
 #include "tatami/search/best_first_search.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <queue>
 #include <stdexcept>
 #include <unordered_set>
@@ -62,6 +63,33 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
   std::priority_queue<Queued, std::vector<Queued>, LowerPriority> queue;
   queue.push({0.0, tree.AddState(env.RootPretty(), 0.0), 0});
 
+  BatchingGenerator::Client* const client = options.batching;
+  const bool speculate = client && options.speculate && client->generator().Deterministic();
+  auto make_request = [&](const std::string& state) {
+    GenerationRequest request;
+    request.state = state;
+    if (options.premises) request.premises = options.premises(state);
+    request.num_candidates = options.num_tactics;
+    return request;
+  };
+  // The node expanded next if the expansion ended now is the queue's best.
+  std::size_t predicted = SIZE_MAX;
+  auto predict = [&] {
+    if (queue.empty() || queue.top().node == predicted) {
+      client->Settle();  // asked already, or nothing to ask
+    } else {
+      predicted = queue.top().node;
+      client->Prefetch(make_request(tree.node(predicted).text));
+    }
+  };
+  // Prefetched answers belong to this search only.
+  struct Forget {
+    BatchingGenerator::Client* client;
+    ~Forget() {
+      if (client) client->Forget();
+    }
+  } forget{client};
+
   std::optional<SearchStatus> end;
   while (!end) {
     if (queue.empty()) {
@@ -74,19 +102,29 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
     const std::string state = tree.node(node).text;
     const double base = tree.node(node).cumulative_logprob;
 
-    GenerationRequest request;
-    request.state = state;
-    if (options.premises) request.premises = options.premises(state);
-    request.num_candidates = options.num_tactics;
     auto t0 = Clock::now();
-    std::vector<std::vector<Candidate>> answer = generator.Generate({request});
+    std::vector<Candidate> candidates;
+    if (client) {
+      // The prediction for the next expansion goes with this request, so
+      // that it is queued before this one's answer comes back.
+      std::optional<GenerationRequest> next;
+      if (speculate && !queue.empty() && queue.top().node != predicted) {
+        predicted = queue.top().node;
+        next = make_request(tree.node(predicted).text);
+      }
+      candidates = client->Get(make_request(state), next ? &*next : nullptr);
+    } else {
+      std::vector<std::vector<Candidate>> answer = generator.Generate({make_request(state)});
+      if (answer.size() != 1)
+        throw std::runtime_error("tactic generator " + generator.Describe() + " returned " +
+                                 std::to_string(answer.size()) + " lists for 1 request");
+      candidates = std::move(answer[0]);
+    }
     result.generator_s += Since(t0);
-    if (answer.size() != 1)
-      throw std::runtime_error("tactic generator " + generator.Describe() + " returned " +
-                               std::to_string(answer.size()) + " lists for 1 request");
+    if (speculate) predict();
 
     std::vector<std::size_t> edges;
-    for (Candidate& c : OrderCandidates(std::move(answer[0]))) {
+    for (Candidate& c : OrderCandidates(std::move(candidates))) {
       t0 = Clock::now();
       TacticOutcome outcome = env.Run(top.handle, c.tactic);
       result.lean_s += Since(t0);
@@ -99,6 +137,7 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
         } else {
           dst = tree.AddState(std::move(reached->pretty), base + c.logprob);
           queue.push({base + c.logprob, dst, reached->handle});
+          if (speculate) predict();
         }
       } else if (std::holds_alternative<ProofClosed>(outcome)) {
         dst = tree.AddProofFinished();

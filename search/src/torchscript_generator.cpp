@@ -123,6 +123,10 @@ class TorchScriptGenerator final : public TacticGenerator {
     return out;
   }
 
+  // Beam search is deterministic, and sampling draws each request's samples
+  // from a stream seeded by the seed and the request's input alone.
+  bool Deterministic() const override { return true; }
+
   std::string Describe() const override {
     const bool sampling = options_.decoding == TorchScriptGeneratorOptions::Decoding::kSampling;
     return fmt::format("torchscript:{} ({}, input {} bytes, output {} tokens, {})", source_,

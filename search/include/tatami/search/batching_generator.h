@@ -4,8 +4,10 @@
 // other searches' tactics.
 //
 // A call to Generate queues its requests and waits. When the generator
-// behind is free, the queued requests go as one batch (sent by one of the
-// waiting callers) as soon as every registered client is waiting, or
+// behind is free, the queued requests go as one batch as soon as every
+// registered client is accounted for (it has a request queued, or it
+// declared through its Client that it needs nothing more for now and its
+// latest Prefetch, if any, is not answered yet), or
 // `max_batch` requests are queued, or `max_wait` has passed since the oldest
 // was queued or since the last batch came back, whichever is later (so the
 // searches that just got answers and went to Lean can make the next batch
@@ -16,7 +18,18 @@
 // (all of tatami's generators do, except sampling with a shared random
 // stream).
 //
-// Thread-safety: thread-safe.
+// Asking ahead of need: a Client can Prefetch a request it expects to need
+// soon (the node its search will probably expand next). Prefetched requests
+// queue like the others but go into a batch after every waiting demand, at
+// most one is queued per client (a newer prediction replaces one not yet
+// sent), and a later Get of the same request takes the prefetched answer or
+// waits for it. From the first Prefetch on, a dispatcher thread sends
+// every batch (callers only wait), so that predictions go to the generator
+// while their searches run tactics in Lean; before that, a waiting caller
+// sends the batch itself.
+//
+// Thread-safety: thread-safe. A Client is used by one search (thread) at a
+// time.
 #pragma once
 
 #include <chrono>
@@ -40,8 +53,10 @@ struct BatchingOptions {
 
 // Counters since construction.
 struct BatchingStats {
-  std::size_t calls = 0;     // Generate calls of the generator behind
-  std::size_t requests = 0;  // requests sent through them
+  std::size_t calls = 0;          // Generate calls of the generator behind
+  std::size_t requests = 0;       // requests sent through them
+  std::size_t prefetched = 0;     // of those, sent as prefetches (before a Get asked)
+  std::size_t prefetch_hits = 0;  // Gets answered by (or waiting on) a prefetch
 };
 
 class BatchingGenerator : public TacticGenerator {
@@ -55,6 +70,9 @@ class BatchingGenerator : public TacticGenerator {
   std::vector<std::vector<Candidate>> Generate(
       const std::vector<GenerationRequest>& batch) override;
   std::string Describe() const override;
+  bool Deterministic() const override;
+
+  struct ClientState;
 
   // A search that will call Generate registers for its lifetime, so the
   // batcher knows how many callers can be waiting at most.
@@ -65,15 +83,46 @@ class BatchingGenerator : public TacticGenerator {
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
 
+    BatchingGenerator& generator() const { return g_; }
+
+    // The candidates for one request: the answer of an earlier Prefetch of
+    // the same request when there is one (waiting for it if it is not back
+    // yet), otherwise generated now like Generate({request}). Throws what
+    // the generator behind threw for the batch that held the request.
+    //
+    // With `next`, also Prefetch(*next) before waiting, so that the
+    // prediction is queued while this request is still with the generator
+    // and can go in the batch that follows it at once.
+    std::vector<Candidate> Get(const GenerationRequest& request,
+                               const GenerationRequest* next = nullptr);
+    // Queues `request` ahead of need and returns at once; the client then
+    // counts as accounted for until its next Get. A request already
+    // prefetched (queued, in flight or answered) is not asked again; another
+    // prefetch of this client not yet sent is withdrawn. Answers wait until
+    // a Get takes them or Forget drops them.
+    void Prefetch(const GenerationRequest& request);
+    // Declares that the client asks nothing until its next Get (its next
+    // need is prefetched already, or it has none).
+    void Settle();
+    // Drops every prefetch of this client (a search ended).
+    void Forget();
+
    private:
+    void QueuePrefetch(const GenerationRequest& request);  // with the lock held
     BatchingGenerator& g_;
+    std::unique_ptr<ClientState> state_;
   };
 
   BatchingStats stats() const;
 
  private:
   struct State;
+  struct Call;
+  std::vector<std::vector<Candidate>> Wait(const std::shared_ptr<Call>& call,
+                                           std::unique_lock<std::mutex>& lock);
+  bool Ready(std::chrono::steady_clock::time_point* deadline) const;
   void RunBatch(std::unique_lock<std::mutex>& lock);
+  void Dispatch();
   std::shared_ptr<TacticGenerator> inner_;
   BatchingOptions options_;
   std::unique_ptr<State> state_;

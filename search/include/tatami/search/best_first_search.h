@@ -18,6 +18,10 @@
 // expansions done, or `timeout` elapsed); or before one when the queue is
 // empty (kFailed).
 //
+// Speculation (SearchOptions::speculate) asks a batching generator ahead of
+// need for the node predicted to be expanded next; it changes when the
+// generator works, never what the search finds.
+//
 // Thread-safety: a call uses its environment alone; the generator must be
 // thread-safe (see tactic_generator.h) when searches run in parallel.
 #pragma once
@@ -30,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "tatami/search/batching_generator.h"
 #include "tatami/search/search_environment.h"
 #include "tatami/search/search_tree.h"
 #include "tatami/search/tactic_generator.h"
@@ -51,6 +56,19 @@ struct SearchOptions {
   // When set and true, the search stops after the current expansion with
   // `cancelled` set (used on Ctrl-C). Default: none.
   const std::atomic<bool>* cancel = nullptr;
+  // When set, candidates are asked through this client of a
+  // BatchingGenerator (the `generator` argument is then not called), which
+  // makes speculation possible. Default: none.
+  BatchingGenerator::Client* batching = nullptr;
+  // With `batching` and a Deterministic() generator: while a node's tactics
+  // run in Lean, the candidates of the node that would be expanded next if
+  // the expansion ended now (the queue's best, children included as they
+  // are found) are asked for ahead of need, so that the model works while
+  // Lean does. Results are unchanged: a deterministic generator gives a
+  // state the same candidates whenever it is asked. Costs model work for
+  // predictions a later child overtakes (their answers are kept until the
+  // search ends, for when the node is expanded after all). Default: true.
+  bool speculate = true;
 };
 
 enum class SearchStatus { kProved, kFailed, kOpen };

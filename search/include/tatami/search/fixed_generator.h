@@ -23,6 +23,7 @@ class FixedGenerator : public TacticGenerator {
   std::vector<std::vector<Candidate>> Generate(
       const std::vector<GenerationRequest>& batch) override;
   std::string Describe() const override;
+  bool Deterministic() const override { return true; }
 
  private:
   std::vector<Candidate> candidates_;

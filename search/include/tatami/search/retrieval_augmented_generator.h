@@ -40,6 +40,8 @@ class RetrievalAugmentedGenerator : public TacticGenerator {
   std::vector<std::vector<Candidate>> Generate(
       const std::vector<GenerationRequest>& batch) override;
   std::string Describe() const override { return inner_->Describe() + "+retrieval"; }
+  // Retrieval answers a state alike every time.
+  bool Deterministic() const override { return inner_->Deterministic(); }
 
  private:
   std::shared_ptr<TacticGenerator> inner_;

@@ -30,6 +30,7 @@ class ScriptedGenerator : public TacticGenerator {
   std::vector<std::vector<Candidate>> Generate(
       const std::vector<GenerationRequest>& batch) override;
   std::string Describe() const override { return "scripted:" + source_; }
+  bool Deterministic() const override { return true; }
   std::size_t size() const { return table_.size(); }
 
  private:

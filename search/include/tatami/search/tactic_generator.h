@@ -49,6 +49,12 @@ class TacticGenerator {
 
   // A short description for logs and result files, e.g. "fixed:simp,omega".
   virtual std::string Describe() const = 0;
+
+  // True when the answer to a request depends on the request alone (asked
+  // twice, or in another batch, or earlier than needed: the same list). Only
+  // then may a search ask for a state's candidates ahead of need
+  // (SearchOptions::speculate) without changing its results. Default: false.
+  virtual bool Deterministic() const { return false; }
 };
 
 }  // namespace tatami::search

@@ -1,0 +1,269 @@
+// The batching front's flush rule (every client accounted for) and asking
+// ahead of need: prefetches, their answers taken by Get, withdrawn
+// predictions, demands before prefetches, and speculative search finding
+// exactly what plain search finds.
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "fake_environment.h"
+#include "tatami/search/batching_generator.h"
+#include "tatami/search/best_first_search.h"
+#include "tatami/search/scripted_generator.h"
+
+namespace tatami::search {
+namespace {
+
+// No flush may come from the time limit in these tests: a broken rule hangs
+// (and the test times out) instead of passing late.
+constexpr auto kForever = std::chrono::hours(24);
+
+GenerationRequest Req(std::string state) {
+  GenerationRequest r;
+  r.state = std::move(state);
+  r.num_candidates = 4;
+  return r;
+}
+
+// Answers "<state>!" for each request and records the batches. With a gate,
+// its first call waits until the gate opens (so that a test can act while a
+// batch is with the generator).
+class Recorder : public TacticGenerator {
+ public:
+  explicit Recorder(bool gated = false) : gated_(gated) {}
+  std::vector<std::vector<Candidate>> Generate(
+      const std::vector<GenerationRequest>& batch) override {
+    bool wait = false;
+    {
+      std::lock_guard lock(mu_);
+      std::vector<std::string> states;
+      for (const auto& r : batch) states.push_back(r.state);
+      batches_.push_back(states);
+      wait = gated_ && batches_.size() == 1;
+    }
+    if (wait) {
+      entered_.set_value();
+      gate_.get_future().wait();
+    }
+    std::vector<std::vector<Candidate>> out;
+    for (const auto& r : batch) out.push_back({{r.state + "!", -1}});
+    return out;
+  }
+  std::string Describe() const override { return "recorder"; }
+  bool Deterministic() const override { return true; }
+
+  void WaitEntered() { entered_.get_future().wait(); }
+  void Open() { gate_.set_value(); }
+  std::vector<std::vector<std::string>> batches() {
+    std::lock_guard lock(mu_);
+    return batches_;
+  }
+
+ private:
+  bool gated_;
+  std::mutex mu_;
+  std::vector<std::vector<std::string>> batches_;
+  std::promise<void> entered_, gate_;
+};
+
+using Batches = std::vector<std::vector<std::string>>;
+
+TEST(BatchingFlush, GoesWhenEveryClientIsWaitingOrSettled) {
+  auto inner = std::make_shared<Recorder>();
+  BatchingOptions o;
+  o.max_batch = 8;
+  o.max_wait = kForever;
+  BatchingGenerator g(inner, o);
+  BatchingGenerator::Client a(g), b(g), c(g);
+  a.Settle();  // a needs nothing: b and c waiting make "everyone"
+  std::string from_b, from_c;
+  std::thread tb([&] { from_b = b.Get(Req("b")).front().tactic; });
+  std::thread tc([&] { from_c = c.Get(Req("c")).front().tactic; });
+  tb.join();
+  tc.join();
+  EXPECT_EQ(from_b, "b!");
+  EXPECT_EQ(from_c, "c!");
+  ASSERT_EQ(inner->batches().size(), 1u);
+  EXPECT_EQ(inner->batches()[0].size(), 2u);
+}
+
+TEST(BatchingFlush, AClientThatLeavesNoLongerHoldsTheBatch) {
+  auto inner = std::make_shared<Recorder>();
+  BatchingOptions o;
+  o.max_wait = kForever;
+  BatchingGenerator g(inner, o);
+  BatchingGenerator::Client a(g);
+  auto b = std::make_unique<BatchingGenerator::Client>(g);
+  std::string got;
+  std::thread ta([&] { got = a.Get(Req("a")).front().tactic; });
+  b.reset();
+  ta.join();
+  EXPECT_EQ(got, "a!");
+}
+
+TEST(Prefetch, ItsAnswerServesTheLaterGetWithoutAskingAgain) {
+  auto inner = std::make_shared<Recorder>();
+  BatchingOptions o;
+  o.max_wait = kForever;
+  BatchingGenerator g(inner, o);
+  BatchingGenerator::Client a(g);
+  a.Prefetch(Req("p"));
+  a.Prefetch(Req("p"));  // asked already: not queued twice
+  EXPECT_EQ(a.Get(Req("p")), (std::vector<Candidate>{{"p!", -1}}));
+  EXPECT_EQ(inner->batches(), (Batches{{"p"}}));
+  EXPECT_EQ(g.stats().prefetch_hits, 1u);
+  // Taken: a second Get asks the generator.
+  EXPECT_EQ(a.Get(Req("p")).front().tactic, "p!");
+  EXPECT_EQ(inner->batches().size(), 2u);
+}
+
+TEST(Prefetch, ANewerPredictionWithdrawsOneNotYetSent) {
+  auto inner = std::make_shared<Recorder>(/*gated=*/true);
+  BatchingOptions o;
+  o.max_wait = kForever;
+  BatchingGenerator g(inner, o);
+  BatchingGenerator::Client a(g);
+  a.Prefetch(Req("x"));
+  inner->WaitEntered();  // "x" is with the generator
+  a.Prefetch(Req("y"));  // queued behind it ...
+  a.Prefetch(Req("z"));  // ... and replaced before it was sent
+  inner->Open();
+  EXPECT_EQ(a.Get(Req("z")).front().tactic, "z!");
+  EXPECT_EQ(a.Get(Req("x")).front().tactic, "x!");  // kept for later
+  EXPECT_EQ(inner->batches(), (Batches{{"x"}, {"z"}}));
+  EXPECT_EQ(g.stats().prefetch_hits, 2u);
+}
+
+TEST(Prefetch, DemandsGoBeforePrefetchesInABatch) {
+  auto inner = std::make_shared<Recorder>();
+  BatchingOptions o;
+  o.max_batch = 2;
+  o.max_wait = kForever;
+  BatchingGenerator g(inner, o);
+  BatchingGenerator::Client a(g), b(g);
+  a.Prefetch(Req("p"));  // first in the queue; b is not accounted for yet
+  std::string got;
+  std::thread tb([&] { got = b.Get(Req("d")).front().tactic; });
+  tb.join();
+  EXPECT_EQ(got, "d!");
+  EXPECT_EQ(inner->batches(), (Batches{{"d", "p"}}));
+  EXPECT_EQ(g.stats().prefetched, 1u);
+}
+
+TEST(Prefetch, ForgetDropsAnswersAndTheUnsentPrediction) {
+  auto inner = std::make_shared<Recorder>(/*gated=*/true);
+  BatchingOptions o;
+  o.max_wait = kForever;
+  BatchingGenerator g(inner, o);
+  BatchingGenerator::Client a(g);
+  a.Prefetch(Req("x"));
+  inner->WaitEntered();
+  a.Prefetch(Req("y"));
+  a.Forget();
+  inner->Open();
+  EXPECT_EQ(a.Get(Req("x")).front().tactic, "x!");  // asked again
+  EXPECT_EQ(inner->batches(), (Batches{{"x"}, {"x"}}));
+  EXPECT_EQ(g.stats().prefetch_hits, 0u);
+}
+
+// Graphs where children often overtake the predicted node and merges and
+// cycles occur: speculation must change nothing the search finds or runs.
+struct Graph {
+  std::string root;
+  testing::FakeEnvironment::Table table;
+  std::string scripted;
+};
+
+// Appends numbers to a prefix (operator+ on a temporary std::string trips
+// g++ 12's -Wrestrict at -O2).
+std::string Name(std::string prefix, int a, int b = -1) {
+  prefix += std::to_string(a);
+  if (b >= 0) {
+    prefix += '_';
+    prefix += std::to_string(b);
+  }
+  return prefix;
+}
+
+Graph MakeGraph() {
+  Graph g;
+  g.root = "S0";
+  nlohmann::json j = nlohmann::json::object();
+  const double lps[] = {-0.25, -0.5, -1.0, -2.0};
+  for (int i = 0; i < 40; ++i) {
+    const std::string s = Name("S", i);
+    j[s] = nlohmann::json::array();
+    for (int k = 0; k < 3; ++k) {
+      const std::string t = Name("t", i, k);
+      const int to = (i * 7 + k * 13 + 1) % 40;
+      g.table[s][t] = (i == 37 && k == 2)      ? "done"
+                      : (k == 1 && i % 5 == 0) ? "error"
+                                               : Name("=S", to);
+      j[s].push_back({{"tactic", t}, {"logprob", lps[(i + k) % 4]}});
+    }
+  }
+  g.scripted = j.dump();
+  return g;
+}
+
+SearchResult Search(const Graph& graph, bool speculate, BatchingStats* stats,
+                    std::vector<std::pair<std::string, std::string>>* calls) {
+  auto scripted =
+      std::make_shared<ScriptedGenerator>(ScriptedGenerator::FromJson(graph.scripted, "g"));
+  BatchingOptions o;
+  o.max_wait = kForever;
+  BatchingGenerator g(scripted, o);
+  BatchingGenerator::Client client(g);
+  testing::FakeEnvironment env(graph.root, graph.table);
+  SearchOptions so;
+  so.batching = &client;
+  so.speculate = speculate;
+  SearchResult r = BestFirstSearch(env, g, so);
+  *stats = g.stats();
+  *calls = env.calls;
+  return r;
+}
+
+TEST(SpeculativeSearch, FindsAndRunsExactlyWhatPlainSearchDoes) {
+  const Graph graph = MakeGraph();
+  BatchingStats plain_stats, spec_stats;
+  std::vector<std::pair<std::string, std::string>> plain_calls, spec_calls;
+  SearchResult plain = Search(graph, false, &plain_stats, &plain_calls);
+  SearchResult spec = Search(graph, true, &spec_stats, &spec_calls);
+  EXPECT_EQ(plain.status, SearchStatus::kProved);
+  EXPECT_GT(plain.expansions, 5u);
+  EXPECT_EQ(spec.status, plain.status);
+  EXPECT_EQ(spec.proof, plain.proof);
+  EXPECT_EQ(spec.expansions, plain.expansions);
+  EXPECT_EQ(spec.states, plain.states);
+  EXPECT_EQ(spec_calls, plain_calls);
+  EXPECT_EQ(plain_stats.prefetch_hits, 0u);
+  // Every expansion after the root's used a prediction (the chain of
+  // predictions includes the node actually expanded next).
+  EXPECT_EQ(spec_stats.prefetch_hits, spec.expansions - 1);
+}
+
+TEST(SpeculativeSearch, OffForAGeneratorThatIsNotDeterministic) {
+  class Sampling : public Recorder {
+   public:
+    bool Deterministic() const override { return false; }
+  };
+  auto inner = std::make_shared<Sampling>();
+  BatchingOptions o;
+  o.max_wait = kForever;
+  BatchingGenerator g(inner, o);
+  BatchingGenerator::Client client(g);
+  testing::FakeEnvironment env("R", {{"R", {{"R!", "=A"}}}, {"A", {}}});
+  SearchOptions so;
+  so.batching = &client;
+  BestFirstSearch(env, g, so);
+  EXPECT_EQ(g.stats().prefetched + g.stats().prefetch_hits, 0u);
+  EXPECT_EQ(inner->batches(), (Batches{{"R"}, {"A"}}));
+}
+
+}  // namespace
+}  // namespace tatami::search
