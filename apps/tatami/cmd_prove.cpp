@@ -127,8 +127,8 @@ std::vector<Theorem> ReadInputs(const ProveFlags& flags, const fs::path& project
             std::find(flags.theorems.begin(), flags.theorems.end(), t.full_name) ==
                 flags.theorems.end())
           continue;
-        out.push_back({t.full_name, input + ":" + std::to_string(t.line), "", "", input, input,
-                       rt::Pos{static_cast<std::int32_t>(t.line), 0}});
+        out.push_back(
+            {t.full_name, input + ":" + std::to_string(t.line), "", "", input, {}, std::nullopt});
       }
       continue;
     }
