@@ -214,6 +214,8 @@ def main() -> int:
                         help="the model's decoder budget, start token included (default 256)")
     parser.add_argument("--train-input-length", type=int, default=256,
                         help="inputs are cut to this many tokens while training (default 256)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch threads (default 0: one per core)")
     parser.add_argument("--check", type=int, default=50,
                         help="training pairs checked by greedy decoding at the end (default 50)")
     args = parser.parse_args()
@@ -232,7 +234,7 @@ def main() -> int:
         print("train_tactic_generator: no (state, tactic) pairs in the data", file=sys.stderr)
         return 1
     print(f"{len(pairs)} distinct (state, tactic) pairs", flush=True)
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    torch.set_num_threads(args.threads if args.threads > 0 else max(1, os.cpu_count() or 1))
     model = train(pairs, args)
     with torch.no_grad():
         scripted = torch.jit.script(model)

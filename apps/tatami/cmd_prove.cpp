@@ -10,6 +10,10 @@
 // output skips the names already there (a torn last line is cut off first).
 // A theorem that cannot be entered gets status "error" and an "error" text.
 //
+// With --index and --encoder, generation is retrieval-augmented as in
+// ReProver: the --num-premises best premises accessible to the theorem
+// (prove_retrieval.h) go before each state in the generator's input.
+//
 // `--jobs` searches run at once, each on its own worker, sharing one
 // generator through a batching front, so the model's batches and Lean's
 // tactics overlap. Ctrl-C stops every search after its current expansion
@@ -43,6 +47,7 @@
 #include "config_flags.h"
 #include "interrupt.h"
 #include "progress_bar.h"
+#include "prove_retrieval.h"
 #include "resumable_output.h"
 #include "tatami/dojo/dojo.h"
 #include "tatami/dojo/lean_file.h"
@@ -58,6 +63,7 @@ namespace {
 using nlohmann::json;
 namespace dj = tatami::dojo;
 namespace se = tatami::search;
+namespace rt = tatami::retriever;
 namespace fs = std::filesystem;
 
 struct ProveFlags {
@@ -79,6 +85,9 @@ struct ProveFlags {
       std::chrono::duration<double, std::milli>(se::BatchingOptions{}.max_wait).count();
   std::size_t limit = 0;
   bool no_progress = false;
+  std::string index;
+  EncoderFlags encoder;
+  int num_premises = 100;  // ReProver's num_retrieved
   ConfigFlags config;
 };
 
@@ -88,6 +97,10 @@ struct Theorem {
   // Either header + statement, or a file and a name in it.
   std::string header, statement;
   fs::path file;
+  // For retrieval: the theorem's file as the premise corpus names it and its
+  // position there, when the input says.
+  std::string corpus_file;
+  std::optional<rt::Pos> position;
 };
 
 bool EndsWith(const std::string& s, const std::string& tail) {
@@ -113,7 +126,8 @@ std::vector<Theorem> ReadInputs(const ProveFlags& flags, const fs::path& project
             std::find(flags.theorems.begin(), flags.theorems.end(), t.full_name) ==
                 flags.theorems.end())
           continue;
-        out.push_back({t.full_name, input + ":" + std::to_string(t.line), "", "", input});
+        out.push_back(
+            {t.full_name, input + ":" + std::to_string(t.line), "", "", input, {}, std::nullopt});
       }
       continue;
     }
@@ -136,8 +150,15 @@ std::vector<Theorem> ReadInputs(const ProveFlags& flags, const fs::path& project
           ++*bad;
           continue;
         }
+        // LeanDojo's "start" is the theorem's [line, column]: where ReProver
+        // computes which premises it may use.
+        std::optional<rt::Pos> start;
+        if (t.contains("start") && t["start"].is_array() && t["start"].size() == 2 &&
+            t["start"][0].is_number_integer() && t["start"][1].is_number_integer())
+          start = rt::Pos{t["start"][0].get<std::int32_t>(), t["start"][1].get<std::int32_t>()};
         out.push_back({t["full_name"].get<std::string>(), input + "[" + std::to_string(i) + "]", "",
-                       "", project / t["file_path"].get<std::string>()});
+                       "", project / t["file_path"].get<std::string>(),
+                       t["file_path"].get<std::string>(), start});
       }
       continue;
     }
@@ -176,7 +197,9 @@ std::vector<Theorem> ReadInputs(const ProveFlags& flags, const fs::path& project
                      where,
                      j.value("header", ""),
                      j["formal_statement"].get<std::string>(),
-                     {}});
+                     {},
+                     {},
+                     std::nullopt});
     }
   }
   return out;
@@ -293,7 +316,15 @@ int RunProve(ProveFlags flags) {
   dj::Config config = ResolveConfig(flags.config);
   config.workers = flags.jobs;
   const auto [shard, shards] = ResolveShard(flags);
+  if (flags.index.empty() != flags.encoder.model.empty())
+    throw std::invalid_argument(
+        "--index and --encoder go together: the premise index and the encoder it was built with");
+  if (flags.num_premises <= 0) throw std::invalid_argument("--num-premises must be positive");
   std::shared_ptr<se::TacticGenerator> base = se::MakeGenerator(flags.generator);
+  // Opened before any search starts, so a wrong index or encoder is reported at once.
+  std::unique_ptr<ProveRetrieval> retrieval;
+  if (!flags.index.empty())
+    retrieval = std::make_unique<ProveRetrieval>(flags.index, flags.encoder, flags.num_premises);
 
   int bad = 0;
   std::vector<Theorem> all = ReadInputs(flags, config.project_dir, &bad);
@@ -324,7 +355,7 @@ int RunProve(ProveFlags flags) {
   se::BatchingOptions batching;
   batching.max_batch = std::max<std::size_t>(flags.batch_size, 1);
   batching.max_wait = std::chrono::microseconds(static_cast<long long>(flags.batch_wait_ms * 1000));
-  se::BatchingGenerator generator(base, batching);
+  auto generator = std::make_shared<se::BatchingGenerator>(base, batching);
 
   LineWriter out(flags.output);
   ProgressBar progress("prove", todo.size(), !flags.no_progress);
@@ -337,7 +368,7 @@ int RunProve(ProveFlags flags) {
     auto pool = std::make_shared<dj::WorkerPool>(config.ToPoolOptions());
     dj::Dojo dojo(pool);
     auto worker = [&] {
-      se::BatchingGenerator::Client client(generator);
+      se::BatchingGenerator::Client client(*generator);
       se::SearchOptions mine = options;
       mine.batching = &client;  // batching with the other searches, and speculation
       for (;;) {
@@ -354,7 +385,17 @@ int RunProve(ProveFlags flags) {
           dj::TacticState root = t.file.empty() ? dojo.Enter(t.header, t.statement)
                                                 : dojo.EnterFromFile(t.file, t.name);
           se::DojoEnvironment env(dojo, std::move(root));
-          se::SearchResult r = se::BestFirstSearch(env, generator, mine);
+          // Per theorem, since which premises it may use depends on where it
+          // is. Through SearchOptions::premises rather than a wrapping
+          // generator, so that speculative requests carry premises too.
+          mine.premises = nullptr;
+          if (retrieval) {
+            mine.premises = [&retrieval, mask = retrieval->MaskFor(t.corpus_file, t.position)](
+                                const std::string& state) {
+              return std::move(retrieval->Premises({state}, mask).front());
+            };
+          }
+          se::SearchResult r = se::BestFirstSearch(env, *generator, mine);
           if (r.cancelled) return;
           line["status"] = se::ToString(r.status);
           line["proof"] = r.proof ? json(*r.proof) : json(nullptr);
@@ -364,7 +405,7 @@ int RunProve(ProveFlags flags) {
           line["lean_s"] = r.lean_s;
           line["total_s"] =
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-          line["generator"] = generator.Describe();
+          line["generator"] = retrieval ? generator->Describe() + "+retrieval" : generator->Describe();
           if (!flags.tree_dir.empty()) {
             const fs::path stem = fs::path(flags.tree_dir) / SafeFileName(t.name);
             std::ofstream(fs::path(stem).concat(".json")) << se::TreeToJson(r.tree).dump(1) << "\n";
@@ -484,6 +525,13 @@ void AddProveCommand(CLI::App& app, int* exit_code) {
                   "most generator requests per model call" + DefaultText(flags->batch_size));
   cmd->add_option("--batch-wait-ms", flags->batch_wait_ms,
                   "longest wait for a fuller batch, ms" + DefaultText(flags->batch_wait_ms));
+  cmd->add_option("--index", flags->index,
+                  "premise index (tatami index build): retrieval-augmented generation as "
+                  "ReProver's; needs --encoder");
+  cmd->add_option("--encoder", flags->encoder.model,
+                  "the TorchScript encoder the index was built with (docs/retrieval.md)");
+  cmd->add_option("--num-premises", flags->num_premises,
+                  "premises retrieved per state with --index" + DefaultText(flags->num_premises));
   cmd->add_option("--limit", flags->limit, "search at most this many new theorems");
   cmd->add_flag("--no-progress", flags->no_progress, "no progress bar even on a terminal");
   cmd->callback([flags, exit_code] {
@@ -494,6 +542,12 @@ void AddProveCommand(CLI::App& app, int* exit_code) {
       *exit_code = 2;
     } catch (const se::GeneratorSpecError& e) {
       std::fprintf(stderr, "tatami prove: %s\n", e.what());
+      *exit_code = 2;
+    } catch (const rt::IndexError& e) {
+      std::fprintf(stderr, "tatami prove: --index: %s\n", e.what());
+      *exit_code = 2;
+    } catch (const rt::EncoderError& e) {
+      std::fprintf(stderr, "tatami prove: --encoder: %s\n", e.what());
       *exit_code = 2;
     } catch (const std::invalid_argument& e) {
       std::fprintf(stderr, "tatami prove: %s\n", e.what());
