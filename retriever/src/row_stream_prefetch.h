@@ -28,9 +28,10 @@ inline constexpr std::size_t kRowPrefetchDistanceBytes = 8192;
 
 class RowStreamPrefetcher {
  public:
-  // `rows[0..count)` index rows of `row_bytes` bytes (a multiple of 64) at
-  // `matrix`; the first `kRowPrefetchDistanceBytes` of the stream are requested
-  // at once, as the reader is about to start on them.
+  // `rows[0..count)` index rows of `row_bytes` bytes at `matrix` (index rows
+  // are padded to 64 bytes, so lines and rows align; other widths only make
+  // the distance approximate). The first `kRowPrefetchDistanceBytes` of the
+  // stream are requested at once, as the reader is about to start on them.
   RowStreamPrefetcher(const void* matrix, std::size_t row_bytes, const std::uint32_t* rows,
                       std::size_t count)
       : matrix_(static_cast<const char*>(matrix)),
