@@ -75,8 +75,12 @@ f = lambda k: float(kv[k])
 # ratio_single: one query against one query (both unbatched).
 ratio = f("baseline_ms") / f("ours_b64_ms_per_query")
 ratio_single = f("baseline_ms") / f("ours_f32_ms")
-print(f"targets: one f32 query {f('f32_over_bound'):.2f}x its bound (<= 1.3), "
-      f"one f16 query {f('f16_over_bound'):.2f}x its bound (<= 1.3), "
+# The bound: the accessible rows' bytes at the sequential rate (f16 half);
+# the masked read of the same rows as laid out is a second, looser floor.
+print(f"targets: one f32 query {f('f32_over_bound'):.2f}x its bound (<= 1.3; "
+      f"{f('f32_over_masked'):.2f}x the masked read), "
+      f"one f16 query {f('f16_over_bound'):.2f}x its bound (<= 1.3; "
+      f"{f('f16_over_masked'):.2f}x the masked read), "
       f"batch-64 per query {ratio:.1f}x faster than one baseline query (>= 5; batched vs "
       f"unbatched), one query {ratio_single:.1f}x faster than one baseline query, "
       f"load {f('load_ms'):.1f} ms (< 50)")

@@ -22,8 +22,9 @@ struct DotKernels {
                    float* out);
   // One query against many rows of a matrix (`matrix` + rows[i] * n elements),
   // out[i] = dot(q, row rows[i]). The SIMD versions score two rows at a time
-  // with independent accumulators and prefetch the rows that follow, because
-  // a masked scan reads scattered rows that the hardware prefetcher cannot
+  // with independent accumulators and keep a fixed number of bytes of the
+  // listed rows that follow in flight (row_stream_prefetch.h), because a
+  // masked scan reads scattered rows that the hardware prefetcher cannot
   // anticipate.
   void (*score_rows_f32)(const float* q, const float* matrix, std::size_t n,
                          const std::uint32_t* rows, std::size_t count, float* out);

@@ -2,6 +2,7 @@
 // nothing here runs before CpuHasAvx2Kernels() said yes).
 #include <immintrin.h>
 
+#include "row_stream_prefetch.h"
 #include "score_kernels.h"
 
 namespace tatami::retriever::internal {
@@ -84,22 +85,19 @@ void Dot2(const float* q0, const float* q1, const T* row, std::size_t n, float* 
 }
 
 // Two rows against one query: the accumulators of the two rows are independent,
-// so twice as many loads and FMAs are in flight as in Dot. While scanning,
-// the lines at the same offset of the two rows after them (next0, next1) are
-// prefetched, so memory streams ahead across the gaps that masked-out rows
-// leave. Each row's value is computed in exactly Dot's order.
+// so twice as many loads and FMAs are in flight as in Dot. `prefetch` is
+// advanced by the lines read, keeping the listed rows that follow in flight
+// across the gaps that masked-out rows leave (row_stream_prefetch.h). Each
+// row's value is computed in exactly Dot's order.
 template <typename T>
-void DotRowPair(const float* q, const T* r0, const T* r1, const T* next0, const T* next1,
-                std::size_t n, float* out) {
-  constexpr std::size_t kPerLine = 64 / sizeof(T);
+void DotRowPair(const float* q, const T* r0, const T* r1, std::size_t n,
+                RowStreamPrefetcher& prefetch, float* out) {
+  constexpr std::size_t kLinesPerStep = 2 * 32 * sizeof(T) / 64;
   __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
   __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
   std::size_t i = 0;
   for (; i + 32 <= n; i += 32) {
-    for (std::size_t l = 0; l < 32; l += kPerLine) {
-      _mm_prefetch(reinterpret_cast<const char*>(next0 + i + l), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(next1 + i + l), _MM_HINT_T0);
-    }
+    prefetch.Advance(kLinesPerStep);
     __m256 x = _mm256_loadu_ps(q + i);
     a0 = _mm256_fmadd_ps(x, LoadRow(r0 + i), a0);
     b0 = _mm256_fmadd_ps(x, LoadRow(r1 + i), b0);
@@ -113,6 +111,8 @@ void DotRowPair(const float* q, const T* r0, const T* r1, const T* next0, const 
     a3 = _mm256_fmadd_ps(x, LoadRow(r0 + i + 24), a3);
     b3 = _mm256_fmadd_ps(x, LoadRow(r1 + i + 24), b3);
   }
+  // Up to 24 elements left: the lines they span, rounded down.
+  prefetch.Advance(2 * (n - i) * sizeof(T) / 64);
   if (i < n) {
     const __m256 x = _mm256_loadu_ps(q + i);
     a0 = _mm256_fmadd_ps(x, LoadRow(r0 + i), a0);
@@ -138,11 +138,12 @@ template <typename T>
 void ScoreRows(const float* q, const T* matrix, std::size_t n, const std::uint32_t* rows,
                std::size_t count, float* out) {
   if (count == 0) return;
-  // Rows past the end prefetch the last row again (already in cache).
-  auto row = [&](std::size_t i) { return matrix + rows[i < count ? i : count - 1] * n; };
+  auto row = [&](std::size_t i) { return matrix + std::size_t{rows[i]} * n; };
   std::size_t i = 0;
-  for (; i + 2 <= count; i += 2)
-    DotRowPair(q, row(i), row(i + 1), row(i + 2), row(i + 3), n, out + i);
+  if (count >= 2) {
+    RowStreamPrefetcher prefetch(matrix, n * sizeof(T), rows, count);
+    for (; i + 2 <= count; i += 2) DotRowPair(q, row(i), row(i + 1), n, prefetch, out + i);
+  }
   if (i < count) out[i] = Dot(q, row(i), n);
 }
 

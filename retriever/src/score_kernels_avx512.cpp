@@ -1,6 +1,7 @@
 // AVX-512 row scoring (this file is compiled with -mavx512f -mavx2 -mfma
 // -mf16c; nothing here runs before CpuHasAvx512Kernels() said yes). Only
-// score_rows differs from the AVX2 set: one 16-lane register holds two of the
+// score_rows differs from the AVX2 set (and prefetches the same way, see
+// row_stream_prefetch.h): one 16-lane register holds two of the
 // fixed order's 8-lane accumulators (a0|a1, a2|a3), so every lane sees the
 // same fused multiply-adds in the same order and the values are identical,
 // while an f16 row is converted 16 halves per instruction instead of 8.
@@ -11,6 +12,7 @@
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
+#include "row_stream_prefetch.h"
 #include "score_kernels.h"
 
 namespace tatami::retriever::internal {
@@ -33,32 +35,36 @@ inline float Reduce(__m512 a01, __m512 a23) {
   return _mm_cvtss_f32(_mm_add_ss(u, _mm_shuffle_ps(u, u, 1)));
 }
 
-// Two rows, the next two prefetched at the same offset (see the AVX2
-// DotRowPair). n is a multiple of 16.
-template <typename T>
-void DotRowPair(const float* q, const T* r0, const T* r1, const T* next0, const T* next1,
-                std::size_t n, float* out) {
-  constexpr std::size_t kPerLine = 64 / sizeof(T);
-  __m512 a01 = _mm512_setzero_ps(), a23 = a01, b01 = a01, b23 = a01;
+// kRows rows with independent accumulators (two registers per row): each
+// row's two chains of dependent FMAs are as long as the row, so scoring four
+// rows at once keeps eight chains in flight, enough to cover the FMA latency,
+// where two rows would leave the FMA units half idle. `prefetch` is advanced
+// by the lines read. n is a multiple of 16.
+template <std::size_t kRows, typename T>
+void DotRows(const float* q, const T* const* r, std::size_t n, RowStreamPrefetcher& prefetch,
+             float* out) {
+  constexpr std::size_t kLinesPerStep = kRows * 32 * sizeof(T) / 64;
+  __m512 a01[kRows], a23[kRows];
+#pragma GCC unroll 4
+  for (std::size_t j = 0; j < kRows; ++j) a01[j] = a23[j] = _mm512_setzero_ps();
   std::size_t i = 0;
   for (; i + 32 <= n; i += 32) {
-    for (std::size_t l = 0; l < 32; l += kPerLine) {
-      _mm_prefetch(reinterpret_cast<const char*>(next0 + i + l), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(next1 + i + l), _MM_HINT_T0);
-    }
+    prefetch.Advance(kLinesPerStep);
     const __m512 x = _mm512_loadu_ps(q + i), y = _mm512_loadu_ps(q + i + 16);
-    a01 = _mm512_fmadd_ps(x, Load16(r0 + i), a01);
-    b01 = _mm512_fmadd_ps(x, Load16(r1 + i), b01);
-    a23 = _mm512_fmadd_ps(y, Load16(r0 + i + 16), a23);
-    b23 = _mm512_fmadd_ps(y, Load16(r1 + i + 16), b23);
+#pragma GCC unroll 4
+    for (std::size_t j = 0; j < kRows; ++j) {
+      a01[j] = _mm512_fmadd_ps(x, Load16(r[j] + i), a01[j]);
+      a23[j] = _mm512_fmadd_ps(y, Load16(r[j] + i + 16), a23[j]);
+    }
   }
   if (i < n) {  // 16 left: chunks for accumulators 0 and 1
+    prefetch.Advance(kRows * 16 * sizeof(T) / 64);
     const __m512 x = _mm512_loadu_ps(q + i);
-    a01 = _mm512_fmadd_ps(x, Load16(r0 + i), a01);
-    b01 = _mm512_fmadd_ps(x, Load16(r1 + i), b01);
+#pragma GCC unroll 4
+    for (std::size_t j = 0; j < kRows; ++j) a01[j] = _mm512_fmadd_ps(x, Load16(r[j] + i), a01[j]);
   }
-  out[0] = Reduce(a01, a23);
-  out[1] = Reduce(b01, b23);
+#pragma GCC unroll 4
+  for (std::size_t j = 0; j < kRows; ++j) out[j] = Reduce(a01[j], a23[j]);
 }
 
 template <typename T>
@@ -72,10 +78,16 @@ void ScoreRows(const float* q, const T* matrix, std::size_t n, const std::uint32
     fallback(q, matrix, n, rows, count, out);
     return;
   }
-  auto row = [&](std::size_t i) { return matrix + rows[i < count ? i : count - 1] * n; };
+  RowStreamPrefetcher prefetch(matrix, n * sizeof(T), rows, count);
+  auto row = [&](std::size_t i) { return matrix + std::size_t{rows[i]} * n; };
   std::size_t i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const T* r[4] = {row(i), row(i + 1), row(i + 2), row(i + 3)};
+    DotRows<4>(q, r, n, prefetch, out + i);
+  }
   for (; i + 2 <= count; i += 2) {
-    DotRowPair(q, row(i), row(i + 1), row(i + 2), row(i + 3), n, out + i);
+    const T* r[2] = {row(i), row(i + 1)};
+    DotRows<2>(q, r, n, prefetch, out + i);
   }
   if (i < count) fallback(q, matrix, n, rows + i, 1, out + i);
 }

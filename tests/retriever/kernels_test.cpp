@@ -99,7 +99,7 @@ TEST(KernelsTest, ScalarMatchesAvx2BitForBit) {
 TEST(KernelsTest, ScoreRowsEqualsOneDotPerRow) {
   // Every listed row, in any order and with repeats, scores exactly as
   // dot_f32/dot_f16 of that row, in the scalar, AVX2 and AVX-512 kernels
-  // (which score rows in pairs and prefetch the rows after them).
+  // (which score rows in pairs or fours and prefetch the rows after them).
   std::mt19937 rng(4);
   std::normal_distribution<float> d;
   std::vector<const DotKernels*> kernels = {&ScalarKernels()};
