@@ -23,6 +23,7 @@
 #include "tatami/data/split.h"
 #include "tatami/data/split_input.h"
 #include "tatami/data/split_output.h"
+#include "tatami/search/tree_export.h"
 
 namespace tatami::cli {
 namespace {
@@ -79,6 +80,7 @@ int RunExport(const ExportFlags& flags) {
   options.results.assign(flags.results.begin(), flags.results.end());
   options.tree_dirs.assign(flags.tree_dirs.begin(), flags.tree_dirs.end());
   options.output_dir = flags.output;
+  options.tree_file_stem = search::TreeFileStem;
   const data::ExportSummary s = data::ExportTrainingData(options);
   for (const std::string& p : s.problems)
     std::fprintf(stderr, "tatami data export: %s\n", p.c_str());

@@ -290,15 +290,6 @@ class LineWriter {
   bool regular_ = false;
 };
 
-// A file name for a theorem's tree: its name with unsafe characters replaced.
-std::string SafeFileName(const std::string& name) {
-  std::string out;
-  for (unsigned char c : name)
-    out += (std::isalnum(c) || c == '_' || c == '-' || c == '.') ? static_cast<char>(c) : '_';
-  if (out.empty() || out[0] == '.') out = "_" + out;
-  return out;
-}
-
 // " (default: X)" for a flag's help, X being the value the flag starts with
 // (so that the help cannot drift from the options that own the default).
 template <class T>
@@ -407,7 +398,7 @@ int RunProve(ProveFlags flags) {
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
           line["generator"] = retrieval ? generator->Describe() + "+retrieval" : generator->Describe();
           if (!flags.tree_dir.empty()) {
-            const fs::path stem = fs::path(flags.tree_dir) / SafeFileName(t.name);
+            const fs::path stem = fs::path(flags.tree_dir) / se::TreeFileStem(t.name);
             std::ofstream(fs::path(stem).concat(".json")) << se::TreeToJson(r.tree).dump(1) << "\n";
             std::ofstream(fs::path(stem).concat(".dot")) << se::TreeToDot(r.tree, t.name);
           }

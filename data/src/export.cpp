@@ -1,9 +1,9 @@
 #include "tatami/data/export.h"
 
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <system_error>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -26,6 +26,16 @@ class RowFile {
     if (!out_)
       throw std::runtime_error("cannot write " + tmp_.string() + ": " + std::strerror(errno));
   }
+  // An export that stopped on an error leaves no temporary file behind.
+  ~RowFile() {
+    if (committed_) return;
+    out_.close();
+    std::error_code ignored;
+    fs::remove(tmp_, ignored);
+  }
+  RowFile(const RowFile&) = delete;
+  RowFile& operator=(const RowFile&) = delete;
+
   void Write(const Row& row) { out_ << row.dump() << '\n'; }
   void Commit() {
     out_.flush();
@@ -33,11 +43,13 @@ class RowFile {
       throw std::runtime_error("cannot write " + tmp_.string() + ": " + std::strerror(errno));
     out_.close();
     fs::rename(tmp_, path_);
+    committed_ = true;
   }
 
  private:
   fs::path path_, tmp_;
   std::ofstream out_;
+  bool committed_ = false;
 };
 
 std::string Key(std::initializer_list<const std::string*> parts) {
@@ -51,14 +63,6 @@ std::string Key(std::initializer_list<const std::string*> parts) {
 
 }  // namespace
 
-std::string TreeFileStem(const std::string& theorem) {
-  std::string out;
-  for (unsigned char c : theorem)
-    out += (std::isalnum(c) || c == '_' || c == '-' || c == '.') ? static_cast<char>(c) : '_';
-  if (out.empty() || out[0] == '.') out = "_" + out;
-  return out;
-}
-
 ExportSummary ExportTrainingData(const ExportOptions& options) {
   if (options.results.empty()) throw std::invalid_argument("no result files given");
   if (options.tree_dirs.size() != 1 && options.tree_dirs.size() != options.results.size())
@@ -67,6 +71,8 @@ ExportSummary ExportTrainingData(const ExportOptions& options) {
                     "tree directories)",
                     options.results.size(), options.tree_dirs.size()));
   if (options.output_dir.empty()) throw std::invalid_argument("no output directory given");
+  if (!options.tree_file_stem)
+    throw std::invalid_argument("no tree file naming given (ExportOptions::tree_file_stem)");
   for (const fs::path& dir : options.tree_dirs)
     if (!fs::is_directory(dir))
       throw std::invalid_argument(dir.string() + ": not a directory (the --tree-dir of the run)");
@@ -117,7 +123,7 @@ ExportSummary ExportTrainingData(const ExportOptions& options) {
         summary.problems.push_back(where + ": proved, but \"proof\" is not a list of tactics");
         continue;
       }
-      const fs::path tree_path = tree_dir / (TreeFileStem(name) + ".json");
+      const fs::path tree_path = tree_dir / (options.tree_file_stem(name) + ".json");
       std::ifstream tree_in(tree_path, std::ios::binary);
       if (!tree_in) {
         summary.problems.push_back(fmt::format(

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <random>
 #include <unordered_map>
@@ -37,6 +38,12 @@ class Shuffler {
   std::mt19937_64 engine_;
 };
 
+// val + test for a message, also when the sum does not fit.
+std::string Needed(std::size_t num_val, std::size_t num_test) {
+  if (num_val > SIZE_MAX - num_test) return fmt::format("more than {}", SIZE_MAX);
+  return std::to_string(num_val + num_test);
+}
+
 }  // namespace
 
 SplitSize SplitSize::Parse(std::string_view text, std::string_view what) {
@@ -67,21 +74,29 @@ std::size_t SplitSize::Resolve(std::size_t num_theorems) const {
 
 Split SplitRandomly(std::size_t num_theorems, std::size_t num_val, std::size_t num_test,
                     std::uint64_t seed) {
-  if (num_val + num_test > num_theorems)
+  // Compared one at a time: huge counts must not wrap around in the sum.
+  if (num_val > num_theorems || num_test > num_theorems - num_val)
     throw SplitError(fmt::format("random: val ({}) and test ({}) need {} theorems; there are {}",
-                                 num_val, num_test, num_val + num_test, num_theorems));
+                                 num_val, num_test, Needed(num_val, num_test), num_theorems));
   std::vector<std::size_t> order(num_theorems);
   for (std::size_t i = 0; i < num_theorems; ++i) order[i] = i;
   Shuffler(seed).Shuffle(order);
+  // LeanDojo's layout of the shuffled list: train, then val, then test.
+  const std::size_t num_train = num_theorems - num_val - num_test;
   Split split;
-  split.val.assign(order.begin(), order.begin() + num_val);
-  split.test.assign(order.begin() + num_val, order.begin() + num_val + num_test);
-  split.train.assign(order.begin() + num_val + num_test, order.end());
+  split.train.assign(order.begin(), order.begin() + num_train);
+  split.val.assign(order.begin() + num_train, order.begin() + num_train + num_val);
+  split.test.assign(order.begin() + num_train + num_val, order.end());
   return split;
 }
 
 Split SplitByNovelPremises(const std::vector<std::vector<std::string>>& premises,
                            std::size_t num_val, std::size_t num_test, std::uint64_t seed) {
+  if (num_val > premises.size() || num_test > premises.size() - num_val)
+    throw SplitError(
+        fmt::format("novel_premises: val ({}) and test ({}) need {} theorems; there "
+                    "are {}",
+                    num_val, num_test, Needed(num_val, num_test), premises.size()));
   const std::size_t wanted = num_val + num_test;
   // Premises in order of first use, each with the theorems using it.
   std::vector<std::vector<std::size_t>> groups;

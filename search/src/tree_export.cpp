@@ -1,5 +1,7 @@
 #include "tatami/search/tree_export.h"
 
+#include <cctype>
+
 #include <fmt/format.h>
 
 namespace tatami::search {
@@ -65,6 +67,14 @@ std::string TreeToDot(const SearchTree& tree, const std::string& title) {
                        DotQuote(fmt::format("{} ({:.3f})", x.tactic, x.logprob)));
   }
   return out + "}\n";
+}
+
+std::string TreeFileStem(const std::string& theorem) {
+  std::string out;
+  for (unsigned char c : theorem)
+    out += (std::isalnum(c) || c == '_' || c == '-' || c == '.') ? static_cast<char>(c) : '_';
+  if (out.empty() || out[0] == '.') out = "_" + out;
+  return out;
 }
 
 }  // namespace tatami::search

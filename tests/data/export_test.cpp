@@ -1,10 +1,16 @@
 // Training rows from one search tree: built with the search module's
 // SearchTree and exported with its TreeToJson, as `tatami prove` does.
+#include <unistd.h>
+
+#include <filesystem>
+#include <optional>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "tatami/data/export.h"
 #include "tatami/data/export_tree.h"
+#include "tatami/dojo/dojo.h"
 #include "tatami/search/search_tree.h"
 #include "tatami/search/tree_export.h"
 
@@ -108,12 +114,44 @@ TEST(RowsFromTreeTest, ProofsNotInTheTreeAndBrokenTreesAreErrors) {
             std::string::npos);
 }
 
-TEST(TreeFileStemTest, ReplacesWhatTatamiProveReplaces) {
-  EXPECT_EQ(data::TreeFileStem("Nat.add_comm'"), "Nat.add_comm_");
-  EXPECT_EQ(data::TreeFileStem("a/b c"), "a_b_c");
-  EXPECT_EQ(data::TreeFileStem(".hidden"), "_.hidden");
-  EXPECT_EQ(data::TreeFileStem(""), "_");
-  EXPECT_EQ(data::TreeFileStem("α"), "__");  // two UTF-8 bytes
+TEST(TreeFileStemTest, ReplacesUnsafeCharacters) {
+  EXPECT_EQ(se::TreeFileStem("Nat.add_comm'"), "Nat.add_comm_");
+  EXPECT_EQ(se::TreeFileStem("a/b c"), "a_b_c");
+  EXPECT_EQ(se::TreeFileStem(".hidden"), "_.hidden");
+  EXPECT_EQ(se::TreeFileStem(""), "_");
+  EXPECT_EQ(se::TreeFileStem("α"), "__");  // two UTF-8 bytes
+}
+
+// A rejected tactic's leaf holds what the Dojo writes for it, so the export
+// and dojo::Describe must agree on the prefix.
+TEST(RowsFromTreeTest, RejectionPrefixIsTheDojosDescription) {
+  const std::string text = tatami::dojo::Describe(tatami::dojo::RunResult{
+      tatami::dojo::LeanError{tatami::dojo::LeanError::kTactic, kNoProgress, std::nullopt}});
+  EXPECT_EQ(text, data::kLeanRejectedPrefix + kNoProgress);
+}
+
+TEST(ExportTrainingDataTest, TreeFileNamingIsRequiredAndFailuresLeaveNoTemporaries) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("tatami_export_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  data::ExportOptions o;
+  o.results = {dir / "run.jsonl"};
+  o.tree_dirs = {dir};
+  o.output_dir = dir / "out";
+  try {
+    data::ExportTrainingData(o);
+    ADD_FAILURE() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("tree_file_stem"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "out"));
+
+  // An export stopped by an unreadable result file leaves no temporary files.
+  o.tree_file_stem = se::TreeFileStem;
+  EXPECT_THROW(data::ExportTrainingData(o), std::runtime_error);
+  ASSERT_TRUE(std::filesystem::is_directory(dir / "out"));
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "out"));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

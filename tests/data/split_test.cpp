@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
+#include <utility>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -99,6 +101,31 @@ TEST(SplitRandomlyTest, TooFewTheoremsIsAnError) {
   } catch (const data::SplitError& e) {
     EXPECT_NE(std::string(e.what()).find("need 11 theorems; there are 10"), std::string::npos)
         << e.what();
+  }
+}
+
+// Counts from the command line may be huge; their sum must not wrap around
+// into a small number that passes the size check.
+TEST(SplitRandomlyTest, HugeCountsAreAnErrorNotAWrapAround) {
+  const std::size_t huge = std::numeric_limits<std::size_t>::max();
+  for (const auto& [val, test] : {std::pair{huge, std::size_t{1}}, std::pair{std::size_t{1}, huge}})
+    try {
+      data::SplitRandomly(10, val, test, 1);
+      ADD_FAILURE() << "no error for " << val << " + " << test;
+    } catch (const data::SplitError& e) {
+      EXPECT_NE(std::string(e.what()).find("need more than"), std::string::npos) << e.what();
+    }
+}
+
+TEST(SplitByNovelPremisesTest, HugeCountsAreAnErrorNotAWrapAround) {
+  const std::vector<std::vector<std::string>> ps = {{"a"}, {"b"}, {"c"}};
+  const std::size_t huge = std::numeric_limits<std::size_t>::max();
+  try {
+    data::SplitByNovelPremises(ps, huge, 2, 1);
+    FAIL() << "no error";
+  } catch (const data::SplitError& e) {
+    EXPECT_NE(std::string(e.what()).find("need more than"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("there are 3"), std::string::npos) << e.what();
   }
 }
 

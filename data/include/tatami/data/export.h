@@ -2,10 +2,8 @@
 //
 // Reads result files (JSON Lines, one object per theorem with "name",
 // "status" and "proof") and, for each proved theorem, its search tree
-// TREE_DIR/NAME.json (NAME with the characters `tatami prove` replaces in
-// file names replaced). Writes two JSON Lines files into the output
-// directory, rows in the order read, each row once (the first occurrence
-// kept):
+// TREE_DIR/STEM.json, STEM being ExportOptions::tree_file_stem(name). Writes two JSON Lines files
+// into the output directory, rows in the order read, each row once (the first occurrence kept):
 //   tactics.jsonl      {"state", "tactic", "source"}                 key (state, tactic)
 //   preferences.jsonl  {"state", "chosen", "rejected", "message", "source"}
 //                                                      key (state, chosen, rejected)
@@ -18,6 +16,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,6 +33,10 @@ struct ExportOptions {
   // Where tactics.jsonl and preferences.jsonl go; created when missing,
   // files replaced. Required.
   std::filesystem::path output_dir;
+  // The file name (without ".json") of a theorem's tree in a tree directory:
+  // search::TreeFileStem for `tatami prove` runs, passed in because this
+  // library does not link the search module. Required.
+  std::function<std::string(const std::string& theorem)> tree_file_stem;
 };
 
 struct ExportSummary {
@@ -47,10 +50,6 @@ struct ExportSummary {
   // the rest of the input is still exported.
   std::vector<std::string> problems;
 };
-
-// The file name `tatami prove --tree-dir` gives a theorem's tree, without
-// the extension: unsafe characters become '_', and a leading '.' gets a '_'.
-std::string TreeFileStem(const std::string& theorem);
 
 // Throws std::invalid_argument on bad options, std::runtime_error on I/O
 // failure (unreadable result file, unwritable output).

@@ -1,8 +1,8 @@
 // Train/val/test splits of a theorem list, as LeanDojo builds LeanDojo
 // Benchmark 4 (scripts/generate-benchmark-lean4 in lean-dojo/LeanDojo):
 //
-// random          the theorems shuffled with the seed; the first num_val are
-//                 val, the next num_test test, the rest train.
+// random          the theorems shuffled with the seed; the last num_test are
+//                 test, the num_val before them val, the rest train.
 // novel_premises  premises in ascending order of the number of theorems using
 //                 them (ties: order of first use in the input); while val+test
 //                 holds fewer than num_val + num_test theorems, every theorem

@@ -7,9 +7,10 @@
 //
 // where goals_closed = goals before the step - goals after it (after = 0 on
 // a finished proof, = before on a failure, so failures close nothing; it is
-// negative when a tactic splits a goal). Summed over an episode the goal term
-// telescopes to goal_closed * (initial goals - final goals): it is a
-// potential-based shaping term and does not change which proofs are best.
+// negative when a tactic splits a goal). Summed undiscounted along one path
+// of steps, the goal term telescopes to goal_closed * (initial goals - final
+// goals), the same for every proof, so it does not change which proofs are
+// best; discounted, or summed over StepFrom branches, it does not telescope.
 //
 // The default is the sparse reward: 1 for a CHECKED proof (the Dojo's
 // ProofFinished, which re-elaborates the whole theorem and checks its

@@ -33,7 +33,9 @@
 // the call. An exception inside one environment's step or reset (e.g. a
 // dojo::DojoError from entering a theorem) does not stop the others; Wait
 // (or Reset) rethrows the one of the lowest environment index after all have
-// finished, and that environment's episode is left ended.
+// finished. An environment whose reset threw has no episode; the others'
+// results of that call are dropped, though their episodes moved on (read
+// them with env(i).observation()).
 //
 // Thread-safety: not thread-safe: one thread at a time drives a VecEnv
 // (the tactics of a step run on threads the VecEnv owns). env(i) must not be

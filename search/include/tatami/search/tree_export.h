@@ -19,4 +19,10 @@ namespace tatami::search {
 nlohmann::json TreeToJson(const SearchTree& tree);
 std::string TreeToDot(const SearchTree& tree, const std::string& title = "search");
 
+// The file name, without extension, of `theorem`'s tree in a tree directory
+// (`tatami prove --tree-dir`; `tatami data export` finds trees by it): every
+// character other than letters, digits, '_', '-' and '.' becomes '_', and a
+// name that is empty or starts with '.' gets a leading '_'.
+std::string TreeFileStem(const std::string& theorem);
+
 }  // namespace tatami::search
