@@ -14,5 +14,6 @@ void AddIndexCommand(CLI::App& app, int* exit_code);
 void AddRetrieveCommand(CLI::App& app, int* exit_code);
 void AddRetrieveEvalCommand(CLI::App& app, int* exit_code);
 void AddProveCommand(CLI::App& app, int* exit_code);
+void AddTraceCommand(CLI::App& app, int* exit_code);
 
 }  // namespace tatami::cli

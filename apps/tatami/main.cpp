@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   tatami::cli::AddRetrieveCommand(app, &exit_code);
   tatami::cli::AddRetrieveEvalCommand(app, &exit_code);
   tatami::cli::AddProveCommand(app, &exit_code);
+  tatami::cli::AddTraceCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
