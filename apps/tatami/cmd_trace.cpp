@@ -30,6 +30,7 @@ struct TraceFlags {
   std::size_t jobs = 0;
   ConfigFlags config;
   bool no_progress = false;
+  bool locate_premises = false;
 };
 
 int RunTrace(const TraceFlags& flags) {
@@ -44,6 +45,7 @@ int RunTrace(const TraceFlags& flags) {
   options.url = flags.url;
   options.commit = flags.commit;
   options.tatami_version = TATAMI_VERSION;
+  options.locate_premises = flags.locate_premises;
   const InterruptScope interrupt;
   options.stop = &interrupt.stop_flag();
   std::unique_ptr<ProgressBar> bar;
@@ -89,6 +91,9 @@ void AddTraceCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--url", flags->url, "repository URL written into each theorem (default: none)");
   cmd->add_option("--commit", flags->commit, "commit written into each theorem (default: none)");
   cmd->add_option("-j,--jobs", flags->jobs, "files traced at once = worker processes");
+  cmd->add_flag("--locate-premises", flags->locate_premises,
+                "place premises defined outside the project with Lean (one more request per "
+                "file, running lean_project/TatamiTrace.lean; Lean v4.19 or later)");
   AddConfigFlags(*cmd, &flags->config);
   cmd->add_flag("--no-progress", flags->no_progress, "no progress bar even on a terminal");
   cmd->callback([flags, exit_code] {

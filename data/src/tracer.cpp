@@ -18,6 +18,7 @@
 #include "tatami/data/declarations.h"
 #include "tatami/data/trace_assembly.h"
 #include "tatami/dojo/header.h"
+#include "trace_helper_text.h"
 
 namespace tatami::data {
 
@@ -82,6 +83,59 @@ std::string NowUtc() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
   return fmt::format("{}.{:06}", buf, micros);
+}
+
+// Whether `toolchain` (e.g. leanprover/lean4:v4.33.0-rc2) is Lean v4.19 or
+// later, where lean_project/TatamiTrace.lean is meant to run.
+bool HelperSupported(std::string_view toolchain) {
+  const std::size_t v = toolchain.find(":v4.");
+  if (v == std::string_view::npos) return false;
+  return std::atol(std::string(toolchain.substr(v + 4)).c_str()) >= 19;
+}
+
+// Names the helper command can take as written (plain dotted identifiers).
+bool PlainName(std::string_view n) {
+  if (n.empty() || n.substr(0, 8) == "_private") return false;
+  for (char c : n)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '\'' ||
+          c == '!' || c == '?' || (static_cast<unsigned char>(c) & 0x80)))
+      return false;
+  return true;
+}
+
+// The definition sites the helper reported (an info message holding a JSON list).
+std::unordered_map<std::string, DefinitionSite> HelperSites(const dojo::PoolOutcome& outcome) {
+  std::unordered_map<std::string, DefinitionSite> sites;
+  const auto* repl = std::get_if<dojo::ReplOutcome>(&outcome);
+  const auto* r = repl ? std::get_if<dojo::ReplResponse>(repl) : nullptr;
+  if (!r) return sites;
+  const json& j = r->json;
+  if (!j.contains("messages") || !j["messages"].is_array()) return sites;
+  for (const json& m : j["messages"]) {
+    if (m.value("severity", "") != "info" || !m.contains("data") || !m["data"].is_string())
+      continue;
+    json list;
+    try {
+      list = json::parse(m["data"].get<std::string>());
+    } catch (const json::exception&) {
+      continue;
+    }
+    if (!list.is_array()) continue;
+    for (const json& e : list) {
+      try {
+        const std::string module = e.at("module").get<std::string>();
+        std::string path = module;
+        std::replace(path.begin(), path.end(), '.', '/');
+        const json& p = e.at("pos");
+        const json& q = e.at("endPos");
+        sites[e.at("name").get<std::string>()] =
+            DefinitionSite{path + ".lean", Pos{p.at(0).get<long>(), p.at(1).get<long>() + 1},
+                           Pos{q.at(0).get<long>(), q.at(1).get<long>() + 1}};
+      } catch (const json::exception&) {
+      }
+    }
+  }
+  return sites;
 }
 
 struct FileInfo {
@@ -173,7 +227,11 @@ TraceSummary TraceProject(dojo::WorkerPool& pool, const TraceOptions& o,
   struct Done {
     std::size_t index;
     dojo::PoolOutcome outcome;
+    bool helper = false;  // the answer to the premise-locating request
   };
+  const bool locate = o.locate_premises && HelperSupported(toolchain);
+  // Answers waiting for their premise-locating request (at most `window`).
+  std::unordered_map<std::size_t, json> waiting;
   std::mutex mu;
   std::condition_variable cv;
   std::deque<Done> finished;
@@ -182,7 +240,12 @@ TraceSummary TraceProject(dojo::WorkerPool& pool, const TraceOptions& o,
   dojo::SubmitOptions submit;
   submit.timeout = o.file_timeout;
 
-  auto store_result = [&](std::size_t i, const dojo::PoolOutcome* outcome, std::string error) {
+  std::function<void(std::size_t, const dojo::PoolOutcome*, std::string)> store_result;
+  // The premise-locating request for file i, whose answer was `j`; false if
+  // nothing needs placing.
+  std::function<bool(std::size_t, const json&)> locate_premises;
+  std::unordered_map<std::string, DefinitionSite> extra_sites;  // for the file being stored
+  store_result = [&](std::size_t i, const dojo::PoolOutcome* outcome, std::string error) {
     const FileInfo& fi = infos[i];
     FileResult r;
     r.path = fi.path;
@@ -207,7 +270,18 @@ TraceSummary TraceProject(dojo::WorkerPool& pool, const TraceOptions& o,
             const dojo::SplitSnippet split = dojo::SplitHeader(text);
             FileTraceInput in{o.url, o.commit, fi.path,
                               text,  &j,       static_cast<long>(split.body_first_line)};
-            r.theorems = AssembleTheorems(in, lookup);
+            if (extra_sites.empty()) {
+              r.theorems = AssembleTheorems(in, lookup);
+            } else {
+              const DefinitionLookup with_extra =
+                  [&](std::string_view name) -> std::optional<DefinitionSite> {
+                if (auto s = lookup(name)) return s;
+                auto it = extra_sites.find(std::string(name));
+                if (it == extra_sites.end()) return std::nullopt;
+                return it->second;
+              };
+              r.theorems = AssembleTheorems(in, with_extra);
+            }
             for (Declaration& d : ListDeclarations(text))
               r.corpus.premises.push_back(std::move(d.premise));
           }
@@ -235,12 +309,54 @@ TraceSummary TraceProject(dojo::WorkerPool& pool, const TraceOptions& o,
         finished.pop_front();
         --in_flight;
         lock.unlock();
-        store_result(d.index, &d.outcome, "");
+        if (d.helper) {
+          extra_sites = HelperSites(d.outcome);
+          const dojo::PoolOutcome main = dojo::ReplOutcome(
+              dojo::ReplResponse{dojo::ResponseJson(std::move(waiting.at(d.index))), {}, {}});
+          waiting.erase(d.index);
+          store_result(d.index, &main, "");
+          extra_sites.clear();
+        } else {
+          const auto* repl = std::get_if<dojo::ReplOutcome>(&d.outcome);
+          const auto* resp = repl ? std::get_if<dojo::ReplResponse>(repl) : nullptr;
+          if (!(locate && resp && locate_premises(d.index, resp->json)))
+            store_result(d.index, &d.outcome, "");
+        }
         lock.lock();
       }
       if (in_flight == 0 || (!wait_all && in_flight < window)) return;
       cv.wait(lock, [&] { return !finished.empty(); });
     }
+  };
+
+  locate_premises = [&](std::size_t i, const json& j) -> bool {
+    if (!j.contains("tactics") || (j.contains("message") && !j.contains("env"))) return false;
+    std::vector<std::string> names;
+    for (const ReplTactic& t : TacticsFromAllTactics(j["tactics"]))
+      for (const std::string& c : t.used_constants)
+        if (!sites.count(c) && PlainName(c)) names.push_back(c);
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    if (names.empty()) return false;
+    std::vector<std::string> modules = infos[i].imports;
+    if (std::find(modules.begin(), modules.end(), "Lean") == modules.end())
+      modules.push_back("Lean");
+    std::string body = dojo::SplitHeader(kTraceHelperSource).body + "\n#tatami_decl_ranges";
+    for (const std::string& n : names) body += " " + n;
+    waiting[i] = j;
+    {
+      std::lock_guard lock(mu);
+      ++in_flight;
+    }
+    pool.SubmitAsync(
+        dojo::HeaderOf(modules), {{"cmd", body}},
+        [&, i](dojo::PoolOutcome outcome) {
+          std::lock_guard lock(mu);
+          finished.push_back({i, std::move(outcome), true});
+          cv.notify_all();
+        },
+        submit);
+    return true;
   };
 
   for (std::size_t i : todo) {
@@ -267,12 +383,32 @@ TraceSummary TraceProject(dojo::WorkerPool& pool, const TraceOptions& o,
         split.header, std::move(request),
         [&, i](dojo::PoolOutcome outcome) {
           std::lock_guard lock(mu);
-          finished.push_back({i, std::move(outcome)});
+          finished.push_back({i, std::move(outcome), false});
           cv.notify_all();
         },
         submit);
   }
   drain(true);
+
+  // Nothing changed since the dataset files were last assembled (same files,
+  // same keys, same url and commit): they stand as they are.
+  std::vector<std::string_view> parts{o.url, o.commit};
+  for (const FileInfo& fi : infos) {
+    parts.push_back(fi.path);
+    parts.push_back(fi.key);
+  }
+  const std::string assembled_key = HashKey(parts);
+  const fs::path assembled = o.output / "files" / ".assembled";
+  if (summary.traced == 0 && summary.failed == 0 && !summary.interrupted &&
+      fs::exists(o.output / "theorems.json") && fs::exists(o.output / "metadata.json")) {
+    std::ifstream in(assembled);
+    std::string key;
+    std::size_t count = 0;
+    if (in >> key >> count && key == assembled_key) {
+      summary.theorems = count;
+      return summary;
+    }
+  }
 
   DatasetMetadata meta;
   meta.dataset_name = "tatami trace of " + (o.url.empty() ? o.project.filename().string() : o.url);
@@ -282,6 +418,7 @@ TraceSummary TraceProject(dojo::WorkerPool& pool, const TraceOptions& o,
   meta.toolchain = toolchain;
   meta.tatami_version = o.tatami_version;
   summary.theorems = store.Assemble(paths, meta);
+  WriteFileAtomically(assembled, assembled_key + " " + std::to_string(summary.theorems) + "\n");
   return summary;
 }
 

@@ -1,6 +1,10 @@
 // Tracing a small project through the worker pool and the REPL test double,
 // which answers each file's command with real Lean's recorded answer for that
 // code (--replay-by-code): incremental re-runs, resumption, bad files.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -165,6 +169,42 @@ TEST_F(TracerTest, ResumesAfterAKillMidWrite) {
   EXPECT_EQ(s.cached, 1u);
   EXPECT_EQ(s.traced, 1u);
   EXPECT_EQ(ReadTheoremList((out_ / "theorems.json").string()).size(), 3u);
+}
+
+}  // namespace
+}  // namespace tatami::data
+
+namespace tatami::data {
+namespace {
+
+// The command line: exit codes and messages.
+int RunCli(const std::string& args, std::string* err) {
+  const fs::path log =
+      fs::temp_directory_path() / ("tatami_trace_cli_" + std::to_string(::getpid()));
+  const int status =
+      std::system((std::string(TATAMI_CLI) + " " + args + " 2>" + log.string()).c_str());
+  *err = Slurp(log);
+  fs::remove(log);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST_F(TracerTest, CommandLineTracesAndReportsBadInput) {
+  std::string err;
+  const std::string repl = "--repl-cmd '" + testing::ReplDoublePath().string() +
+                           " --replay-by-code " + manifest_.string() + "'";
+  EXPECT_EQ(
+      RunCli("trace " + project_.string() + " -o " + out_.string() + " " + repl + " --no-progress",
+             &err),
+      0)
+      << err;
+  EXPECT_NE(err.find("2 files: 2 traced, 0 unchanged, 0 failed; 3 theorems"), std::string::npos)
+      << err;
+  // A target that names no file: exit 2, naming it.
+  EXPECT_EQ(
+      RunCli("trace " + project_.string() + " Demo.Missing -o " + out_.string() + " " + repl, &err),
+      2);
+  EXPECT_NE(err.find("Demo.Missing"), std::string::npos) << err;
+  EXPECT_EQ(RunCli("trace --help", &err), 0);
 }
 
 }  // namespace

@@ -47,6 +47,13 @@ struct TraceOptions {
   std::string tatami_version;
   // Deadline of one file's request. Default: nullopt = the pool's request_timeout.
   std::optional<std::chrono::milliseconds> file_timeout;
+  // Place premises defined outside the project with Lean: per file, one more
+  // request on the file's imports plus `import Lean`, running
+  // lean_project/TatamiTrace.lean's `#tatami_decl_ranges` on the constants
+  // the project's own declarations do not place. Only for toolchains from
+  // v4.19 on (older ones: ignored). Default: false (such premises are not
+  // annotated).
+  bool locate_premises = false;
   // Set from another thread (a signal handler's flag) to stop submitting;
   // files in flight are still stored. Default: none.
   const std::atomic<bool>* stop = nullptr;
