@@ -3,21 +3,22 @@
 # served by the REPL test double. Run through scripts/bench.sh trace
 # [--files N] [--response-kb K] [--workers W].
 #
-# The project: N files (default 400), each the text of a file real Lean
+# The project: N files (default 1000; Mathlib has about 5000), each the text of a file real Lean
 # answered in the REPL's recorded test suite (repl-transcripts/file.lean and
 # file2.lean, alternately); the double answers each with that recorded
 # response (--replay-by-code), padded to K KiB (default 1024, the order of a
 # Mathlib file's allTactics + infotree answer) with its `huge` fault.
 # files_s:      files traced per second, first run (W workers, default 2).
 # rerun_ratio:  time of a second run on the unchanged project / first run
-#               (target <= 0.02).
+#               (target <= 0.02); rerun_cpu_s: that run's CPU time (user +
+#               system), of which process start-up is a fixed part.
 # peak_rss_mb:  tatami's peak resident memory on N files; peak_rss_mb_quarter
 #               on N/4 files, run side by side: flat memory means equal figures.
 # Needs the fixtures ($TATAMI_FIXTURES, default ../shared/fixtures).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-files=400
+files=1000
 response_kb=1024
 workers=2
 while [ $# -gt 0 ]; do
@@ -61,26 +62,27 @@ make_project "$work/big" "$files"
 make_project "$work/quarter" $((files / 4))
 repl_cmd="$double --replay-by-code $work/manifest.json --fault-rate 1 --faults huge --huge-bytes $((response_kb * 1024))"
 
-run() {  # PROJECT OUT -> prints "seconds peak_kb"
+run() {  # PROJECT OUT -> prints "seconds peak_kb cpu_seconds"
   local start end
   start=$(date +%s.%N)
-  /usr/bin/time -f "%M" -o "$work/rss" "$tatami" trace "$1" -o "$2" --workers "$workers" \
+  /usr/bin/time -f "%M %U %S" -o "$work/rss" "$tatami" trace "$1" -o "$2" --workers "$workers" \
     --repl-cmd "$repl_cmd" --no-progress 2>"$work/log" || { cat "$work/log" >&2; exit 1; }
   end=$(date +%s.%N)
-  echo "$(echo "$end - $start" | bc -l) $(tail -n 1 "$work/rss")"
+  read -r kb user sys < <(tail -n 1 "$work/rss")
+  echo "$(echo "$end - $start" | bc -l) $kb $(echo "$user + $sys" | bc -l)"
 }
 
 echo "== $files files, ${response_kb} KiB responses, $workers workers" >&2
-read -r first first_kb < <(run "$work/big" "$work/out-big")
+read -r first first_kb first_cpu < <(run "$work/big" "$work/out-big")
 tail -n 1 "$work/log" >&2
-read -r rerun _ < <(run "$work/big" "$work/out-big")
+read -r rerun _ rerun_cpu < <(run "$work/big" "$work/out-big")
 tail -n 1 "$work/log" >&2
-read -r _ quarter_kb < <(run "$work/quarter" "$work/out-quarter")
+read -r _ quarter_kb _ < <(run "$work/quarter" "$work/out-quarter")
 
 files_s=$(echo "$files / $first" | bc -l)
 ratio=$(echo "$rerun / $first" | bc -l)
-printf "first run %.2f s, re-run %.3f s; peak RSS %d KiB (%d files), %d KiB (%d files)\n" \
-  "$first" "$rerun" "$first_kb" "$files" "$quarter_kb" $((files / 4)) >&2
-printf "files=%d response_kb=%d workers=%d files_s=%.1f rerun_ratio=%.4f peak_rss_mb=%.1f peak_rss_mb_quarter=%.1f\n" \
-  "$files" "$response_kb" "$workers" "$files_s" "$ratio" "$(echo "$first_kb / 1024" | bc -l)" \
+printf "first run %.2f s (tatami's CPU %.2f s), re-run %.3f s (CPU %.3f s); peak RSS %d KiB (%d files), %d KiB (%d files)\n" \
+  "$first" "$first_cpu" "$rerun" "$rerun_cpu" "$first_kb" "$files" "$quarter_kb" $((files / 4)) >&2
+printf "files=%d response_kb=%d workers=%d files_s=%.1f rerun_ratio=%.4f rerun_cpu_s=%.3f peak_rss_mb=%.1f peak_rss_mb_quarter=%.1f\n" \
+  "$files" "$response_kb" "$workers" "$files_s" "$ratio" "$rerun_cpu" "$(echo "$first_kb / 1024" | bc -l)" \
   "$(echo "$quarter_kb / 1024" | bc -l)"
