@@ -389,6 +389,8 @@ TraceSummary TraceProject(dojo::WorkerPool& pool, const TraceOptions& o,
         submit);
   }
   drain(true);
+  if (o.stop && o.stop->load() && summary.traced + summary.failed < todo.size())
+    summary.interrupted = true;
 
   // Nothing changed since the dataset files were last assembled (same files,
   // same keys, same url and commit): they stand as they are.
