@@ -45,7 +45,7 @@ const std::string* Resolve(std::string_view ident, const std::vector<std::string
   for (const std::string& c : constants) {
     if (c == ident) return &c;
     if (c.size() > ident.size() && c.compare(c.size() - ident.size(), ident.size(), ident) == 0 &&
-        c[c.size() - ident.size() - 1] == '.') {
+        c[c.size() - ident.size() - 1] == '.' && !(suffix_match && *suffix_match == c)) {
       suffix_match = &c;
       ++suffix_matches;
     }
@@ -63,8 +63,12 @@ std::pair<std::string, std::vector<AnnotatedPremise>> AnnotateTactic(
   std::size_t i = 0;
   while (i < tactic.size()) {
     const auto c = static_cast<unsigned char>(tactic[i]);
+    // After `.`, only generalized field notation on a bracketed term: `(h x).le`.
+    const bool after_dot = i > 0 && tactic[i - 1] == '.';
     const bool boundary =
-        i == 0 || !(IdentChar(static_cast<unsigned char>(tactic[i - 1])) || tactic[i - 1] == '.');
+        i == 0 || (!after_dot && !IdentChar(static_cast<unsigned char>(tactic[i - 1]))) ||
+        (after_dot && i > 1 &&
+         (tactic[i - 2] == ')' || tactic[i - 2] == ']' || tactic.substr(0, i - 1).ends_with("⟩")));
     if (boundary && IdentStart(c) && !IsNotationAt(tactic, i)) {
       const std::size_t n = IdentifierAt(tactic, i);
       if (n > 0) {

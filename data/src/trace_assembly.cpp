@@ -99,6 +99,21 @@ std::string StatementOf(std::string_view code) {
 
 }  // namespace
 
+std::string DedentTactic(std::string_view source, long column) {
+  std::string out;
+  out.reserve(source.size());
+  for (std::size_t i = 0; i < source.size(); ++i) {
+    out += source[i];
+    if (source[i] != '\n') continue;
+    long skipped = 0;
+    while (skipped < column && i + 1 < source.size() && source[i + 1] == ' ') {
+      ++i;
+      ++skipped;
+    }
+  }
+  return out;
+}
+
 std::vector<ReplTactic> TacticsFromInfoTree(const json& infotree) {
   std::vector<ReplTactic> out;
   CollectInfoTree(infotree, &out);
@@ -197,8 +212,9 @@ std::vector<TracedTheorem> AssembleTheorems(const FileTraceInput& input,
     for (const Kept& k : kept) {
       if (k.begin < b || k.end > e) continue;
       TracedTactic tt;
-      tt.tactic = input.text.substr(k.begin, k.end - k.begin);
-      auto [annotated, premises] = AnnotateTactic(tt.tactic, k.tactic.used_constants, lookup);
+      const std::string_view source = std::string_view(input.text).substr(k.begin, k.end - k.begin);
+      tt.tactic = DedentTactic(source, k.tactic.pos.column);
+      auto [annotated, premises] = AnnotateTactic(source, k.tactic.used_constants, lookup);
       tt.annotated_tactic = std::move(annotated);
       tt.premises = std::move(premises);
       tt.state_before = k.tactic.state_before;

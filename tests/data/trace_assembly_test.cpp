@@ -1,12 +1,14 @@
 // Assembly of traced theorems from the REPL's recorded answers (allTactics
 // and infotree at three REPL versions).
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "fixtures.h"
+#include "tatami/data/benchmark_json.h"
 #include "tatami/data/declarations.h"
 #include "tatami/data/trace_assembly.h"
 #include "tatami/dojo/transcript.h"
@@ -166,6 +168,51 @@ TEST(Declarations, NamespacesKindsAndRanges) {
   EXPECT_EQ(decls[1].premise.code, "private def bar : Nat :=\n  3");
   EXPECT_EQ(decls[1].premise.end, (Pos{7, 4}));
   EXPECT_EQ(decls[2].premise.full_name, "baz");
+}
+
+}  // namespace
+}  // namespace tatami::data
+
+namespace tatami::data {
+namespace {
+
+// The benchmark's own annotations: given the premises LeanDojo found in each
+// tactic (as the used constants, placed where LeanDojo placed them), the
+// mentions are found and marked exactly as in the published sample.
+TEST(Annotate, ReproducesTheSampleAnnotations) {
+  TATAMI_REQUIRE_FIXTURES("leandojo-benchmark4-sample/random/test.prefix.json");
+  const auto theorems = ReadTheoremList(
+      (testing::FixturesDir() / "leandojo-benchmark4-sample/random/test.prefix.json").string());
+  std::size_t checked = 0;
+  for (const TracedTheorem& t : theorems)
+    for (const TracedTactic& tac : t.traced_tactics) {
+      std::vector<std::string> used;
+      std::map<std::string, AnnotatedPremise> placed;
+      for (const AnnotatedPremise& p : tac.premises) {
+        used.push_back(p.full_name);
+        placed[p.full_name] = p;
+      }
+      const DefinitionLookup lookup = [&](std::string_view n) -> std::optional<DefinitionSite> {
+        auto it = placed.find(std::string(n));
+        if (it == placed.end()) return std::nullopt;
+        return DefinitionSite{it->second.def_path, it->second.def_pos, it->second.def_end_pos};
+      };
+      // The source text is the annotated text without its marks (LeanDojo's
+      // `tactic` field dedents continuation lines; `annotated_tactic` does not).
+      std::string source = tac.annotated_tactic;
+      for (const char* mark : {"<a>", "</a>"})
+        for (std::size_t p; (p = source.find(mark)) != std::string::npos;)
+          source.erase(p, std::string_view(mark).size());
+      const auto [annotated, premises] = AnnotateTactic(source, used, lookup);
+      bool dedents = false;  // some start column gives LeanDojo's `tactic`
+      for (long column = 0; column <= 16 && !dedents; ++column)
+        dedents = DedentTactic(source, column) == tac.tactic;
+      EXPECT_TRUE(dedents) << tac.tactic;
+      EXPECT_EQ(annotated, tac.annotated_tactic) << t.full_name;
+      EXPECT_TRUE(premises == tac.premises) << t.full_name << ": " << tac.tactic;
+      ++checked;
+    }
+  EXPECT_EQ(checked, 41u);
 }
 
 }  // namespace

@@ -61,6 +61,11 @@ std::pair<std::string, std::vector<AnnotatedPremise>> AnnotateTactic(
     std::string_view tactic, const std::vector<std::string>& used_constants,
     const DefinitionLookup& lookup);
 
+// A tactic's text as LeanDojo's `tactic` field has it: the source text with
+// up to `column` (the tactic's start column) leading spaces removed from each
+// continuation line. `annotated_tactic` keeps the source text as it is.
+std::string DedentTactic(std::string_view source, long column);
+
 // What one file contributes: its theorems, in order of position.
 struct FileTraceInput {
   std::string url, commit;  // written into each theorem
