@@ -118,6 +118,26 @@ TEST_F(TracerTest, WritesTheDatasetFiles) {
   EXPECT_EQ(m.commit, "0123abc");
 }
 
+// --locate-premises sends one more request per file (the Lean helper, on the
+// file's imports plus `import Lean`). The double has no recording for it and
+// says so: the premises stay where the project places them, nothing fails.
+TEST_F(TracerTest, PremiseLocatingRequestThatFailsCostsNothing) {
+  dojo::WorkerPool pool(Pool());
+  TraceOptions o;
+  o.project = project_;
+  o.output = out_;
+  o.locate_premises = true;
+  const TraceSummary s = TraceProject(pool, o);
+  EXPECT_EQ(s.traced, 2u);
+  EXPECT_EQ(s.failed, 0u);
+  const auto theorems = ReadTheoremList((out_ / "theorems.json").string());
+  ASSERT_EQ(theorems.size(), 3u);
+  EXPECT_EQ(theorems[2].traced_tactics.at(0).annotated_tactic,
+            "rw [Nat.add_assoc, Nat.add_comm y, <a>h1</a>]");
+  // Both files used constants from outside the project (rfl, Nat.add_assoc, ...).
+  EXPECT_GE(pool.stats().requests, 4u);
+}
+
 TEST_F(TracerTest, UnchangedFilesAreNotTracedAgain) {
   ASSERT_EQ(Trace(Pool()).traced, 2u);
   const std::string first = Slurp(out_ / "theorems.json");
