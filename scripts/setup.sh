@@ -6,7 +6,8 @@ set -euo pipefail
 # One group per user: build tools; libraries the CMake files find; the test
 # framework; libtorch for the encoder plugin and Python with torch/numpy for
 # the encoder scripts, their tests and the benchmark baselines; taskset
-# (util-linux) for pinned benchmarks; formatting and the compiler cache.
+# (util-linux) for pinned benchmarks; time and bc for the trace benchmark's
+# memory and ratios; formatting and the compiler cache.
 packages=(
   build-essential cmake ninja-build pkg-config git
   libboost1.74-dev libboost-filesystem1.74-dev
@@ -14,7 +15,7 @@ packages=(
   libopenblas0-pthread libopenblas-dev libxxhash-dev
   libgtest-dev libgmock-dev
   libtorch-dev python3 python3-torch python3-numpy
-  util-linux clang-format ccache
+  util-linux time bc clang-format ccache
 )
 
 SUDO=""
