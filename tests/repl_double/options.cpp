@@ -172,7 +172,8 @@ DoubleOptions ParseOptions(int argc, char** argv) {
     }
   }
   if (o.mode == Mode::kNone && !o.exit_at_start) {
-    Usage("a mode is required: --instant, --replay FILE.expected.out, --replay-by-code "
+    Usage(
+        "a mode is required: --instant, --replay FILE.expected.out, --replay-by-code "
         "MANIFEST.json or --script GRAPH.json");
   }
   if (!o.expect_file.empty() && o.mode != Mode::kReplay) Usage("--expect only works with --replay");

@@ -20,9 +20,9 @@ enum class Fault { kNone, kCrash, kHang, kGarbage, kExit, kTruncate, kHuge };
 
 struct DoubleOptions {
   Mode mode = Mode::kNone;
-  std::string replay_file;  // --replay: recorded NAME.expected.out
-  std::string expect_file;  // --expect: recorded NAME.in to check requests against
-  std::string script_file;  // --script: proof-state graph (JSON)
+  std::string replay_file;    // --replay: recorded NAME.expected.out
+  std::string expect_file;    // --expect: recorded NAME.in to check requests against
+  std::string script_file;    // --script: proof-state graph (JSON)
   std::string code_manifest;  // --replay-by-code: recordings answering commands by their code
   // --lean-version: whose recorded wording and response details script mode
   // uses (default v4.33.0-rc2, the current transcripts).
