@@ -7,7 +7,8 @@ set -euo pipefail
 # framework; libtorch for the encoder plugin and Python with torch/numpy for
 # the encoder scripts, their tests and the benchmark baselines; pybind11 and
 # the Python headers for the `tatami` Python module, pytest for its tests; taskset
-# (util-linux) for pinned benchmarks; formatting and the compiler cache.
+# (util-linux) for pinned benchmarks; time and bc for the trace benchmark's
+# memory and ratios; formatting and the compiler cache.
 packages=(
   build-essential cmake ninja-build pkg-config git
   libboost1.74-dev libboost-filesystem1.74-dev
@@ -16,7 +17,7 @@ packages=(
   libgtest-dev libgmock-dev
   libtorch-dev python3 python3-torch python3-numpy
   pybind11-dev python3-dev python3-pytest
-  util-linux clang-format ccache
+  util-linux time bc clang-format ccache
 )
 
 SUDO=""

@@ -15,5 +15,6 @@ void AddRetrieveCommand(CLI::App& app, int* exit_code);
 void AddRetrieveEvalCommand(CLI::App& app, int* exit_code);
 void AddProveCommand(CLI::App& app, int* exit_code);
 void AddDataCommand(CLI::App& app, int* exit_code);
+void AddTraceCommand(CLI::App& app, int* exit_code);
 
 }  // namespace tatami::cli

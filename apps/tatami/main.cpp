@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   tatami::cli::AddRetrieveEvalCommand(app, &exit_code);
   tatami::cli::AddProveCommand(app, &exit_code);
   tatami::cli::AddDataCommand(app, &exit_code);
+  tatami::cli::AddTraceCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -21,6 +21,8 @@ const char* ModeName(tatami::repl_double::Mode m) {
       return "replay";
     case tatami::repl_double::Mode::kScript:
       return "script";
+    case tatami::repl_double::Mode::kReplayByCode:
+      return "replay-by-code";
     case tatami::repl_double::Mode::kNone:
       break;
   }
@@ -55,6 +57,9 @@ int main(int argc, char** argv) {
       break;
     case Mode::kScript:
       responder = MakeScriptResponder(options.script_file, options.lean_version);
+      break;
+    case Mode::kReplayByCode:
+      responder = MakeCodeReplayResponder(options.code_manifest);
       break;
     case Mode::kNone:
       return 2;

@@ -93,6 +93,9 @@ DoubleOptions ParseOptions(int argc, char** argv) {
     } else if (a == "--replay") {
       SetMode(&o, Mode::kReplay, "--replay");
       o.replay_file = value();
+    } else if (a == "--replay-by-code") {
+      SetMode(&o, Mode::kReplayByCode, "--replay-by-code");
+      o.code_manifest = value();
     } else if (a == "--script") {
       SetMode(&o, Mode::kScript, "--script");
       o.script_file = value();
@@ -169,7 +172,9 @@ DoubleOptions ParseOptions(int argc, char** argv) {
     }
   }
   if (o.mode == Mode::kNone && !o.exit_at_start) {
-    Usage("a mode is required: --instant, --replay FILE.expected.out or --script GRAPH.json");
+    Usage(
+        "a mode is required: --instant, --replay FILE.expected.out, --replay-by-code "
+        "MANIFEST.json or --script GRAPH.json");
   }
   if (!o.expect_file.empty() && o.mode != Mode::kReplay) Usage("--expect only works with --replay");
   if (lean_version_given && o.mode != Mode::kScript)

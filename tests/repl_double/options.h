@@ -13,16 +13,17 @@
 
 namespace tatami::repl_double {
 
-enum class Mode { kNone, kInstant, kReplay, kScript };
+enum class Mode { kNone, kInstant, kReplay, kScript, kReplayByCode };
 
 // A fault that can be injected into the answer to one request.
 enum class Fault { kNone, kCrash, kHang, kGarbage, kExit, kTruncate, kHuge };
 
 struct DoubleOptions {
   Mode mode = Mode::kNone;
-  std::string replay_file;  // --replay: recorded NAME.expected.out
-  std::string expect_file;  // --expect: recorded NAME.in to check requests against
-  std::string script_file;  // --script: proof-state graph (JSON)
+  std::string replay_file;    // --replay: recorded NAME.expected.out
+  std::string expect_file;    // --expect: recorded NAME.in to check requests against
+  std::string script_file;    // --script: proof-state graph (JSON)
+  std::string code_manifest;  // --replay-by-code: recordings answering commands by their code
   // --lean-version: whose recorded wording and response details script mode
   // uses (default v4.33.0-rc2, the current transcripts).
   LeanVersion lean_version = kDefaultLeanVersion;

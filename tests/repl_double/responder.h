@@ -40,6 +40,9 @@ std::unique_ptr<Responder> MakeInstantResponder();
 // Exits with status 2 and a message naming the file if it cannot be loaded.
 std::unique_ptr<Responder> MakeReplayResponder(const std::string& responses_file,
                                                const std::string& expect_file);
+// Exits with status 2 and a message naming the file if the manifest or a
+// recording it names cannot be loaded.
+std::unique_ptr<Responder> MakeCodeReplayResponder(const std::string& manifest_file);
 std::unique_ptr<Responder> MakeScriptResponder(const std::string& graph_file, LeanVersion version);
 
 }  // namespace tatami::repl_double
