@@ -12,8 +12,8 @@
 //   --corpus FILE --parser ours|tree --seconds S
 //                        parses every response of FILE over and over for at
 //                        least S seconds and prints one line "mb_s=<figure>".
-//     ours: protocol::ParseResponseText (simdjson On-Demand straight into the
-//           typed values the Dojo uses), on text with the spare capacity a
+//     ours: protocol::ParseResponseText (simdjson straight into the typed
+//           values the Dojo uses), on text with the spare capacity a
 //           ReplProcess frame has;
 //     tree: nlohmann::json::parse and then protocol::ParseResponse on the
 //           tree (the way responses were read before).

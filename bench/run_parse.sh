@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# REPL response-parsing throughput: tatami's parser (simdjson On-Demand into
+# REPL response-parsing throughput: tatami's parser (simdjson, straight into
 # the typed protocol values) against Python's json.loads on the same bytes,
 # real recorded responses (Mathlib transcripts, Kimina check responses, info
 # trees) from $TATAMI_FIXTURES (default ../shared/fixtures). Also reports the
