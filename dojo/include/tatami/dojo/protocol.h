@@ -367,7 +367,7 @@ ParseResult<Response> ParseResponse(const Json& json);
 
 // ---------------------------------------------------------------------------
 // Parsing from text: the same values and rules as the functions above applied
-// to the parsed text, without building a JSON tree (simdjson On-Demand; only
+// to the parsed text, without building an nlohmann tree (simdjson's DOM parser; only
 // `extra` fields and info trees become nlohmann::json). This is what reads
 // responses on the hot path (outcome.h) and what multi-megabyte responses
 // should go through. Text that is not JSON gives a ParseError whose problem
