@@ -111,7 +111,8 @@ class Env::Impl {
   std::size_t steps() const { return steps_; }
   const Observation& observation() const {
     if (!observed_) throw std::logic_error("Env::observation: no episode yet; call Reset first");
-    return observation_;
+    if (!observation_) observation_ = ObservationOf(current_);
+    return *observation_;
   }
   const std::optional<Theorem>& theorem() const { return theorem_; }
   std::optional<dojo::TacticState> State(std::uint64_t handle) const {
@@ -138,7 +139,7 @@ class Env::Impl {
   void DropEpisode() {
     states_.clear();
     current_ = {};
-    observation_ = Observation{};
+    observation_.reset();
     observed_ = false;
     active_ = false;
   }
@@ -152,7 +153,7 @@ class Env::Impl {
     active_ = true;
     steps_ = 0;
     started_ = Clock::now();
-    return observation_;
+    return *observation_;
   }
 
   // `from` by value: it may live in states_ or be current_, both of which change here.
@@ -174,19 +175,24 @@ class Env::Impl {
       states_.emplace(next->id(), *next);
       current_ = *next;
       after = next->num_goals();
-      observation_ = ObservationOf(*next);
+      // The step's result is the only copy made now; observation() builds its
+      // own from current_ if anyone asks.
+      out.observation = ObservationOf(*next);
+      observation_.reset();
     } else if (const auto* done = std::get_if<dojo::ProofFinished>(&result)) {
       info.proof = done->tactics;
       info.verdict = done->verdict;
       current_ = {};
       after = 0;
       observation_ = FinishedObservation(from.theorem_name());
+      out.observation = *observation_;
     } else {
       if (const auto* e = std::get_if<dojo::LeanError>(&result)) info.verdict = e->verdict;
       if (!(current_ == from)) {
         current_ = from;
-        observation_ = ObservationOf(from);
+        observation_.reset();
       }
+      out.observation = observation();
     }
     info.goals_closed = static_cast<long>(before) - static_cast<long>(after);
     out.reward = Reward(options_.reward, info.outcome, before, after);
@@ -196,7 +202,6 @@ class Env::Impl {
         (options_.max_steps > 0 && steps_ >= options_.max_steps) ||
         (options_.episode_timeout.count() > 0 && t1 - started_ >= options_.episode_timeout);
     if (out.terminated || out.truncated) active_ = false;
-    out.observation = observation_;
     info.result = std::move(result);
     return out;
   }
@@ -208,8 +213,10 @@ class Env::Impl {
   // Every state of the episode by handle, so StepFrom can branch from any.
   std::unordered_map<std::uint64_t, dojo::TacticState> states_;
   dojo::TacticState current_;  // empty after a finished proof
-  Observation observation_;
-  bool observed_ = false;  // an episode was started (observation_ is meaningful)
+  // The observation of current_, built when first asked for (a step hands
+  // its own to the caller): empty = not built yet.
+  mutable std::optional<Observation> observation_;
+  bool observed_ = false;  // an episode was started (observation() is meaningful)
   bool active_ = false;
   std::size_t steps_ = 0;
   Clock::time_point started_{};

@@ -1,10 +1,12 @@
 #include "tatami/env/vec_env.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <semaphore>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -22,7 +24,12 @@ std::size_t PoolWorkers(const dojo::WorkerPool& pool) {
 
 // One thread per environment: the Dojo's calls block until Lean answers, so
 // N tactics run at once only on N threads; the pool's single I/O thread does
-// the actual work of talking to the workers.
+// the actual work of talking to the workers. The caller's thread takes part:
+// Step and Reset run environment 0 themselves, and Wait runs any job whose
+// thread has not picked it up yet, so a batch costs no thread hand-off for
+// environment 0 (with N = 1, none at all) and never waits on a thread that
+// is still asleep. Each slot is claimed exactly once per batch (`claimed`),
+// by its thread or by the caller.
 class VecEnv::Impl {
  public:
   Impl(std::shared_ptr<dojo::WorkerPool> pool, VecEnvOptions options)
@@ -40,19 +47,23 @@ class VecEnv::Impl {
     dojo_ = std::make_shared<dojo::Dojo>(std::move(pool), std::move(d));
     envs_.reserve(options_.num_envs);
     for (std::size_t i = 0; i < options_.num_envs; ++i) envs_.emplace_back(dojo_, options_.env);
-    slots_.resize(options_.num_envs);
+    slots_.reserve(options_.num_envs);
+    for (std::size_t i = 0; i < options_.num_envs; ++i) slots_.push_back(std::make_unique<Slot>());
     threads_.reserve(options_.num_envs);
     for (std::size_t i = 0; i < options_.num_envs; ++i)
       threads_.emplace_back([this, i] { Serve(i); });
   }
 
   ~Impl() {
-    {
-      std::unique_lock lock(mu_);
-      done_cv_.wait(lock, [&] { return remaining_ == 0; });
-      stopping_ = true;
+    if (stepping_) {
+      try {
+        Collect();
+      } catch (...) {
+        // The step's results (and its error) are dropped with the VecEnv.
+      }
     }
-    work_cv_.notify_all();
+    stopping_.store(true);
+    for (auto& s : slots_) s->wake.release();
     for (auto& t : threads_) t.join();
   }
 
@@ -65,9 +76,11 @@ class VecEnv::Impl {
                                   " theorems for " + std::to_string(size()) +
                                   " environments (give one for all, or one each)");
     std::vector<Observation> out(size());
-    Dispatch([&](std::size_t i) {
-      out[i] = envs_[i].Reset(theorems.size() == 1 ? theorems[0] : theorems[i]);
-    });
+    Dispatch(
+        [&](std::size_t i) {
+          out[i] = envs_[i].Reset(theorems.size() == 1 ? theorems[0] : theorems[i]);
+        },
+        /*caller_runs_first=*/true);
     Collect();
     return out;
   }
@@ -77,15 +90,18 @@ class VecEnv::Impl {
     return At(index, "VecEnv::Reset").Reset(theorem);
   }
 
-  void StepAsync(std::vector<std::string> actions) {
-    Start("VecEnv::StepAsync", {}, std::move(actions));
+  // `caller_waits`: Wait follows at once (Step, StepFrom), so environment 0
+  // is left for the caller's thread instead of waking its own.
+  void StepAsync(std::vector<std::string> actions, bool caller_waits = false) {
+    Start("VecEnv::StepAsync", {}, std::move(actions), caller_waits);
   }
 
-  void StepFromAsync(std::vector<std::uint64_t> handles, std::vector<std::string> actions) {
+  void StepFromAsync(std::vector<std::uint64_t> handles, std::vector<std::string> actions,
+                     bool caller_waits = false) {
     if (handles.size() != size())
       throw std::invalid_argument("VecEnv::StepFromAsync: got " + std::to_string(handles.size()) +
                                   " handles for " + std::to_string(size()) + " environments");
-    Start("VecEnv::StepFromAsync", std::move(handles), std::move(actions));
+    Start("VecEnv::StepFromAsync", std::move(handles), std::move(actions), caller_waits);
   }
 
   bool pending() const { return stepping_; }
@@ -109,8 +125,8 @@ class VecEnv::Impl {
  private:
   // Checks everything a step needs before any tactic runs, then dispatches
   // it; `handles` empty = step from each environment's current state.
-  void Start(const char* what, std::vector<std::uint64_t> handles,
-             std::vector<std::string> actions) {
+  void Start(const char* what, std::vector<std::uint64_t> handles, std::vector<std::string> actions,
+             bool caller_waits) {
     CheckIdle(what);
     if (actions.size() != size())
       throw std::invalid_argument(std::string(what) + ": got " + std::to_string(actions.size()) +
@@ -128,22 +144,27 @@ class VecEnv::Impl {
     actions_ = std::move(actions);
     handles_ = std::move(handles);
     results_.assign(size(), StepResult{});
-    Dispatch([this](std::size_t i) {
-      StepResult r = handles_.empty() ? envs_[i].Step(actions_[i])
-                                      : envs_[i].StepFrom(handles_[i], actions_[i]);
-      if (options_.auto_reset && (r.terminated || r.truncated)) {
-        Observation first = envs_[i].Reset();
-        r.info.final_observation = std::move(r.observation);
-        r.observation = std::move(first);
-      }
-      results_[i] = std::move(r);
-    });
+    Dispatch(
+        [this](std::size_t i) {
+          StepResult r = handles_.empty() ? envs_[i].Step(actions_[i])
+                                          : envs_[i].StepFrom(handles_[i], actions_[i]);
+          if (options_.auto_reset && (r.terminated || r.truncated)) {
+            Observation first = envs_[i].Reset();
+            r.info.final_observation = std::move(r.observation);
+            r.observation = std::move(first);
+          }
+          results_[i] = std::move(r);
+        },
+        caller_waits);
     stepping_ = true;
   }
 
   struct Slot {
-    std::function<void(std::size_t)> job;
-    std::exception_ptr error;
+    // Released once per batch for its thread. Counting: a permit may outlive
+    // its batch when the caller ran the job; the thread then finds it claimed.
+    std::counting_semaphore<> wake{0};
+    std::atomic<bool> claimed{false};  // its job of this batch was taken
+    std::exception_ptr error;          // written by whoever ran the job
   };
 
   void CheckIdle(const char* what) const {
@@ -158,52 +179,55 @@ class VecEnv::Impl {
     return envs_[index];
   }
 
-  void Dispatch(const std::function<void(std::size_t)>& job) {
+  // Starts `job` for every environment; with `caller_runs_first`, slot 0 is
+  // not handed to its thread (Collect runs it on the caller's).
+  void Dispatch(std::function<void(std::size_t)> job, bool caller_runs_first) {
+    job_ = std::move(job);
     {
       std::lock_guard lock(mu_);
-      for (auto& s : slots_) {
-        s.job = job;
-        s.error = nullptr;
-      }
       remaining_ = slots_.size();
-      ++generation_;
     }
-    work_cv_.notify_all();
+    for (auto& s : slots_) {
+      s->error = nullptr;
+      s->claimed.store(false);
+    }
+    for (std::size_t i = caller_runs_first ? 1 : 0; i < slots_.size(); ++i)
+      slots_[i]->wake.release();
   }
 
-  // Waits for the dispatched jobs; rethrows the lowest index's exception.
+  // Runs the jobs no thread has claimed yet, waits for the rest, and
+  // rethrows the lowest index's exception.
   void Collect() {
+    for (std::size_t i = 0; i < slots_.size(); ++i)
+      if (!slots_[i]->claimed.exchange(true)) RunSlot(i);
     std::unique_lock lock(mu_);
     done_cv_.wait(lock, [&] { return remaining_ == 0; });
+    lock.unlock();
+    job_ = nullptr;
+    std::exception_ptr first;
     for (auto& s : slots_) {
-      s.job = nullptr;
-      if (s.error) {
-        std::exception_ptr e = s.error;
-        for (auto& t : slots_) t.error = nullptr;
-        lock.unlock();
-        std::rethrow_exception(e);
-      }
+      if (s->error && !first) first = s->error;
+      s->error = nullptr;
     }
+    if (first) std::rethrow_exception(first);
+  }
+
+  void RunSlot(std::size_t i) {
+    try {
+      job_(i);
+    } catch (...) {
+      slots_[i]->error = std::current_exception();
+    }
+    std::lock_guard lock(mu_);
+    if (--remaining_ == 0) done_cv_.notify_all();
   }
 
   void Serve(std::size_t i) {
-    std::uint64_t seen = 0;
-    std::unique_lock lock(mu_);
+    Slot& slot = *slots_[i];
     for (;;) {
-      work_cv_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
-      std::function<void(std::size_t)> job = slots_[i].job;
-      lock.unlock();
-      std::exception_ptr error;
-      try {
-        job(i);
-      } catch (...) {
-        error = std::current_exception();
-      }
-      lock.lock();
-      slots_[i].error = error;
-      if (--remaining_ == 0) done_cv_.notify_all();
+      slot.wake.acquire();
+      if (stopping_.load()) return;
+      if (!slot.claimed.exchange(true)) RunSlot(i);
     }
   }
 
@@ -215,12 +239,12 @@ class VecEnv::Impl {
   std::vector<StepResult> results_;
   bool stepping_ = false;
 
-  std::mutex mu_;
-  std::condition_variable work_cv_, done_cv_;
-  std::vector<Slot> slots_;
-  std::size_t remaining_ = 0;
-  std::uint64_t generation_ = 0;
-  bool stopping_ = false;
+  std::function<void(std::size_t)> job_;  // the batch's job, read by every slot
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::mutex mu_;  // guards remaining_
+  std::condition_variable done_cv_;
+  std::size_t remaining_ = 0;  // jobs of the batch not finished yet
+  std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
 };
 
@@ -238,7 +262,7 @@ void VecEnv::StepAsync(std::vector<std::string> actions) { impl_->StepAsync(std:
 bool VecEnv::pending() const { return impl_->pending(); }
 std::vector<StepResult> VecEnv::Wait() { return impl_->Wait(); }
 std::vector<StepResult> VecEnv::Step(std::vector<std::string> actions) {
-  impl_->StepAsync(std::move(actions));
+  impl_->StepAsync(std::move(actions), /*caller_waits=*/true);
   return impl_->Wait();
 }
 void VecEnv::StepFromAsync(std::vector<std::uint64_t> handles, std::vector<std::string> actions) {
@@ -246,7 +270,7 @@ void VecEnv::StepFromAsync(std::vector<std::uint64_t> handles, std::vector<std::
 }
 std::vector<StepResult> VecEnv::StepFrom(std::vector<std::uint64_t> handles,
                                          std::vector<std::string> actions) {
-  impl_->StepFromAsync(std::move(handles), std::move(actions));
+  impl_->StepFromAsync(std::move(handles), std::move(actions), /*caller_waits=*/true);
   return impl_->Wait();
 }
 Env& VecEnv::env(std::size_t index) { return impl_->env(index); }

@@ -38,8 +38,9 @@
 // them with env(i).observation()).
 //
 // Thread-safety: not thread-safe: one thread at a time drives a VecEnv
-// (the tactics of a step run on threads the VecEnv owns). env(i) must not be
-// used while a step is in flight.
+// (the tactics of a step run on threads the VecEnv owns, and on the calling
+// thread inside Step, StepFrom, Reset and Wait). env(i) must not be used
+// while a step is in flight.
 #pragma once
 
 #include <cstddef>
