@@ -11,6 +11,9 @@ using nlohmann::json;
 
 struct Node {
   std::string kind, text;
+  // Failure leaves: Lean rejected the tactic, with this message.
+  bool lean_rejected = false;
+  std::string rejection;
 };
 
 struct Edge {
@@ -32,6 +35,21 @@ std::size_t IndexField(const json& j, const char* key, std::size_t limit,
   return j[key].get<std::size_t>();
 }
 
+// Trees carry "failure": {"kind", "message"} on failure leaves; older ones
+// only the one-line text, whose prefix then tells a Lean rejection.
+void ReadFailure(const json& j, Node& node, const std::string& where) {
+  if (node.kind != "failure") return;
+  if (j.contains("failure")) {
+    const std::string at = where + ".failure";
+    // Any other kind, including ones newer than this reader, is no verdict of Lean's.
+    node.lean_rejected = StringField(j["failure"], "kind", at) == kLeanRejectedKind;
+    node.rejection = StringField(j["failure"], "message", at);
+  } else if (node.text.rfind(kLeanRejectedPrefix, 0) == 0) {
+    node.lean_rejected = true;
+    node.rejection = node.text.substr(std::string_view(kLeanRejectedPrefix).size());
+  }
+}
+
 }  // namespace
 
 TreeRows RowsFromTree(const json& tree, const std::vector<std::string>& proof) {
@@ -45,7 +63,9 @@ TreeRows RowsFromTree(const json& tree, const std::vector<std::string>& proof) {
     const std::string where = fmt::format("nodes[{}]", i);
     if (jnodes[i].contains("id") && jnodes[i]["id"] != i)
       throw ExportInputError(where + ": \"id\" is not its position");
-    nodes.push_back({StringField(jnodes[i], "kind", where), StringField(jnodes[i], "text", where)});
+    nodes.push_back(
+        {StringField(jnodes[i], "kind", where), StringField(jnodes[i], "text", where), false, {}});
+    ReadFailure(jnodes[i], nodes.back(), where);
   }
   const json& jedges = tree["edges"];
   std::vector<Edge> edges;
@@ -83,10 +103,8 @@ TreeRows RowsFromTree(const json& tree, const std::vector<std::string>& proof) {
     rows.tactics.push_back({nodes[cur].text, chosen.tactic, cur, *taken, chosen.dst});
     for (std::size_t e : out[cur]) {
       const Node& leaf = nodes[edges[e].dst];
-      if (e == *taken || leaf.kind != "failure" || leaf.text.rfind(kLeanRejectedPrefix, 0) != 0)
-        continue;
-      rows.preferences.push_back({nodes[cur].text, chosen.tactic, edges[e].tactic,
-                                  leaf.text.substr(std::string_view(kLeanRejectedPrefix).size()),
+      if (e == *taken || !leaf.lean_rejected) continue;
+      rows.preferences.push_back({nodes[cur].text, chosen.tactic, edges[e].tactic, leaf.rejection,
                                   cur, *taken, e, edges[e].dst});
     }
     cur = chosen.dst;

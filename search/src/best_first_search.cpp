@@ -143,7 +143,8 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
         dst = tree.AddProofFinished();
         finished = true;
       } else {
-        dst = tree.AddFailure(std::get<TacticFailed>(outcome).what);
+        auto& failed = std::get<TacticFailed>(outcome);
+        dst = tree.AddFailure(std::move(failed.what), failed.kind, std::move(failed.message));
       }
       edges.push_back(tree.AddEdge(node, dst, std::move(c.tactic), c.logprob));
       if (finished) break;

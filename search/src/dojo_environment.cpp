@@ -3,6 +3,39 @@
 #include <stdexcept>
 
 namespace tatami::search {
+namespace {
+
+FailureKind KindOf(dojo::LeanError::Kind kind) {
+  switch (kind) {
+    case dojo::LeanError::kTactic:
+      return FailureKind::kTacticError;
+    case dojo::LeanError::kProofRejected:
+      return FailureKind::kProofRejected;
+    case dojo::LeanError::kTacticTooLong:
+      return FailureKind::kTacticTooLong;
+    case dojo::LeanError::kWorkerFailure:
+      return FailureKind::kWorkerFailure;
+  }
+  throw std::logic_error("DojoEnvironment: unknown LeanError kind");
+}
+
+// `r` holds one of the failing alternatives.
+TacticFailed Failure(const dojo::RunResult& r) {
+  TacticFailed f{dojo::Describe(r), FailureKind::kTacticError, {}};
+  if (const auto* e = std::get_if<dojo::LeanError>(&r)) {
+    f.kind = KindOf(e->kind);
+    f.message = e->message;
+  } else if (std::holds_alternative<dojo::Timeout>(r)) {
+    f.kind = FailureKind::kTimeout;
+  } else if (std::holds_alternative<dojo::ProofGivenUp>(r)) {
+    f.kind = FailureKind::kGivenUp;
+  } else {
+    throw std::logic_error("DojoEnvironment: not a failure: " + f.what);
+  }
+  return f;
+}
+
+}  // namespace
 
 DojoEnvironment::DojoEnvironment(dojo::Dojo& dojo, dojo::TacticState root) : dojo_(dojo) {
   if (!root.valid()) throw std::invalid_argument("DojoEnvironment: empty root state");
@@ -21,7 +54,7 @@ TacticOutcome DojoEnvironment::Run(std::size_t handle, std::string_view tactic) 
     return StateReached{states_.back().pretty(), states_.size() - 1};
   }
   if (std::holds_alternative<dojo::ProofFinished>(r)) return ProofClosed{};
-  return TacticFailed{dojo::Describe(r)};
+  return Failure(r);
 }
 
 void DojoEnvironment::Release(std::size_t handle) {

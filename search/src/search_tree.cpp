@@ -50,10 +50,12 @@ std::size_t SearchTree::AddProofFinished() {
   return nodes_.size() - 1;
 }
 
-std::size_t SearchTree::AddFailure(std::string what) {
+std::size_t SearchTree::AddFailure(std::string what, FailureKind kind, std::string message) {
   SearchNode n;
   n.kind = NodeKind::kFailure;
   n.text = std::move(what);
+  n.failure_kind = kind;
+  n.failure_message = std::move(message);
   n.status = NodeStatus::kFailed;
   nodes_.push_back(std::move(n));
   return nodes_.size() - 1;

@@ -36,6 +36,9 @@ nlohmann::json TreeToJson(const SearchTree& tree) {
                      {"distance_to_proof",
                       n.distance_to_proof == kNoProof ? json(nullptr) : json(n.distance_to_proof)},
                      {"expansion", n.expansion ? json(*n.expansion) : json(nullptr)}});
+    if (n.kind == NodeKind::kFailure)
+      nodes.back()["failure"] = {{"kind", ToString(n.failure_kind)},
+                                 {"message", n.failure_message}};
   }
   for (std::size_t e = 0; e < tree.num_edges(); ++e) {
     const SearchEdge& x = tree.edge(e);

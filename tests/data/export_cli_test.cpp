@@ -253,8 +253,7 @@ TEST_F(ExportCliTest, RandomGraphsEveryRowMatchesItsTree) {
       for (const json& e : tree["edges"]) {
         if (e["src"] != node) continue;
         const json& leaf = tree["nodes"][e["dst"].get<std::size_t>()];
-        expected_prefs += leaf["kind"] == "failure" &&
-                          leaf["text"].get<std::string>().rfind("lean error (tactic): ", 0) == 0;
+        expected_prefs += leaf["kind"] == "failure" && leaf["failure"]["kind"] == "tactic_error";
       }
       node = tree["edges"][rows[i]["source"]["edge"].get<std::size_t>()]["dst"];
     }
@@ -264,8 +263,7 @@ TEST_F(ExportCliTest, RandomGraphsEveryRowMatchesItsTree) {
     for (const json& p : pref_rows[name]) {
       const json& e = tree["edges"][p["source"]["rejected_edge"].get<std::size_t>()];
       EXPECT_EQ(e["tactic"], p["rejected"]);
-      EXPECT_EQ("lean error (tactic): " + p["message"].get<std::string>(),
-                tree["nodes"][e["dst"].get<std::size_t>()]["text"]);
+      EXPECT_EQ(p["message"], tree["nodes"][e["dst"].get<std::size_t>()]["failure"]["message"]);
     }
   }
   EXPECT_GT(proved, 3u);  // the graphs are made so that some are proved

@@ -24,21 +24,27 @@ namespace se = tatami::search;
 // describes a rejected tactic.
 const std::string kNoProgress = "simp made no progress";
 
+// A failure leaf as the search writes a tactic Lean rejected.
+std::size_t Rejected(se::SearchTree& t) {
+  return t.AddFailure(data::kLeanRejectedPrefix + kNoProgress, se::FailureKind::kTacticError,
+                      kNoProgress);
+}
+
 // root --bad1 (Lean error)--, --step--> s1, --slow (timeout)--;
 // s1 --bad2 (Lean error)--, --done--> proof; a second route root --loop--> s1.
 json SampleTree() {
   se::SearchTree t;
   const std::size_t root = t.AddState("x : Nat\n⊢ x = x", 0);
   std::vector<std::size_t> edges;
-  edges.push_back(
-      t.AddEdge(root, t.AddFailure(data::kLeanRejectedPrefix + kNoProgress), "bad1", -1));
+  edges.push_back(t.AddEdge(root, Rejected(t), "bad1", -1));
   const std::size_t s1 = t.AddState("⊢ True", -0.5);
   edges.push_back(t.AddEdge(root, s1, "step", -0.5));
-  edges.push_back(t.AddEdge(root, t.AddFailure("timeout after 100 ms"), "slow", -2));
+  edges.push_back(t.AddEdge(
+      root, t.AddFailure("timeout after 100 ms", se::FailureKind::kTimeout, ""), "slow", -2));
   edges.push_back(t.AddEdge(root, s1, "loop", -3));
   t.MarkExplored(root, edges);
   edges.clear();
-  edges.push_back(t.AddEdge(s1, t.AddFailure(data::kLeanRejectedPrefix + kNoProgress), "bad2", -1));
+  edges.push_back(t.AddEdge(s1, Rejected(t), "bad2", -1));
   edges.push_back(t.AddEdge(s1, t.AddProofFinished(), "done", -0.25));
   t.MarkExplored(s1, edges);
   EXPECT_EQ(t.ExtractProof(), (std::vector<std::string>{"step", "done"}));
@@ -128,6 +134,46 @@ TEST(RowsFromTreeTest, RejectionPrefixIsTheDojosDescription) {
   const std::string text = tatami::dojo::Describe(tatami::dojo::RunResult{
       tatami::dojo::LeanError{tatami::dojo::LeanError::kTactic, kNoProgress, std::nullopt}});
   EXPECT_EQ(text, data::kLeanRejectedPrefix + kNoProgress);
+}
+
+// The export reads the kind the search writes.
+TEST(RowsFromTreeTest, RejectionKindIsTheSearchsName) {
+  EXPECT_EQ(data::kLeanRejectedKind, se::ToString(se::FailureKind::kTacticError));
+}
+
+// The rows come from "failure", not from the wording of "text".
+TEST(RowsFromTreeTest, FailureObjectDecidesWhateverTheTextSays) {
+  json tree = SampleTree();
+  for (json& n : tree["nodes"])
+    if (n["kind"] == "failure") n["text"] = "rejected by Lean, in other words";
+  data::TreeRows rows = data::RowsFromTree(tree, {"step", "done"});
+  ASSERT_EQ(rows.preferences.size(), 2u);
+  EXPECT_EQ(rows.preferences[0].rejected, "bad1");
+  EXPECT_EQ(rows.preferences[0].message, kNoProgress);
+  EXPECT_EQ(rows.preferences[1].message, kNoProgress);
+  // A leaf of another kind gives no row even when its text has the old prefix.
+  tree = SampleTree();
+  const std::size_t bad1 = tree["edges"][0]["dst"];
+  tree["nodes"][bad1]["failure"]["kind"] = "timeout";
+  rows = data::RowsFromTree(tree, {"step", "done"});
+  ASSERT_EQ(rows.preferences.size(), 1u);
+  EXPECT_EQ(rows.preferences[0].rejected, "bad2");
+  tree["nodes"][bad1]["failure"].erase("message");
+  EXPECT_NE(ErrorOf(tree, {"step", "done"})
+                .find("nodes[" + std::to_string(bad1) + "].failure: needs a string \"message\""),
+            std::string::npos)
+      << ErrorOf(tree, {"step", "done"});
+}
+
+// Trees written before "failure" existed: the text's prefix tells.
+TEST(RowsFromTreeTest, TreesWithoutFailureObjectsFallBackToTheText) {
+  json tree = SampleTree();
+  for (json& n : tree["nodes"]) n.erase("failure");
+  const data::TreeRows rows = data::RowsFromTree(tree, {"step", "done"});
+  ASSERT_EQ(rows.preferences.size(), 2u);
+  EXPECT_EQ(rows.preferences[0].rejected, "bad1");
+  EXPECT_EQ(rows.preferences[0].message, kNoProgress);
+  EXPECT_EQ(rows.preferences[1].rejected, "bad2");
 }
 
 TEST(ExportTrainingDataTest, TreeFileNamingIsRequiredAndFailuresLeaveNoTemporaries) {

@@ -24,15 +24,17 @@ class FakeEnvironment : public SearchEnvironment {
     const std::string& state = states_.at(handle);
     calls.emplace_back(state, std::string(tactic));
     auto s = table_.find(state);
-    if (s == table_.end()) return TacticFailed{"unknown tactic"};
+    if (s == table_.end())
+      return TacticFailed{"unknown tactic", FailureKind::kTacticError, "unknown tactic"};
     auto t = s->second.find(std::string(tactic));
-    if (t == s->second.end()) return TacticFailed{"unknown tactic"};
+    if (t == s->second.end())
+      return TacticFailed{"unknown tactic", FailureKind::kTacticError, "unknown tactic"};
     if (t->second == "done") return ProofClosed{};
     if (!t->second.empty() && t->second[0] == '=') {
       states_.push_back(t->second.substr(1));
       return StateReached{states_.back(), states_.size() - 1};
     }
-    return TacticFailed{t->second};
+    return TacticFailed{t->second, FailureKind::kTacticError, t->second};
   }
   std::vector<std::pair<std::string, std::string>> calls;  // (state, tactic) in order
 

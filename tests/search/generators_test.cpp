@@ -194,6 +194,12 @@ TEST(TreeExport, JsonAndDotDescribeNodesAndEdges) {
   EXPECT_EQ(j["nodes"][0]["distance_to_proof"], 1.0);
   EXPECT_EQ(j["nodes"][1]["kind"], "failure");
   EXPECT_EQ(j["nodes"][1]["distance_to_proof"], nullptr);
+  // The environment's kind and message, on failure leaves only.
+  EXPECT_EQ(j["nodes"][1]["failure"],
+            (nlohmann::json{{"kind", "tactic_error"}, {"message", "err"}}));
+  EXPECT_EQ(j["nodes"][1]["text"], "err");
+  EXPECT_FALSE(j["nodes"][0].contains("failure"));
+  EXPECT_FALSE(j["nodes"][2].contains("failure"));
   EXPECT_EQ(j["nodes"][2]["kind"], "proof_finished");
   EXPECT_EQ(j["edges"][1]["tactic"], "rfl");
   const std::string dot = TreeToDot(r.tree, "t");

@@ -187,6 +187,97 @@ TEST_F(ProveCliTest, ShardsSplitTheInputDeterministically) {
   EXPECT_NE(Stderr().find("shard 3 of 3 does not exist"), std::string::npos) << Stderr();
 }
 
+// The failure leaves at the root of a tree file, by tactic: their "failure"
+// objects, each with the leaf's "text" added under "text".
+std::map<std::string, json> RootFailures(const fs::path& tree_file) {
+  const json tree = json::parse(std::ifstream(tree_file));
+  std::map<std::string, json> out;
+  for (const json& e : tree["edges"]) {
+    const json& leaf = tree["nodes"][e["dst"].get<std::size_t>()];
+    if (e["src"] != 0 || leaf["kind"] != "failure") continue;
+    json f = leaf.value("failure", json(nullptr));
+    if (f.is_object()) f["text"] = leaf["text"];
+    out[e["tactic"].get<std::string>()] = f;
+  }
+  return out;
+}
+
+// Each failure kind the Dojo tells apart, as the REPL double produces it:
+// Lean's messages are the graph's recorded texts, the others the Dojo's words.
+TEST_F(ProveCliTest, TreesNameTheKindAndMessageOfEachFailure) {
+  const std::string long_tactic = "exact " + std::string(5000, 'a');  // over 4096 bytes
+  json scripted = {{kSwap,
+                    {{{"tactic", "exact foo"}, {"logprob", -0.1}},
+                     {{"tactic", "exact my_fake_premise"}, {"logprob", -0.2}},
+                     {{"tactic", "sorry"}, {"logprob", -0.3}},
+                     {{"tactic", long_tactic}, {"logprob", -0.4}},
+                     {{"tactic", "obtain ⟨hp, hq⟩ := h"}, {"logprob", -0.5}}}},
+                   {kSplit, {{{"tactic", "exact ⟨hq, hp⟩"}, {"logprob", -0.2}}}},
+                   {"⊢ 1 = 1", {{{"tactic", "trust_me"}, {"logprob", -0.1}}}},
+                   {"⊢ 2 = 2", {{{"tactic", "rfl"}, {"logprob", -0.1}}}}};
+  std::ofstream(dir_ / "scripted.json") << scripted.dump();
+  std::ofstream(dir_ / "two.jsonl")
+      << json{{"name", "and_swap"},
+              {"formal_statement", "theorem and_swap (p q : Prop) (h : p ∧ q) : q ∧ p := by sorry"}}
+             .dump()
+      << "\n"
+      << json{{"name", "cheat"}, {"formal_statement", "theorem cheat : 1 = 1 := by sorry"}}.dump()
+      << "\n";
+  std::ofstream(dir_ / "stuck.jsonl")
+      << json{{"name", "stuck"}, {"formal_statement", "theorem stuck : 2 = 2 := by sorry"}}.dump()
+      << "\n";
+  const auto run = [&](const std::string& input, const std::string& name, const std::string& extra,
+                       const std::string& double_args) {
+    const fs::path trees = dir_ / ("trees_" + name);
+    EXPECT_EQ(Prove("'" + (dir_ / input).string() + "' -o '" + (dir_ / (name + ".jsonl")).string() +
+                        "' --tree-dir '" + trees.string() + "'" + extra,
+                    "", double_args),
+              0)
+        << Stderr();
+    return trees;
+  };
+
+  const fs::path trees = run("two.jsonl", "plain", "", "");
+  auto swap = RootFailures(trees / "and_swap.json");
+  ASSERT_EQ(swap.size(), 4u);
+  EXPECT_EQ(swap["exact foo"]["kind"], "tactic_error");
+  EXPECT_EQ(swap["exact foo"]["message"], "<input>:1:1: unknown tactic");
+  EXPECT_EQ(swap["exact my_fake_premise"]["kind"], "tactic_error");
+  EXPECT_EQ(swap["exact my_fake_premise"]["message"], "Unknown identifier `my_fake_premise`");
+  EXPECT_EQ(swap["sorry"]["kind"], "given_up");
+  EXPECT_EQ(swap["sorry"]["message"], "");
+  EXPECT_EQ(swap[long_tactic]["kind"], "tactic_too_long");
+  EXPECT_NE(swap[long_tactic]["message"].get<std::string>().find("5006 bytes"), std::string::npos)
+      << swap[long_tactic];
+  auto cheat = RootFailures(trees / "cheat.json");
+  ASSERT_EQ(cheat.size(), 1u);
+  EXPECT_EQ(cheat["trust_me"]["kind"], "proof_rejected");
+  EXPECT_NE(cheat["trust_me"]["message"].get<std::string>().find("Lean.ofReduceBool"),
+            std::string::npos)
+      << cheat["trust_me"];
+  // The one-line text stays, and a message, when there is one, is in it.
+  for (const auto* failures : {&swap, &cheat})
+    for (const auto& [tactic, f] : *failures) {
+      EXPECT_NE(f["text"].get<std::string>().find(f["message"].get<std::string>()),
+                std::string::npos)
+          << f;
+      EXPECT_FALSE(f["text"].get<std::string>().empty()) << tactic;
+    }
+
+  // Request 1 enters the theorem, request 2 is the tactic: every worker
+  // started dies on it, or never answers it.
+  auto crashed = RootFailures(run("stuck.jsonl", "crash", "", " --crash-on 2") / "stuck.json");
+  ASSERT_EQ(crashed.size(), 1u);
+  EXPECT_EQ(crashed["rfl"]["kind"], "worker_failure");
+  EXPECT_NE(crashed["rfl"]["message"].get<std::string>().find("kept failing"), std::string::npos)
+      << crashed["rfl"];
+  auto hung = RootFailures(run("stuck.jsonl", "hang", " --tactic-timeout 1s", " --hang-on 2") /
+                           "stuck.json");
+  ASSERT_EQ(hung.size(), 1u);
+  EXPECT_EQ(hung["rfl"]["kind"], "timeout");
+  EXPECT_EQ(hung["rfl"]["message"], "");
+}
+
 TEST_F(ProveCliTest, BadGeneratorSpecsAreClearErrors) {
   const std::string in = "'" + (dir_ / "in.jsonl").string() + "'";
   const std::string cmd = "'" + std::string(TATAMI_CLI) + "' prove " + in +

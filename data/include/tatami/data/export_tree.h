@@ -7,10 +7,12 @@
 // - a tactic row per step: the state (the node's pretty-printed goals) and the
 //   tactic taken there;
 // - a preference row per step and per tactic tried at that state that Lean
-//   rejected (an edge to a failure leaf whose text is
-//   "lean error (tactic): MESSAGE"): the state, the proof's tactic (chosen),
-//   the rejected one and Lean's MESSAGE. Timeouts, worker failures and
-//   tactics given up are not Lean's verdict on the tactic and give no rows.
+//   rejected (an edge to a failure leaf with "failure": {"kind":
+//   "tactic_error", "message": MESSAGE}; in trees written before "failure"
+//   existed, a leaf whose text is "lean error (tactic): MESSAGE"): the state,
+//   the proof's tactic (chosen), the rejected one and Lean's MESSAGE.
+//   Timeouts, worker failures, rejected proofs and tactics given up or too
+//   long are not Lean's verdict on the tactic and give no rows.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -51,8 +53,13 @@ struct TreeRows {
   std::vector<PreferenceRow> preferences;
 };
 
+// The "failure" kind of a leaf when Lean rejected the tactic
+// (search::FailureKind::kTacticError in search/failure_kind.h).
+inline constexpr const char* kLeanRejectedKind = "tactic_error";
+
 // The prefix of a failure leaf's text when Lean rejected the tactic
-// (dojo::Describe of a LeanError of kind kTactic).
+// (dojo::Describe of a LeanError of kind kTactic); read only from trees
+// without "failure" objects.
 inline constexpr const char* kLeanRejectedPrefix = "lean error (tactic): ";
 
 // `proof`: the tactics `tatami prove` reported. Throws ExportInputError when

@@ -2,7 +2,8 @@
 // Dojo, for one entered theorem.
 //
 // A Lean error, timeout, given-up tactic or rejected proof is a TacticFailed
-// (its Describe line); ProofFinished is a ProofClosed.
+// (its Describe line, its FailureKind and the LeanError's message);
+// ProofFinished is a ProofClosed.
 //
 // Thread-safety: not thread-safe; one search at a time uses it (the Dojo
 // itself is shared safely between environments of different theorems).

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <variant>
 
+#include "tatami/search/failure_kind.h"
+
 namespace tatami::search {
 
 // The tactic left goals: the resulting state.
@@ -26,6 +28,11 @@ struct ProofClosed {};
 // Lean error, timeout, given up or a rejected proof: a dead end.
 struct TacticFailed {
   std::string what;  // one line for logs and the exported tree
+  FailureKind kind = FailureKind::kTacticError;
+  // Lean's raw message (kTacticError, kProofRejected), the Dojo's reason
+  // (kTacticTooLong, kWorkerFailure), empty otherwise (kTimeout, kGivenUp:
+  // `what` says the limit or the banned tactics).
+  std::string message;
 };
 
 using TacticOutcome = std::variant<StateReached, ProofClosed, TacticFailed>;

@@ -24,6 +24,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tatami/search/failure_kind.h"
+
 namespace tatami::search {
 
 enum class NodeStatus { kOpen, kProved, kFailed };
@@ -42,6 +44,9 @@ struct SearchNode {
   NodeKind kind = NodeKind::kState;
   // kState: the pretty-printed state; kFailure: what went wrong; kProofFinished: empty.
   std::string text;
+  // kFailure: why, and Lean's raw message (TacticFailed::message); unused otherwise.
+  FailureKind failure_kind = FailureKind::kTacticError;
+  std::string failure_message;
   // kState: sum of the log-probs of the tactics on the path that first reached it.
   double cumulative_logprob = 0;
   NodeStatus status = NodeStatus::kOpen;
@@ -66,7 +71,9 @@ class SearchTree {
   // std::invalid_argument if a node with this state exists.
   std::size_t AddState(std::string pretty, double cumulative_logprob);
   std::size_t AddProofFinished();
-  std::size_t AddFailure(std::string what);
+  // A failure leaf: `what` is its one-line text, `kind` and `message` as in
+  // TacticFailed (search_environment.h).
+  std::size_t AddFailure(std::string what, FailureKind kind, std::string message);
   // An edge src -> dst; recorded as an in-edge of dst when dst is a state.
   std::size_t AddEdge(std::size_t src, std::size_t dst, std::string tactic, double logprob);
   // Fixes the out-edges of `node` (edges made by AddEdge from it, in trial

@@ -2,8 +2,10 @@
 //
 // JSON: {"nodes": [{"id", "kind", "status", "text", "cumulative_logprob",
 // "distance_to_proof" (null when infinite), "expansion" (null when not
-// expanded)}], "edges": [{"src", "dst", "tactic", "logprob"}]}, node 0 the
-// root, edges in creation order.
+// expanded), and on failure leaves "failure": {"kind", "message"}
+// (failure_kind.h names; the message as in TacticFailed)}], "edges": [{"src",
+// "dst", "tactic", "logprob"}]}, node 0 the root, edges in creation order.
+// Trees written before "failure" existed lack it; readers fall back to "text".
 //
 // Thread-safety: pure functions.
 #pragma once
