@@ -39,6 +39,8 @@ import os
 import sys
 from typing import Dict, List, Optional, Tuple
 
+from json_lines import read_json_lines
+
 NO_GOALS = "no goals"
 RESULTS_DIR = "search-results-internlm-minif2f"
 BENCHMARK = os.path.join("benchmarks", "minif2f.jsonl")
@@ -85,18 +87,11 @@ def steps_of(attempt: dict, source: str) -> Optional[List[Step]]:
 def load_benchmark(fixtures: str) -> Dict[str, dict]:
     path = os.path.join(fixtures, BENCHMARK)
     problems: Dict[str, dict] = {}
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise FixtureError(f"{path}:{n}: not JSON: {e}") from e
-            if not all(isinstance(row.get(k), str)
-                       for k in ("name", "header", "formal_statement", "goal")):
-                raise FixtureError(f"{path}:{n}: needs name, header, formal_statement and goal")
-            problems[row["name"]] = row
+    for n, row in read_json_lines(path, FixtureError):
+        if not all(isinstance(row.get(k), str)
+                   for k in ("name", "header", "formal_statement", "goal")):
+            raise FixtureError(f"{path}:{n}: needs name, header, formal_statement and goal")
+        problems[row["name"]] = row
     return problems
 
 

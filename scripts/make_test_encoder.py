@@ -23,7 +23,6 @@ the tests of tatami's checks:
     fails           raises an exception when called
 """
 
-import argparse
 import os
 import sys
 from typing import List
@@ -33,6 +32,7 @@ from torch import Tensor, nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import t5_encoder  # noqa: E402
+import tiny_models  # noqa: E402
 
 VARIANTS = ["ok", "text-only", "f16", "f64", "rank3", "extra-row", "unnormalised", "nan",
             "wrong-dim-attr", "fails"]
@@ -96,12 +96,7 @@ def make(dim: int, seed: int, max_length: int, variant: str) -> torch.jit.Script
     config = t5_encoder.T5Config(d_model=dim, d_kv=dim // 4, d_ff=2 * dim, num_layers=2,
                                  num_heads=4)
     encoder = t5_encoder.T5Encoder(config)
-    # Default initialisations leave the tiny model's embeddings nearly
-    # identical for every text; larger weights make them spread out.
-    with torch.no_grad():
-        encoder.embed_tokens.weight.normal_(0.0, 1.0)
-        bias = encoder.block[0].layer[0].SelfAttention.relative_attention_bias
-        bias.weight.normal_(0.0, 1.0)
+    tiny_models.spread_weights(encoder.embed_tokens, [encoder])
     model = t5_encoder.RetrievalEncoder(encoder, max_length).eval()
     if variant == "ok":
         return torch.jit.script(model)
@@ -111,24 +106,19 @@ def make(dim: int, seed: int, max_length: int, variant: str) -> torch.jit.Script
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-o", "--output", required=True, help="where to write the .pt file")
+    parser = tiny_models.parser(__doc__, VARIANTS)
     parser.add_argument("--dim", type=int, default=32, help="embedding width (default 32)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--max-length", type=int, default=t5_encoder.REPROVER_MAX_LENGTH,
                         help="ByT5 token budget per text, </s> included (default 1024)")
-    parser.add_argument("--variant", choices=VARIANTS, default="ok")
     args = parser.parse_args()
-    try:
+
+    def make_checked() -> torch.jit.ScriptModule:
         module = make(args.dim, args.seed, args.max_length, args.variant)
         if args.variant == "ok":
             t5_encoder.check_contract(module, ["\u22a2 True", "theorem foo : 1 + 1 = 2 := rfl"])
-        t5_encoder.save_atomically(module, args.output)
-    except (ValueError, OSError) as e:
-        print(f"make_test_encoder: {e}", file=sys.stderr)
-        return 1
-    return 0
+        return module
+
+    return tiny_models.save("make_test_encoder", make_checked, args.output)
 
 
 if __name__ == "__main__":

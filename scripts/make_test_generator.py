@@ -21,7 +21,6 @@ tatami's checks:
     fails             decode_step raises an exception
 """
 
-import argparse
 import os
 import sys
 from typing import List, Tuple
@@ -32,6 +31,7 @@ from torch import Tensor, nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import t5_encoder  # noqa: E402
 import t5_generator  # noqa: E402
+import tiny_models  # noqa: E402
 
 VARIANTS = ["ok", "no-decode-step", "wrong-version", "bad-logits", "fails"]
 
@@ -95,11 +95,8 @@ def make(seed: int, max_input_length: int, max_output_length: int,
     torch.manual_seed(seed)
     config = t5_generator.T5GeneratorConfig(**SIZES[size])
     model = t5_generator.TacticGenerator(config, max_input_length, max_output_length)
+    tiny_models.spread_weights(model.shared, [model.encoder, model.decoder])
     with torch.no_grad():
-        model.shared.weight.normal_(0.0, 1.0)
-        for stack in (model.encoder, model.decoder):
-            bias = stack.block[0].layer[0].SelfAttention.relative_attention_bias
-            bias.weight.normal_(0.0, 1.0)
         model.lm_head.weight.normal_(0.0, 1.5)
         # Printable ASCII and </s> likelier than the rest, so that tactics are
         # mostly readable and end; the other bytes still occur (invalid UTF-8
@@ -115,27 +112,19 @@ def make(seed: int, max_input_length: int, max_output_length: int,
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-o", "--output", required=True, help="where to write the .pt file")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser = tiny_models.parser(__doc__, VARIANTS)
     parser.add_argument("--max-input-length", type=int,
                         default=t5_generator.REPROVER_MAX_INPUT_LENGTH,
                         help="input token budget, </s> included (default ReProver's 2300)")
     parser.add_argument("--max-output-length", type=int, default=24,
                         help="decoder length budget, start token included (default 24)")
-    parser.add_argument("--variant", choices=VARIANTS, default="ok")
     parser.add_argument("--size", choices=sorted(SIZES), default="tiny",
                         help="model dimensions (default tiny; demo and byt5-small for timing)")
     args = parser.parse_args()
-    try:
-        module = make(args.seed, args.max_input_length, args.max_output_length, args.variant,
-                      args.size)
-        t5_encoder.save_atomically(module, args.output)
-    except (OSError, ValueError) as e:
-        print(f"make_test_generator: {e}", file=sys.stderr)
-        return 1
-    return 0
+    return tiny_models.save(
+        "make_test_generator",
+        lambda: make(args.seed, args.max_input_length, args.max_output_length, args.variant,
+                     args.size), args.output)
 
 
 if __name__ == "__main__":

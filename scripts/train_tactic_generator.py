@@ -38,6 +38,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import t5_encoder  # noqa: E402
 import t5_generator  # noqa: E402
+from json_lines import read_json_lines  # noqa: E402
 
 Pair = Tuple[str, str]
 
@@ -73,18 +74,11 @@ def pairs_from_json(data, source: str) -> List[Pair]:
 
 def pairs_from_jsonl(path: str) -> List[Pair]:
     out: List[Pair] = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise DataError(f"{path}:{n}: not JSON: {e}") from e
-            if not isinstance(row, dict) or not isinstance(row.get("state"), str) or \
-                    not isinstance(row.get("tactic"), str):
-                raise DataError(f"{path}:{n}: expected {{\"state\": str, \"tactic\": str}}")
-            out.append((row["state"], row["tactic"]))
+    for n, row in read_json_lines(path, DataError):
+        if not isinstance(row, dict) or not isinstance(row.get("state"), str) or \
+                not isinstance(row.get("tactic"), str):
+            raise DataError(f"{path}:{n}: expected {{\"state\": str, \"tactic\": str}}")
+        out.append((row["state"], row["tactic"]))
     return out
 
 

@@ -10,8 +10,6 @@
 // crash or Ctrl-C never loses or tears a finished line. Rerunning with the
 // same output file skips the ids already there; a partial last line (from a
 // crash mid-write) is cut off first.
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,6 +33,7 @@
 #include "commands.h"
 #include "config_flags.h"
 #include "interrupt.h"
+#include "json_lines_writer.h"
 #include "progress_bar.h"
 #include "resumable_output.h"
 #include "tatami/dojo/config.h"
@@ -216,45 +215,6 @@ json ResultLine(const Item& item, const dj::SplitSnippet& split, const dj::Check
   return line;
 }
 
-class OutputFile {
- public:
-  explicit OutputFile(const std::string& path) : path_(path) {
-    if (path.empty()) {
-      fd_ = STDOUT_FILENO;
-      return;
-    }
-    fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0)
-      throw std::runtime_error("cannot open output file " + path + ": " + std::strerror(errno));
-    struct stat st {};
-    regular_ = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
-  }
-  ~OutputFile() {
-    if (!path_.empty() && fd_ >= 0) ::close(fd_);
-  }
-  // One write per line: with O_APPEND the line lands whole, after all others.
-  void Write(const json& line) {
-    const std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-    std::size_t off = 0;
-    while (off < text.size()) {
-      const ssize_t n = ::write(fd_, text.data() + off, text.size() - off);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw std::runtime_error("cannot write to " +
-                                 (path_.empty() ? std::string("stdout") : path_) + ": " +
-                                 std::strerror(errno));
-      }
-      off += static_cast<std::size_t>(n);
-    }
-    if (regular_) ::fdatasync(fd_);
-  }
-
- private:
-  std::string path_;
-  int fd_ = -1;
-  bool regular_ = false;
-};
-
 int RunCheck(const CheckFlags& flags) {
   dj::Config config = ResolveConfig(flags.config);
   if (flags.jobs) config.workers = flags.jobs;
@@ -278,7 +238,7 @@ int RunCheck(const CheckFlags& flags) {
     todo.push_back(std::move(it));
   }
   // Duplicate ids within the input are checked once.
-  OutputFile out(flags.output);
+  JsonLinesWriter out(flags.output);
   ProgressBar progress("checking", todo.size(), !flags.no_progress);
   auto show_progress = [&](std::size_t finished, std::size_t ok) {
     progress.Update(finished, "ok " + std::to_string(ok));

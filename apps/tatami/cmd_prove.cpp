@@ -18,8 +18,6 @@
 // generator through a batching front, so the model's batches and Lean's
 // tactics overlap. Ctrl-C stops every search after its current expansion
 // without writing it (what is written stays); a second Ctrl-C exits at once.
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,6 +44,7 @@
 #include "commands.h"
 #include "config_flags.h"
 #include "interrupt.h"
+#include "json_lines_writer.h"
 #include "progress_bar.h"
 #include "prove_retrieval.h"
 #include "resumable_output.h"
@@ -259,37 +258,6 @@ std::string NameKey(const json& j) {
                                                                       : "";
 }
 
-// Appends whole lines: one write(2) each on an O_APPEND descriptor, synced
-// when it is a regular file, so an interruption never tears a line.
-class LineWriter {
- public:
-  explicit LineWriter(const std::string& path) : path_(path.empty() ? "stdout" : path) {
-    if (path.empty()) return;
-    fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
-    struct stat st {};
-    regular_ = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
-  }
-  ~LineWriter() {
-    if (fd_ != STDOUT_FILENO) ::close(fd_);
-  }
-  void Write(const json& line) {
-    const std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-    for (std::size_t off = 0; off < text.size();) {
-      const ssize_t n = ::write(fd_, text.data() + off, text.size() - off);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw std::runtime_error("cannot write to " + path_ + ": " + std::strerror(errno));
-      off += static_cast<std::size_t>(n);
-    }
-    if (regular_) ::fdatasync(fd_);
-  }
-
- private:
-  std::string path_;
-  int fd_ = STDOUT_FILENO;
-  bool regular_ = false;
-};
-
 // " (default: X)" for a flag's help, X being the value the flag starts with
 // (so that the help cannot drift from the options that own the default).
 template <class T>
@@ -348,7 +316,7 @@ int RunProve(ProveFlags flags) {
   batching.max_wait = std::chrono::microseconds(static_cast<long long>(flags.batch_wait_ms * 1000));
   auto generator = std::make_shared<se::BatchingGenerator>(base, batching);
 
-  LineWriter out(flags.output);
+  JsonLinesWriter out(flags.output);
   ProgressBar progress("prove", todo.size(), !flags.no_progress);
 
   std::mutex mu;
@@ -396,7 +364,8 @@ int RunProve(ProveFlags flags) {
           line["lean_s"] = r.lean_s;
           line["total_s"] =
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-          line["generator"] = retrieval ? generator->Describe() + "+retrieval" : generator->Describe();
+          line["generator"] =
+              retrieval ? generator->Describe() + "+retrieval" : generator->Describe();
           if (!flags.tree_dir.empty()) {
             const fs::path stem = fs::path(flags.tree_dir) / se::TreeFileStem(t.name);
             std::ofstream(fs::path(stem).concat(".json")) << se::TreeToJson(r.tree).dump(1) << "\n";

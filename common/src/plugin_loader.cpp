@@ -133,4 +133,15 @@ Plugin LoadPlugin(const PluginSpec& spec) {
                                 spec.file_name, hint, tried));
 }
 
+void* ModelEntryPoint(const PluginSpec& spec, const std::string& create_symbol,
+                      const std::filesystem::path& model, const std::string& what) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(model, ec)) {
+    throw PluginError(
+        fmt::format("{} {}: {}", what, model.string(),
+                    std::filesystem::exists(model, ec) ? "not a regular file" : "no such file"));
+  }
+  return LoadPlugin(spec).Symbol(create_symbol);
+}
+
 }  // namespace tatami::plugin

@@ -10,15 +10,13 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include <ATen/Parallel.h>
 #include <torch/script.h>
-#include <torch/version.h>
 #include <xxhash.h>
 
 #include "encoder_plugin_abi.h"
+#include "tatami/plugin/torch_plugin.h"
 
 namespace tatami::retriever::internal {
 namespace {
@@ -90,26 +88,16 @@ std::string ModuleDigest(const torch::jit::Module& module) {
   return d.Hex();
 }
 
-std::string Describe(const c10::IValue& v) {
-  if (v.isTensor()) {
-    std::ostringstream s;
-    s << "a " << c10::toString(v.toTensor().scalar_type()) << " tensor of shape "
-      << v.toTensor().sizes();
-    return s.str();
-  }
-  return "a value of type " + v.type()->str();
-}
-
 // Checks the module's output for `rows` inputs and returns it as float32.
 RawOutput ToRaw(const c10::IValue& out, std::size_t rows, const char* method) {
   if (!out.isTensor()) {
-    throw std::runtime_error(std::string(method) + " returned " + Describe(out) +
+    throw std::runtime_error(std::string(method) + " returned " + plugin::DescribeValue(out) +
                              ", expected a Tensor[n, d]");
   }
   at::Tensor t = out.toTensor();
   if (t.dim() != 2 || static_cast<std::size_t>(t.size(0)) != rows) {
-    throw std::runtime_error(std::string(method) + " returned " + Describe(out) + " for " +
-                             std::to_string(rows) + " inputs, expected shape [" +
+    throw std::runtime_error(std::string(method) + " returned " + plugin::DescribeValue(out) +
+                             " for " + std::to_string(rows) + " inputs, expected shape [" +
                              std::to_string(rows) + ", d]");
   }
   switch (t.scalar_type()) {
@@ -120,7 +108,7 @@ RawOutput ToRaw(const c10::IValue& out, std::size_t rows, const char* method) {
       t = t.to(at::kFloat);  // widened exactly
       break;
     default:
-      throw std::runtime_error(std::string(method) + " returned " + Describe(out) +
+      throw std::runtime_error(std::string(method) + " returned " + plugin::DescribeValue(out) +
                                "; the contract requires float32 (float16 and bfloat16 are "
                                "accepted and widened)");
   }
@@ -149,26 +137,15 @@ class TorchBackend final : public EncoderBackend {
     info_.max_length = IntAttr("max_length");
     info_.declared_dim = IntAttr("embedding_dim");
     info_.weights_digest = ModuleDigest(module_);
-    if (num_threads <= 0) {
-      num_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    }
-    at::set_num_threads(num_threads);
-    info_.runtime = "libtorch " + std::string(TORCH_VERSION) + ", " +
-                    std::to_string(at::get_num_threads()) + " threads";
+    info_.runtime = plugin::SetUpTorchThreads(num_threads);
   }
 
   const BackendInfo& info() const override { return info_; }
 
   RawOutput EncodeTokens(const TokenBatch& batch) override {
     c10::InferenceMode inference;
-    const std::vector<int64_t> shape = {static_cast<int64_t>(batch.rows),
-                                        static_cast<int64_t>(batch.length)};
-    // from_blob does not copy; the batch outlives the call.
-    at::Tensor ids =
-        torch::from_blob(const_cast<std::int64_t*>(batch.ids.data()), shape, torch::kInt64);
-    at::Tensor mask =
-        torch::from_blob(const_cast<std::int64_t*>(batch.mask.data()), shape, torch::kInt64);
-    c10::IValue out = Run("encode_tokens", {ids, mask});
+    auto [ids, mask] = plugin::TokenTensors(batch);  // the batch outlives the call
+    c10::IValue out = plugin::RunMethod(module_, "encode_tokens", {ids, mask});
     return ToRaw(out, batch.rows, "encode_tokens");
   }
 
@@ -177,7 +154,7 @@ class TorchBackend final : public EncoderBackend {
     c10::List<std::string> list;
     list.reserve(texts.size());
     for (const auto& t : texts) list.push_back(t);
-    c10::IValue out = Run("encode", {c10::IValue(list)});
+    c10::IValue out = plugin::RunMethod(module_, "encode", {c10::IValue(list)});
     return ToRaw(out, texts.size(), "encode");
   }
 
@@ -187,18 +164,9 @@ class TorchBackend final : public EncoderBackend {
     c10::IValue v = module_.attr(name);
     if (!v.isInt() || v.toInt() <= 0) {
       throw std::runtime_error(std::string("the module's attribute ") + name +
-                               " must be a positive int, found " + Describe(v));
+                               " must be a positive int, found " + plugin::DescribeValue(v));
     }
     return static_cast<std::size_t>(v.toInt());
-  }
-
-  c10::IValue Run(const char* method, std::vector<c10::IValue> inputs) {
-    try {
-      return module_.get_method(method)(std::move(inputs));
-    } catch (const c10::Error& e) {
-      // what() carries a C++ backtrace; the message alone says what went wrong.
-      throw std::runtime_error(std::string(method) + " failed: " + e.msg());
-    }
   }
 
   torch::jit::Module module_;
@@ -215,21 +183,8 @@ extern "C" __attribute__((visibility("default"))) int tatami_torch_encoder_abi_v
 extern "C" __attribute__((visibility("default"))) tatami::retriever::internal::EncoderBackend*
 tatami_torch_encoder_create(const char* model_path, int num_threads, char* error,
                             std::size_t error_size) {
-  auto fail = [&](const std::string& message) {
-    if (error && error_size > 0) {
-      const std::size_t n = std::min(message.size(), error_size - 1);
-      std::memcpy(error, message.data(), n);
-      error[n] = '\0';
-    }
-    return nullptr;
-  };
-  try {
-    return new tatami::retriever::internal::TorchBackend(model_path, num_threads);
-  } catch (const c10::Error& e) {
-    return fail(e.msg());
-  } catch (const std::exception& e) {
-    return fail(e.what());
-  } catch (...) {
-    return fail("unknown error");
-  }
+  return tatami::plugin::CreateOrReport(
+      error, error_size, [&]() -> tatami::retriever::internal::EncoderBackend* {
+        return new tatami::retriever::internal::TorchBackend(model_path, num_threads);
+      });
 }

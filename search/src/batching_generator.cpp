@@ -259,14 +259,7 @@ std::vector<std::vector<Candidate>> BatchingGenerator::Wait(const std::shared_pt
       s.answered.wait(lock);
       continue;
     }
-    Clock::time_point deadline;
-    if (Ready(&deadline)) {
-      RunBatch(lock);
-    } else if (s.busy || s.queue.empty()) {
-      s.changed.wait(lock);
-    } else {
-      s.changed.wait_until(lock, deadline);
-    }
+    ServeOnce(lock);
   }
   if (call->error) std::rethrow_exception(call->error);
   return std::move(call->answer);
@@ -276,14 +269,19 @@ void BatchingGenerator::Dispatch() {
   State& s = *state_;
   std::unique_lock lock(s.mu);
   while (!s.stopping) {
-    Clock::time_point deadline;
-    if (Ready(&deadline)) {
-      RunBatch(lock);
-    } else if (s.busy || s.queue.empty()) {
-      s.changed.wait(lock);
-    } else {
-      s.changed.wait_until(lock, deadline);
-    }
+    ServeOnce(lock);
+  }
+}
+
+void BatchingGenerator::ServeOnce(std::unique_lock<std::mutex>& lock) {
+  State& s = *state_;
+  Clock::time_point deadline;
+  if (Ready(&deadline)) {
+    RunBatch(lock);
+  } else if (s.busy || s.queue.empty()) {
+    s.changed.wait(lock);
+  } else {
+    s.changed.wait_until(lock, deadline);
   }
 }
 

@@ -182,26 +182,13 @@ std::vector<std::filesystem::path> TorchGeneratorPluginCandidates(
 
 std::unique_ptr<TacticGenerator> MakeTorchScriptGenerator(
     const std::filesystem::path& model, const TorchScriptGeneratorOptions& options) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(model, ec)) {
-    throw TorchScriptGeneratorError(
-        fmt::format("generator model {}: {}", model.string(),
-                    std::filesystem::exists(model, ec) ? "not a regular file" : "no such file"));
-  }
-  internal::CreateGeneratorFn create = nullptr;
+  internal::GeneratorBackend* backend = nullptr;
   try {
-    const plugin::Plugin loaded = plugin::LoadPlugin(GeneratorPluginSpec(options));
-    create = reinterpret_cast<internal::CreateGeneratorFn>(
-        loaded.Symbol(internal::kCreateGeneratorSymbol));
+    backend = plugin::CreateFromModel<internal::GeneratorBackend>(
+        GeneratorPluginSpec(options), internal::kCreateGeneratorSymbol, model, "generator model",
+        options.num_threads);
   } catch (const plugin::PluginError& e) {
     throw TorchScriptGeneratorError(e.what());
-  }
-  char error[2048] = {0};
-  internal::GeneratorBackend* backend =
-      create(model.c_str(), options.num_threads, error, sizeof(error));
-  if (!backend) {
-    throw TorchScriptGeneratorError(
-        fmt::format("generator model {}: cannot load: {}", model.string(), error));
   }
   return internal::MakeTorchScriptGeneratorOver(
       std::unique_ptr<internal::GeneratorBackend>(backend), model.string(), options);

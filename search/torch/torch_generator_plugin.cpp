@@ -7,34 +7,22 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
-#include <sstream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include <ATen/Parallel.h>
 #include <torch/script.h>
-#include <torch/version.h>
 
+#include "tatami/plugin/torch_plugin.h"
 #include "torchscript/generator_plugin_abi.h"
 
 namespace tatami::search::internal {
 namespace {
 
-std::string Describe(const c10::IValue& v) {
-  if (v.isTensor()) {
-    std::ostringstream s;
-    s << "a " << c10::toString(v.toTensor().scalar_type()) << " tensor of shape "
-      << v.toTensor().sizes();
-    return s.str();
-  }
-  return "a value of type " + v.type()->str();
-}
-
 std::vector<at::Tensor> ToTensors(const c10::IValue& v, const char* what) {
   if (!v.isTensorList()) {
-    throw std::runtime_error(std::string(what) + " is " + Describe(v) + ", expected List[Tensor]");
+    throw std::runtime_error(std::string(what) + " is " + plugin::DescribeValue(v) +
+                             ", expected List[Tensor]");
   }
   return v.toTensorVector();
 }
@@ -79,26 +67,23 @@ class TorchSession final : public DecodingSession {
     }
     c10::List<at::Tensor> memory(memory_);
     c10::List<at::Tensor> cache(cache_);
-    c10::IValue out;
-    try {
-      out = module_.get_method("decode_step")({Index(tokens), memory, cache});
-    } catch (const c10::Error& e) {
-      throw std::runtime_error(std::string("decode_step failed: ") + e.msg());
-    }
+    c10::IValue out = plugin::RunMethod(module_, "decode_step", {Index(tokens), memory, cache});
     if (!out.isTuple() || out.toTupleRef().elements().size() != 2) {
-      throw std::runtime_error("decode_step returned " + Describe(out) +
+      throw std::runtime_error("decode_step returned " + plugin::DescribeValue(out) +
                                ", expected Tuple[Tensor, List[Tensor]]");
     }
     const auto& elements = out.toTupleRef().elements();
     if (!elements[0].isTensor()) {
-      throw std::runtime_error("decode_step returned logits as " + Describe(elements[0]));
+      throw std::runtime_error("decode_step returned logits as " +
+                               plugin::DescribeValue(elements[0]));
     }
     at::Tensor logits = elements[0].toTensor();
     if (logits.dim() != 2 || static_cast<std::size_t>(logits.size(0)) != m ||
         static_cast<std::size_t>(logits.size(1)) != vocab_ || !logits.is_floating_point()) {
-      throw std::runtime_error("decode_step returned logits as " + Describe(elements[0]) + " for " +
-                               std::to_string(m) + " hypotheses, expected a float [" +
-                               std::to_string(m) + ", " + std::to_string(vocab_) + "] tensor");
+      throw std::runtime_error("decode_step returned logits as " +
+                               plugin::DescribeValue(elements[0]) + " for " + std::to_string(m) +
+                               " hypotheses, expected a float [" + std::to_string(m) + ", " +
+                               std::to_string(vocab_) + "] tensor");
     }
     cache_ = ToTensors(elements[1], "decode_step's cache");
     for (const auto& t : cache_) {
@@ -148,31 +133,15 @@ class TorchGenerator final : public GeneratorBackend {
     info_.decoder_start_token_id = Int("decoder_start_token_id");
     info_.eos_token_id = Int("eos_token_id");
     info_.pad_token_id = Int("pad_token_id");
-    if (num_threads <= 0) {
-      num_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    }
-    at::set_num_threads(num_threads);
-    info_.runtime = "libtorch " + std::string(TORCH_VERSION) + ", " +
-                    std::to_string(at::get_num_threads()) + " threads";
+    info_.runtime = plugin::SetUpTorchThreads(num_threads);
   }
 
   const GeneratorModelInfo& info() const override { return info_; }
 
   std::unique_ptr<DecodingSession> Start(const retriever::TokenBatch& batch) override {
     c10::InferenceMode inference;
-    const std::vector<int64_t> shape = {static_cast<int64_t>(batch.rows),
-                                        static_cast<int64_t>(batch.length)};
-    // from_blob does not copy; the batch outlives the call.
-    at::Tensor ids =
-        torch::from_blob(const_cast<std::int64_t*>(batch.ids.data()), shape, torch::kInt64);
-    at::Tensor mask =
-        torch::from_blob(const_cast<std::int64_t*>(batch.mask.data()), shape, torch::kInt64);
-    c10::IValue out;
-    try {
-      out = module_.get_method("encode")({ids, mask});
-    } catch (const c10::Error& e) {
-      throw std::runtime_error(std::string("encode failed: ") + e.msg());
-    }
+    auto [ids, mask] = plugin::TokenTensors(batch);  // the batch outlives the call
+    c10::IValue out = plugin::RunMethod(module_, "encode", {ids, mask});
     std::vector<at::Tensor> memory = ToTensors(out, "encode's result");
     for (const auto& t : memory) {
       if (t.dim() == 0 || static_cast<std::size_t>(t.size(0)) != batch.rows) {
@@ -207,21 +176,8 @@ extern "C" __attribute__((visibility("default"))) int tatami_torch_generator_abi
 extern "C" __attribute__((visibility("default"))) tatami::search::internal::GeneratorBackend*
 tatami_torch_generator_create(const char* model_path, int num_threads, char* error,
                               std::size_t error_size) {
-  auto fail = [&](const std::string& message) {
-    if (error && error_size > 0) {
-      const std::size_t n = std::min(message.size(), error_size - 1);
-      std::memcpy(error, message.data(), n);
-      error[n] = '\0';
-    }
-    return nullptr;
-  };
-  try {
-    return new tatami::search::internal::TorchGenerator(model_path, num_threads);
-  } catch (const c10::Error& e) {
-    return fail(e.msg());
-  } catch (const std::exception& e) {
-    return fail(e.what());
-  } catch (...) {
-    return fail("unknown error");
-  }
+  return tatami::plugin::CreateOrReport(
+      error, error_size, [&]() -> tatami::search::internal::GeneratorBackend* {
+        return new tatami::search::internal::TorchGenerator(model_path, num_threads);
+      });
 }

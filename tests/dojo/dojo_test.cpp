@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fixtures.h"
+#include "scripted_double_pool.h"
 #include "tatami/dojo/lean_name.h"
 
 namespace tatami::dojo {
@@ -68,17 +69,8 @@ class DojoTest : public ::testing::Test {
   // worker process only (later ones, e.g. after a crash, run without them).
   std::shared_ptr<WorkerPool> Pool(const std::string& first_run_flags = "",
                                    std::size_t workers = 2) {
-    WorkerPoolOptions o;
-    const std::string base =
-        std::string(TATAMI_REPL_DOUBLE) + " --script " + (dir_ / "graph.json").string();
-    const std::string mark = (dir_ / "first-run-done").string();
-    o.repl_command = {"/bin/sh", "-c",
-                      "if [ -e " + mark + " ]; then exec " + base + "; else touch " + mark +
-                          "; exec " + base + " " + first_run_flags + "; fi"};
-    o.workers = workers;
-    o.request_timeout = std::chrono::seconds(20);
-    o.startup_timeout = std::chrono::seconds(20);
-    return std::make_shared<WorkerPool>(o);
+    return std::make_shared<WorkerPool>(test_pools::ScriptedDoublePoolOptions(
+        dir_ / "graph.json", dir_ / "first-run-done", first_run_flags, workers));
   }
 
   fs::path dir_;

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "scripted_double_pool.h"
 #include "tatami/dojo/worker_pool.h"
 #include "tatami/env/theorem.h"
 
@@ -77,17 +78,8 @@ class EnvTestBase : public ::testing::Test {
   // worker while the Env enters the next theorem.
   std::shared_ptr<dojo::WorkerPool> Pool(const std::string& first_run_flags = "",
                                          std::size_t workers = 2) {
-    dojo::WorkerPoolOptions o;
-    const std::string base =
-        std::string(TATAMI_REPL_DOUBLE) + " --script " + (dir_ / "graph.json").string();
-    const std::string mark = (dir_ / "first-run-done").string();
-    o.repl_command = {"/bin/sh", "-c",
-                      "if [ -e " + mark + " ]; then exec " + base + "; else touch " + mark +
-                          "; exec " + base + " " + first_run_flags + "; fi"};
-    o.workers = workers;
-    o.request_timeout = std::chrono::seconds(20);
-    o.startup_timeout = std::chrono::seconds(20);
-    return std::make_shared<dojo::WorkerPool>(o);
+    return std::make_shared<dojo::WorkerPool>(test_pools::ScriptedDoublePoolOptions(
+        dir_ / "graph.json", dir_ / "first-run-done", first_run_flags, workers));
   }
 
   std::filesystem::path dir_;

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "lean_test_support.h"
 #include "tatami/dojo/dojo.h"
 
 namespace tatami::dojo {
@@ -17,25 +18,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kProject = fs::path(TATAMI_SOURCE_DIR) / "lean_project";
-
-bool OnPath(const std::string& exe) {
-  const char* path = std::getenv("PATH");
-  if (!path) return false;
-  std::stringstream dirs(path);
-  std::string dir;
-  while (std::getline(dirs, dir, ':'))
-    if (!dir.empty() && ::access((fs::path(dir) / exe).c_str(), X_OK) == 0) return true;
-  return false;
-}
+const fs::path kProject = lean_tests::LeanProject();
 
 class LeanDojoTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!OnPath("lake"))
-      GTEST_SKIP() << "`lake` is not on PATH (install Lean with scripts/setup-lean.sh)";
-    if (!fs::exists(kProject / ".lake" / "packages" / "REPL"))
-      GTEST_SKIP() << kProject << " is not built (run scripts/setup-lean.sh)";
+    if (auto why = lean_tests::LeanUnavailable()) GTEST_SKIP() << *why;
     WorkerPoolOptions o;
     o.repl_command = {"lake", "exe", "repl"};
     o.project_dir = kProject;

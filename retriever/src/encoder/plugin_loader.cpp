@@ -33,25 +33,13 @@ std::vector<std::filesystem::path> TorchPluginCandidates(const EncoderOptions& o
 
 std::unique_ptr<Encoder> LoadTorchScriptEncoder(const std::filesystem::path& model,
                                                 const EncoderOptions& options) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(model, ec)) {
-    throw EncoderError(
-        fmt::format("encoder {}: {}", model.string(),
-                    std::filesystem::exists(model, ec) ? "not a regular file" : "no such file"));
-  }
-  internal::CreateBackendFn create = nullptr;
+  internal::EncoderBackend* backend = nullptr;
   try {
-    const plugin::Plugin loaded = plugin::LoadPlugin(EncoderPluginSpec(options));
-    create =
-        reinterpret_cast<internal::CreateBackendFn>(loaded.Symbol(internal::kCreateBackendSymbol));
+    backend = plugin::CreateFromModel<internal::EncoderBackend>(
+        EncoderPluginSpec(options), internal::kCreateBackendSymbol, model, "encoder",
+        options.num_threads);
   } catch (const plugin::PluginError& e) {
     throw EncoderError(e.what());
-  }
-  char error[2048] = {0};
-  internal::EncoderBackend* backend =
-      create(model.c_str(), options.num_threads, error, sizeof(error));
-  if (!backend) {
-    throw EncoderError(fmt::format("encoder {}: cannot load: {}", model.string(), error));
   }
   return internal::MakeCheckedEncoder(std::unique_ptr<internal::EncoderBackend>(backend),
                                       "encoder " + model.string(), options);

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tatami/search/torchscript_generator.h"
+#include "torch_test_models.h"
 
 namespace tatami::search {
 namespace {
@@ -24,14 +25,7 @@ std::optional<std::string> Unavailable() {
 #ifndef TATAMI_HAVE_TORCH_GENERATOR_PLUGIN
   return std::string("tatami was built without libtorch (no generator plugin)");
 #else
-  static const std::optional<std::string> reason = []() -> std::optional<std::string> {
-    const std::string cmd = fmt::format("'{}' -c 'import torch' >/dev/null 2>&1", TATAMI_PYTHON);
-    if (std::system(cmd.c_str()) != 0) {
-      return fmt::format("{} cannot import torch (install python3-torch)", TATAMI_PYTHON);
-    }
-    return std::nullopt;
-  }();
-  return reason;
+  return test_models::PythonTorchUnavailable();
 #endif
 }
 
@@ -46,18 +40,11 @@ std::filesystem::path Dir() {
   return dir;
 }
 
-// A test model, made if missing (the script writes atomically).
+// A test model, made if missing.
 std::filesystem::path TestGenerator(const std::string& variant = "ok", int seed = 0) {
-  const auto path = Dir() / fmt::format("{}-s{}.pt", variant, seed);
-  if (!std::filesystem::exists(path)) {
-    const std::string cmd =
-        fmt::format("'{}' '{}/scripts/make_test_generator.py' -o '{}' --variant {} --seed {}",
-                    TATAMI_PYTHON, TATAMI_SOURCE_DIR, path.string(), variant, seed);
-    if (std::system(cmd.c_str()) != 0 || !std::filesystem::exists(path)) {
-      ADD_FAILURE() << "could not make test generator: " << cmd;
-    }
-  }
-  return path;
+  return test_models::TestModel(
+      Dir() / fmt::format("{}-s{}.pt", variant, seed), "make_test_generator.py",
+      fmt::format("--variant {} --seed {}", variant, seed), "test generator");
 }
 
 using Candidates = std::vector<std::vector<Candidate>>;

@@ -11,9 +11,11 @@
 // whose ABI version differs from the host's (a stale build) or that lacks an
 // entry point the host needs.
 //
-// Thread-safety: LoadPlugin and PluginCandidates are safe from any thread.
+// Thread-safety: LoadPlugin, PluginCandidates, ModelEntryPoint and
+// CreateFromModel are safe from any thread.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -72,5 +74,34 @@ std::vector<std::filesystem::path> PluginCandidates(const PluginSpec& spec);
 // PluginError naming each candidate and why it was refused, and how to point
 // tatami at the plugin (spec.environment_variable).
 Plugin LoadPlugin(const PluginSpec& spec);
+
+// A plugin's entry point that makes its object (a backend) for a model file:
+// the object, or null with a NUL-terminated message in `error`.
+template <class Object>
+using CreateFn = Object* (*)(const char* model_path, int num_threads, char* error,
+                             std::size_t error_size);
+
+// Checks that `model` is a regular file, loads the plugin and returns its
+// entry point `create_symbol` (one of spec.entry_points). `what` names the
+// model in messages, e.g. "encoder". Throws PluginError: "<what> <model>: no
+// such file" (or "not a regular file"), or LoadPlugin's.
+void* ModelEntryPoint(const PluginSpec& spec, const std::string& create_symbol,
+                      const std::filesystem::path& model, const std::string& what);
+
+// Has the plugin's entry point `create_symbol` make its object for `model`
+// (see ModelEntryPoint); the caller owns the result. Throws PluginError as
+// ModelEntryPoint does, or "<what> <model>: cannot load: <the plugin's
+// message>".
+template <class Object>
+Object* CreateFromModel(const PluginSpec& spec, const std::string& create_symbol,
+                        const std::filesystem::path& model, const std::string& what,
+                        int num_threads) {
+  auto create =
+      reinterpret_cast<CreateFn<Object>>(ModelEntryPoint(spec, create_symbol, model, what));
+  char error[2048] = {0};
+  Object* made = create(model.c_str(), num_threads, error, sizeof(error));
+  if (!made) throw PluginError(what + " " + model.string() + ": cannot load: " + error);
+  return made;
+}
 
 }  // namespace tatami::plugin

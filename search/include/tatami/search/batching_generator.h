@@ -122,6 +122,9 @@ class BatchingGenerator : public TacticGenerator {
                                            std::unique_lock<std::mutex>& lock);
   bool Ready(std::chrono::steady_clock::time_point* deadline) const;
   void RunBatch(std::unique_lock<std::mutex>& lock);
+  // Runs the due batch, or waits until one may be due; both the dispatcher
+  // and a caller waiting for its own answer serve the queue this way.
+  void ServeOnce(std::unique_lock<std::mutex>& lock);
   void Dispatch();
   std::shared_ptr<TacticGenerator> inner_;
   BatchingOptions options_;
