@@ -259,7 +259,8 @@ __attribute__((target("avx2"))) void MaskedReadWorker(const MaskedReadJob& job,
     auto row = [&](std::size_t i) { return job.base + list[i] * job.row_bytes; };
     std::size_t i = 0;
     if (job.prefetch && n >= 2) {
-      tri::RowStreamPrefetcher prefetch(job.base, job.row_bytes, list.data(), n);
+      tri::RowStreamPrefetcher prefetch(job.base, job.row_bytes, list.data(), n,
+                                         /*rows_together=*/2);
       for (; i + 2 <= n; i += 2) OrRowPair(row(i), row(i + 1), job.row_bytes, prefetch, &acc);
     }
     for (; i < n; ++i) OrBytes(row(i), job.row_bytes, &acc);

@@ -30,16 +30,23 @@ class RowStreamPrefetcher {
  public:
   // `rows[0..count)` index rows of `row_bytes` bytes at `matrix` (index rows
   // are padded to 64 bytes, so lines and rows align; other widths only make
-  // the distance approximate). The first `kRowPrefetchDistanceBytes` of the
-  // stream are requested at once, as the reader is about to start on them.
+  // the distance approximate). The stream's first `rows_together` rows and
+  // `kRowPrefetchDistanceBytes` more are requested at once, as the reader is
+  // about to start on them.
+  // `rows_together`: how many listed rows the kernel reads side by side (at
+  // the same offsets). Its position in the stream then runs that many rows
+  // ahead of its slowest row, so the distance is counted from there: with a
+  // fixed distance shorter than those rows, the requests would land on lines
+  // being read already and the rows after them would not be requested early.
   RowStreamPrefetcher(const void* matrix, std::size_t row_bytes, const std::uint32_t* rows,
-                      std::size_t count)
+                      std::size_t count, std::size_t rows_together)
       : matrix_(static_cast<const char*>(matrix)),
         row_bytes_(row_bytes),
         rows_(rows),
         count_(count) {
     if (count_ > 0) row_ = matrix_ + std::size_t{rows_[0]} * row_bytes_;
-    for (std::size_t b = 0; b < kRowPrefetchDistanceBytes; b += 64) Step();
+    const std::size_t ahead = rows_together * row_bytes_ + kRowPrefetchDistanceBytes;
+    for (std::size_t b = 0; b < ahead; b += 64) Step();
   }
 
   // Requests the next line of the stream (nothing once the stream is done).

@@ -141,7 +141,7 @@ void ScoreRows(const float* q, const T* matrix, std::size_t n, const std::uint32
   auto row = [&](std::size_t i) { return matrix + std::size_t{rows[i]} * n; };
   std::size_t i = 0;
   if (count >= 2) {
-    RowStreamPrefetcher prefetch(matrix, n * sizeof(T), rows, count);
+    RowStreamPrefetcher prefetch(matrix, n * sizeof(T), rows, count, /*rows_together=*/2);
     for (; i + 2 <= count; i += 2) DotRowPair(q, row(i), row(i + 1), n, prefetch, out + i);
   }
   if (i < count) out[i] = Dot(q, row(i), n);

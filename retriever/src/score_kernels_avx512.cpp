@@ -78,7 +78,7 @@ void ScoreRows(const float* q, const T* matrix, std::size_t n, const std::uint32
     fallback(q, matrix, n, rows, count, out);
     return;
   }
-  RowStreamPrefetcher prefetch(matrix, n * sizeof(T), rows, count);
+  RowStreamPrefetcher prefetch(matrix, n * sizeof(T), rows, count, /*rows_together=*/4);
   auto row = [&](std::size_t i) { return matrix + std::size_t{rows[i]} * n; };
   std::size_t i = 0;
   for (; i + 4 <= count; i += 4) {
