@@ -1,6 +1,8 @@
 #include "tatami/dojo/dojo.h"
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <sstream>
 
@@ -207,16 +209,174 @@ class Dojo::Impl {
   }
 
   RunResult RunTac(const TacticState& state, std::string_view tactic) {
-    if (!state.node_) throw std::invalid_argument("Dojo::RunTac: empty TacticState");
+    CheckState(state, "Dojo::RunTac");
+    CountTactics(1);
+    if (auto refused = Refuse(tactic)) return std::move(*refused);
+    TheoremSession& thm = *state.node_->theorem;
+    std::lock_guard lock(thm.mu);
+    return RunTacLocked(state.node_, tactic, 0);
+  }
+
+  // The batch of Dojo::StartTactics: each tactic is sent at once if its
+  // state lives in its worker's current process (the usual case); the rest,
+  // and any whose worker died under the batch, run afterwards as RunTac runs
+  // them (restart, replay, retry), so each result is the one RunTac gives.
+  struct Batch {
+    struct Item {
+      std::shared_ptr<StateNode> node;
+      std::string tactic;
+      std::optional<RunResult> result;  // final
+      bool sent = false;
+      std::uint64_t generation = 0;  // of the process the tactic went to
+      std::optional<ReplOutcome> outcome;
+      std::string proof, code;  // the completion check's, when the goals are gone
+    };
+    std::shared_ptr<Impl> dojo;
+    std::vector<Item> items;
+    std::mutex mu;
+    std::condition_variable answered;
+    std::size_t outstanding = 0;  // requests sent and not answered, guarded by mu
+  };
+
+  std::shared_ptr<Batch> StartTactics(std::shared_ptr<Impl> self,
+                                      const std::vector<TacticRequest>& requests) {
+    for (const TacticRequest& r : requests) CheckState(r.state, "Dojo::StartTactics");
+    CountTactics(requests.size());
+    auto batch = std::make_shared<Batch>();
+    batch->dojo = std::move(self);
+    batch->items.resize(requests.size());
+    // Per theorem, its requests in order, for one RunAllAsync each.
+    std::vector<std::pair<TheoremSession*, std::vector<std::size_t>>> groups;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      Batch::Item& item = batch->items[i];
+      item.node = requests[i].state.node_;
+      item.tactic = requests[i].tactic;
+      if (auto refused = Refuse(item.tactic)) {
+        item.result = std::move(*refused);
+        continue;
+      }
+      TheoremSession* thm = item.node->theorem.get();
+      auto g = std::find_if(groups.begin(), groups.end(),
+                            [&](const auto& group) { return group.first == thm; });
+      if (g == groups.end()) {
+        groups.emplace_back(thm, std::vector<std::size_t>{});
+        g = std::prev(groups.end());
+      }
+      g->second.push_back(i);
+    }
+    for (auto& [thm, indices] : groups) {
+      std::vector<nlohmann::json> bodies;
+      std::vector<std::size_t> sent;
+      {
+        std::lock_guard lock(thm->mu);
+        if (thm->lease.broken() || thm->lease.NeedsRecycle()) continue;
+        const std::uint64_t generation = thm->lease.generation();
+        for (std::size_t i : indices) {
+          Batch::Item& item = batch->items[i];
+          if (item.node->generation != generation || item.node->proof_state < 0) continue;
+          item.sent = true;
+          item.generation = generation;
+          bodies.push_back({{"tactic", item.tactic}, {"proofState", item.node->proof_state}});
+          sent.push_back(i);
+        }
+        if (sent.empty()) continue;
+        {
+          std::lock_guard block(batch->mu);
+          batch->outstanding += sent.size();
+        }
+        thm->lease.RunAllAsync(
+            std::move(bodies),
+            [batch, sent](std::size_t k, ReplOutcome outcome) {
+              std::lock_guard block(batch->mu);
+              batch->items[sent[k]].outcome = std::move(outcome);
+              if (--batch->outstanding == 0) batch->answered.notify_all();
+            },
+            Deadline(options_.tactic_timeout));
+      }
+    }
+    return batch;
+  }
+
+  std::vector<RunResult> FinishTactics(Batch& batch) {
+    AwaitAnswers(batch);
+    std::vector<std::size_t> checks;
+    for (std::size_t i = 0; i < batch.items.size(); ++i) {
+      Batch::Item& item = batch.items[i];
+      if (!item.sent) continue;
+      const ReplOutcome& out = *item.outcome;
+      const TacticResult r = InterpretTactic(out);
+      if (const auto* adv = std::get_if<TacticAdvanced>(&r)) {
+        item.result = MakeChild(item.node, item.tactic, *adv, item.generation);
+      } else if (std::holds_alternative<ProofCompleted>(r) ||
+                 std::holds_alternative<ProofUnverified>(r)) {
+        checks.push_back(i);
+      } else {
+        const auto& failed = std::get<TacticFailed>(r);
+        switch (failed.kind) {
+          case FailureKind::kTimeout:
+            item.result = Timeout{std::get<ReplTimeout>(out).deadline, false};
+            break;
+          case FailureKind::kCrash:
+          case FailureKind::kProtocolError:
+          case FailureKind::kRejected:
+          case FailureKind::kUnknownProofState:
+            break;  // run again below, as RunTac would
+          case FailureKind::kProofRejected:
+            item.result = LeanError{LeanError::kProofRejected, failed.reason, std::nullopt};
+            break;
+          default:
+            item.result = LeanError{LeanError::kTactic, failed.reason, std::nullopt};
+        }
+      }
+      if (!item.result && std::find(checks.begin(), checks.end(), i) == checks.end()) {
+        // The worker died under the batch: one crash of the tactic itself
+        // counts, as in RunTac; one it never reached does not.
+        const bool crashed = (std::holds_alternative<ReplCrash>(out) ||
+                              std::holds_alternative<ReplProtocolError>(out)) &&
+                             !NeverRan(out);
+        TheoremSession& thm = *item.node->theorem;
+        std::lock_guard lock(thm.mu);
+        item.result = RunTacLocked(item.node, item.tactic, crashed ? 1 : 0);
+      }
+    }
+    RunChecks(batch, checks);
+    // Requests never sent (their state must be re-created first).
+    std::vector<RunResult> results;
+    results.reserve(batch.items.size());
+    for (Batch::Item& item : batch.items) {
+      if (!item.result) {
+        TheoremSession& thm = *item.node->theorem;
+        std::lock_guard lock(thm.mu);
+        item.result = RunTacLocked(item.node, item.tactic, 0);
+      }
+      results.push_back(std::move(*item.result));
+    }
+    return results;
+  }
+
+ private:
+  struct EnterOutcome {
+    bool ok = false;
+    bool worker_failure = false;
+    std::string error;
+  };
+
+  void CheckState(const TacticState& state, const char* what) const {
+    if (!state.node_) throw std::invalid_argument(std::string(what) + ": empty TacticState");
     if (state.node_->dojo_id != id_)
-      throw std::invalid_argument("Dojo::RunTac: state " + std::to_string(state.node_->id) +
+      throw std::invalid_argument(std::string(what) + ": state " + std::to_string(state.node_->id) +
                                   " of theorem '" + state.node_->theorem->name +
                                   "' belongs to Dojo " + std::to_string(state.node_->dojo_id) +
                                   ", not to this Dojo " + std::to_string(id_));
-    {
-      std::lock_guard slock(stats_mu_);
-      ++stats_.tactics;
-    }
+  }
+
+  void CountTactics(std::size_t n) {
+    std::lock_guard slock(stats_mu_);
+    stats_.tactics += n;
+  }
+
+  // The answer for a tactic that is never sent to Lean, if it is one.
+  std::optional<RunResult> Refuse(std::string_view tactic) const {
     if (tactic.size() > options_.max_tactic_bytes)
       return LeanError{LeanError::kTacticTooLong,
                        "tactic is " + std::to_string(tactic.size()) +
@@ -226,12 +386,16 @@ class Dojo::Impl {
     if (auto banned = FindBannedTactics(tactic, options_.proof_check.banned_tactics);
         !banned.empty())
       return ProofGivenUp{std::move(banned)};
+    return std::nullopt;
+  }
 
-    const std::shared_ptr<StateNode>& node = state.node_;
+  // RunTac's work once the tactic may go to Lean; the caller holds the
+  // theorem's mutex. `crashes_in_tactic`: crashes of this tactic already
+  // seen (a batch's attempt).
+  RunResult RunTacLocked(const std::shared_ptr<StateNode>& node, std::string_view tactic,
+                         int crashes_in_tactic) {
     TheoremSession& thm = *node->theorem;
-    std::lock_guard lock(thm.mu);
     std::string last_failure;
-    int crashes_in_tactic = 0;
     for (int recoveries = 0;;) {
       if (thm.lease.broken() || thm.lease.NeedsRecycle()) {
         if (recoveries++ >= options_.max_recoveries) return WorkerFailure(last_failure);
@@ -251,7 +415,8 @@ class Dojo::Impl {
           thm.lease.Run({{"tactic", std::string(tactic)}, {"proofState", node->proof_state}},
                         Deadline(options_.tactic_timeout));
       const TacticResult r = InterpretTactic(out);
-      if (const auto* adv = std::get_if<TacticAdvanced>(&r)) return MakeChild(node, tactic, *adv);
+      if (const auto* adv = std::get_if<TacticAdvanced>(&r))
+        return MakeChild(node, tactic, *adv, thm.lease.generation());
       if (std::holds_alternative<ProofCompleted>(r) || std::holds_alternative<ProofUnverified>(r))
         return CheckCompletion(node, tactic);
       const auto& failed = std::get<TacticFailed>(r);
@@ -277,12 +442,69 @@ class Dojo::Impl {
     }
   }
 
- private:
-  struct EnterOutcome {
-    bool ok = false;
-    bool worker_failure = false;
-    std::string error;
-  };
+  void AwaitAnswers(Batch& batch) {
+    std::unique_lock block(batch.mu);
+    batch.answered.wait(block, [&] { return batch.outstanding == 0; });
+  }
+
+  // The completion checks of a batch's finished proofs, sent together per
+  // theorem; a check whose worker died runs again as CheckCompletion does.
+  void RunChecks(Batch& batch, const std::vector<std::size_t>& checks) {
+    if (checks.empty()) return;
+    {
+      std::lock_guard slock(stats_mu_);
+      stats_.checks += checks.size();
+    }
+    std::vector<std::pair<TheoremSession*, std::vector<std::size_t>>> groups;
+    for (std::size_t i : checks) {
+      Batch::Item& item = batch.items[i];
+      TheoremSession* thm = item.node->theorem.get();
+      std::vector<std::string> tactics = item.node->path;
+      tactics.push_back(item.tactic);
+      item.proof = SpliceProof(thm->statement, tactics, thm->name);
+      item.code = thm->context + item.proof;
+      item.outcome.reset();
+      auto g = std::find_if(groups.begin(), groups.end(),
+                            [&](const auto& group) { return group.first == thm; });
+      if (g == groups.end()) {
+        groups.emplace_back(thm, std::vector<std::size_t>{});
+        g = std::prev(groups.end());
+      }
+      g->second.push_back(i);
+    }
+    for (auto& [thm, indices] : groups) {
+      std::vector<nlohmann::json> bodies;
+      for (std::size_t i : indices) bodies.push_back({{"cmd", batch.items[i].code}});
+      {
+        std::lock_guard block(batch.mu);
+        batch.outstanding += indices.size();
+      }
+      thm->lease.RunAllAsync(
+          std::move(bodies),
+          [&batch, indices = indices](std::size_t k, ReplOutcome outcome) {
+            std::lock_guard block(batch.mu);
+            batch.items[indices[k]].outcome = std::move(outcome);
+            if (--batch.outstanding == 0) batch.answered.notify_all();
+          },
+          Deadline(options_.check_timeout));
+    }
+    AwaitAnswers(batch);
+    for (std::size_t i : checks) {
+      Batch::Item& item = batch.items[i];
+      TheoremSession& thm = *item.node->theorem;
+      const ReplOutcome& out = *item.outcome;
+      ProofVerdict v = JudgeProof(item.proof, out, thm.name, options_.proof_check,
+                                  thm.statement_line);
+      if (v.timed_out) {
+        item.result = Timeout{std::get<ReplTimeout>(out).deadline, true};
+      } else if (RetryOnFreshWorker(out)) {
+        std::lock_guard lock(thm.mu);
+        item.result = CheckCompletion(item.node, item.tactic, /*count=*/false);
+      } else {
+        item.result = Verdict(item.tactic, item.node, item.code, std::move(v));
+      }
+    }
+  }
 
   std::optional<std::chrono::milliseconds> Deadline(std::chrono::milliseconds d) const {
     if (d.count() > 0) return d;
@@ -393,8 +615,9 @@ class Dojo::Impl {
     return true;
   }
 
+  // `generation`: of the process whose answer `adv` is.
   TacticState MakeChild(const std::shared_ptr<StateNode>& parent, std::string_view tactic,
-                        const TacticAdvanced& adv) {
+                        const TacticAdvanced& adv, std::uint64_t generation) {
     auto child = std::make_shared<StateNode>();
     child->theorem = parent->theorem;
     child->parent = parent;
@@ -406,19 +629,21 @@ class Dojo::Impl {
     child->goals = ParseGoalsLeniently(adv.goals);
     child->dojo_id = id_;
     child->id = next_state_id_++;
-    child->generation = parent->theorem->lease.generation();
+    child->generation = generation;
     child->proof_state = adv.proof_state;
     return TacticState(child);
   }
 
   // The goals are gone: elaborate the whole theorem again from scratch.
-  RunResult CheckCompletion(const std::shared_ptr<StateNode>& node, std::string_view tactic) {
+  // The caller holds the theorem's mutex; `count`: add it to stats_.checks.
+  RunResult CheckCompletion(const std::shared_ptr<StateNode>& node, std::string_view tactic,
+                            bool count = true) {
     TheoremSession& thm = *node->theorem;
     std::vector<std::string> tactics = node->path;
     tactics.emplace_back(tactic);
     const std::string proof = SpliceProof(thm.statement, tactics, thm.name);
     const std::string code = thm.context + proof;
-    {
+    if (count) {
       std::lock_guard slock(stats_mu_);
       ++stats_.checks;
     }
@@ -437,11 +662,20 @@ class Dojo::Impl {
       if (!RetryOnFreshWorker(out)) break;
       if (attempt >= options_.max_recoveries) return WorkerFailure(v.reason);
     }
+    return Verdict(tactic, node, code, std::move(v));
+  }
+
+  // What a completed check `v` of `code` (the path to `node`, then
+  // `tactic`) means.
+  static RunResult Verdict(std::string_view tactic, const std::shared_ptr<StateNode>& node,
+                           const std::string& code, ProofVerdict v) {
     if (!v.ok) {
       std::string message =
           "completion check failed (" + std::string(ToString(v.failed)) + "): " + v.reason;
       return LeanError{LeanError::kProofRejected, std::move(message), std::move(v)};
     }
+    std::vector<std::string> tactics = node->path;
+    tactics.emplace_back(tactic);
     return ProofFinished{std::move(tactics), code, std::move(v)};
   }
 
@@ -506,6 +740,32 @@ TacticState Dojo::Enter(std::string_view header, std::string_view statement) {
 
 RunResult Dojo::RunTac(const TacticState& state, std::string_view tactic) {
   return impl_->RunTac(state, tactic);
+}
+
+struct PendingTactics::State {
+  std::shared_ptr<Dojo::Impl::Batch> batch;
+  bool waited = false;
+};
+
+PendingTactics::~PendingTactics() = default;
+
+std::vector<RunResult> PendingTactics::Wait() {
+  if (!state_) throw std::logic_error("PendingTactics::Wait: not a batch (empty object)");
+  if (state_->waited) throw std::logic_error("PendingTactics::Wait: called twice");
+  state_->waited = true;
+  auto& batch = *state_->batch;
+  return batch.dojo->FinishTactics(batch);
+}
+
+PendingTactics Dojo::StartTactics(const std::vector<TacticRequest>& requests) {
+  PendingTactics pending;
+  pending.state_ = std::make_shared<PendingTactics::State>();
+  pending.state_->batch = impl_->StartTactics(impl_, requests);
+  return pending;
+}
+
+std::vector<RunResult> Dojo::RunTacs(const std::vector<TacticRequest>& requests) {
+  return StartTactics(requests).Wait();
 }
 std::uint64_t Dojo::id() const { return impl_->id(); }
 DojoStats Dojo::stats() const { return impl_->stats(); }

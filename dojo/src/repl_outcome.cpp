@@ -2,6 +2,7 @@
 
 #include <mutex>
 #include <ostream>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -56,6 +57,13 @@ bool KilledWorker(const ReplOutcome& outcome) {
 bool RetryOnFreshWorker(const ReplOutcome& outcome) {
   return (KilledWorker(outcome) && !std::holds_alternative<ReplTimeout>(outcome)) ||
          std::holds_alternative<ReplRejected>(outcome);
+}
+
+bool NeverRan(const ReplOutcome& outcome) {
+  const auto* crash = std::get_if<ReplCrash>(&outcome);
+  if (!crash) return false;
+  const std::string_view reason(crash->reason);
+  return reason.starts_with("not sent: ") || reason.starts_with("not run: ");
 }
 
 std::string Describe(const ReplOutcome& outcome) {

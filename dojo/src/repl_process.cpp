@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <deque>
 #include <mutex>
@@ -271,50 +272,84 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
 
   // --- sending ---------------------------------------------------------------
 
+  // Writes queued requests ahead of the answers, up to
+  // options_.max_pipelined_requests unanswered: the REPL reads its input in
+  // order, so a request written early waits in the pipe. The write itself is
+  // deferred to a handler of its own, so that every request queued by the
+  // handler running now (a batch) goes out in one write() and costs the child
+  // one wake-up. Start-up requests are not overtaken: nothing is written
+  // behind one until it is answered (a failed import must not see the
+  // requests meant for its env).
   void SendNext() {
-    if (current_ || queue_.empty() || dispatching_ || !child_alive_ || stdout_closed_) return;
-    current_ = std::move(queue_.front());
-    queue_.pop_front();
-    if (state_ == State::kReady) state_ = State::kBusy;
-    ++request_seq_;
-    sent_at_ = Clock::now();
-    if (current_->timeout.count() > 0) {
-      deadline_ = sent_at_ + current_->timeout;
+    if (flush_posted_ || queue_.empty()) return;
+    flush_posted_ = true;
+    Post([self = shared_from_this()] {
+      self->flush_posted_ = false;
+      self->Flush();
+    });
+  }
+
+  void Flush() {
+    if (dispatching_ || !child_alive_ || stdout_closed_) return;
+    const std::size_t window = std::max<std::size_t>(1, options_.max_pipelined_requests);
+    while (!queue_.empty() && in_flight_.size() < window) {
+      if (!in_flight_.empty() &&
+          (in_flight_.back().startup_index >= 0 || queue_.front().startup_index >= 0))
+        break;
+      in_flight_.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+      out_ += in_flight_.back().bytes;
+      if (state_ == State::kReady) state_ = State::kBusy;
+      if (in_flight_.size() == 1) StartHead();
+    }
+    WriteSome();
+  }
+
+  // The REPL now works on in_flight_.front(): its deadline and its elapsed
+  // time start here, not when it was written.
+  void StartHead() {
+    const Pending& head = in_flight_.front();
+    head_started_ = Clock::now();
+    if (head.timeout.count() > 0) {
+      deadline_ = head_started_ + head.timeout;
       ArmTimer(deadline_);
     } else {
       deadline_ = Clock::time_point::max();
     }
-    written_ = 0;
-    WriteSome();
   }
 
-  // Writes directly while the pipe accepts data, and waits for writability
-  // only when it is full: a request normally goes out in one write() with no
-  // handler at all.
+  // Writes out_ directly while the pipe accepts data, and waits for
+  // writability only when it is full: a batch normally goes out in one
+  // write() with no handler at all.
   void WriteSome() {
-    const std::string& bytes = current_->bytes;
+    if (write_blocked_) return;
     const int fd = stdin_.native_handle();
-    while (written_ < bytes.size()) {
-      ssize_t n = ::write(fd, bytes.data() + written_, bytes.size() - written_);
+    while (out_written_ < out_.size()) {
+      ssize_t n = ::write(fd, out_.data() + out_written_, out_.size() - out_written_);
       if (n > 0) {
-        written_ += static_cast<std::size_t>(n);
+        out_written_ += static_cast<std::size_t>(n);
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
+      write_blocked_ = true;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         stdin_.async_wait(asio::posix::stream_descriptor::wait_write,
-                          [self = shared_from_this(), gen = generation_,
-                           seq = request_seq_](const boost::system::error_code& ec) {
-                            if (ec || !self->Current(gen) || seq != self->request_seq_) return;
+                          [self = shared_from_this(),
+                           gen = generation_](const boost::system::error_code& ec) {
+                            if (ec || !self->Current(gen) || !self->write_blocked_) return;
+                            self->write_blocked_ = false;
                             self->WriteSome();
                           });
         return;
       }
       // EPIPE: the child no longer reads its input. Unless it is exiting
       // anyway (its stdout will end), it is useless: give it the exit grace.
+      // Nothing more is written (write_blocked_ stays set until it dies).
       BeginExitWatch();
       return;
     }
+    out_.clear();
+    out_written_ = 0;
   }
 
   // --- deadline ----------------------------------------------------------------
@@ -336,7 +371,7 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
   void OnTimer(std::uint64_t id, const boost::system::error_code& ec) {
     if (id != arm_id_) return;
     timer_armed_ = false;
-    if (ec || !child_alive_ || !current_) return;
+    if (ec || !child_alive_ || in_flight_.empty()) return;
     if (Clock::now() >= deadline_) {
       Die(Kind::kTimeout, {}, {}, /*post=*/false);
     } else if (deadline_ != Clock::time_point::max()) {
@@ -382,7 +417,7 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
 
   // Returns false if the worker died.
   bool HandleFrame(std::string frame) {
-    if (!current_) {
+    if (in_flight_.empty()) {
       ProtocolFailure("output while no request was pending", frame);
       return false;
     }
@@ -411,13 +446,14 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
     // One huge response must not pin its buffers for the worker's lifetime.
     if (validator_.capacity() > kKeptValidatorBytes) validator_ = simdjson::dom::parser();
     const auto elapsed =
-        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent_at_);
-    Pending done = std::move(*current_);
-    current_.reset();
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - head_started_);
+    Pending done = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    if (!in_flight_.empty()) StartHead();
     if (done.startup_index >= 0) {
       return OnStartupResponse(done, std::move(frame), elapsed);
     }
-    if (state_ == State::kBusy) state_ = State::kReady;
+    if (state_ == State::kBusy && in_flight_.empty() && queue_.empty()) state_ = State::kReady;
     ReplResponse response{ResponseJson(), elapsed, frame};
     response.json = ResponseJson::FromText(std::move(frame));
     done.done(std::move(response));
@@ -536,7 +572,7 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
   void OnChildExited() {
     std::optional<internal::ExitStatus> status = internal::PeekExited(pid_);
     const bool clean = status && status->exit_code && *status->exit_code == 0;
-    if (current_ && splitter_.pending_size() > 0 && clean) {
+    if (!in_flight_.empty() && splitter_.pending_size() > 0 && clean) {
       const std::string partial(splitter_.pending());
       Die(Kind::kProtocol,
           "response truncated: the REPL exited after writing " + std::to_string(partial.size()) +
@@ -567,10 +603,11 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
     o.death.stderr_tail = tail;
     o.death.signal = status.signal;
     const std::string who = command_text_ + " (pid " + std::to_string(pid_) + ")";
-    const milliseconds timeout = current_ ? current_->timeout : milliseconds(0);
+    const Pending* head = in_flight_.empty() ? nullptr : &in_flight_.front();
+    const milliseconds timeout = head ? head->timeout : milliseconds(0);
     const std::string startup_request =
-        "start-up request " + std::to_string((current_ ? current_->startup_index : -1) + 1) + " (" +
-        (current_ ? Brief(current_->bytes) : std::string()) + ")";
+        "start-up request " + std::to_string((head ? head->startup_index : -1) + 1) + " (" +
+        (head ? Brief(head->bytes) : std::string()) + ")";
     switch (kind) {
       case Kind::kTimeout:
         o.death.reason = who + " did not answer within " + std::to_string(timeout.count()) +
@@ -583,7 +620,7 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
         o.death.exit_code = status.exit_code;
         o.death.reason = who + " " + internal::DescribeExit(status);
         if (!detail.empty()) o.death.reason += " " + detail;
-        if (!current_ && queue_.empty()) o.death.reason += " while idle";
+        if (in_flight_.empty() && queue_.empty()) o.death.reason += " while idle";
         const bool fatal_signal =
             status.signal && (*status.signal == SIGKILL || *status.signal == SIGSEGV ||
                               *status.signal == SIGABRT || *status.signal == SIGBUS);
@@ -631,14 +668,23 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
 
     std::vector<std::pair<Callback, ReplOutcome>> completions;
     std::optional<ReplOutcome> startup_failure;
-    if (current_) {
+    if (!in_flight_.empty()) {
+      Pending& head = in_flight_.front();
       ReplOutcome outcome = obituary.in_flight ? std::move(*obituary.in_flight) : death;
-      if (current_->startup_index >= 0) {
+      if (head.startup_index >= 0) {
         startup_failure = std::move(outcome);
       } else {
-        completions.emplace_back(std::move(current_->done), std::move(outcome));
+        completions.emplace_back(std::move(head.done), std::move(outcome));
       }
-      current_.reset();
+      // Written behind the head: the REPL, which answers in order, never
+      // started on them.
+      for (std::size_t i = 1; i < in_flight_.size(); ++i) {
+        if (in_flight_[i].startup_index >= 0) continue;
+        ReplCrash not_run = death;
+        not_run.reason = "not run: " + death.reason;
+        completions.emplace_back(std::move(in_flight_[i].done), std::move(not_run));
+      }
+      in_flight_.clear();
     }
     if (kind == Kind::kStartup && failed_startup_) {
       startup_failure = std::move(*failed_startup_);
@@ -688,6 +734,9 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
     ++arm_id_;
     exit_watch_ = false;
     dispatching_ = false;
+    write_blocked_ = false;
+    out_.clear();
+    out_written_ = 0;
   }
 
   void Post(Callback cb, ReplOutcome outcome) {
@@ -720,10 +769,14 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
   std::string stderr_tail_;
 
   std::deque<Pending> queue_;
-  std::optional<Pending> current_;  // written (or being written), not answered
-  std::uint64_t request_seq_ = 0;
-  std::size_t written_ = 0;
-  Clock::time_point sent_at_;
+  // Written (the newest perhaps partly), not answered; the REPL works on the
+  // front one.
+  std::deque<Pending> in_flight_;
+  std::string out_;               // bytes of in_flight_ requests not yet written...
+  std::size_t out_written_ = 0;   // ...from this offset on
+  bool write_blocked_ = false;    // waiting for the pipe to take more (or it broke)
+  bool flush_posted_ = false;     // a Flush() is posted
+  Clock::time_point head_started_;
   Clock::time_point deadline_;
   bool dispatching_ = false;
 

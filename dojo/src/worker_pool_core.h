@@ -92,8 +92,8 @@ class WorkerPool::Core {
               const SubmitOptions& options);
   void Acquire(const ImportHeader& header, std::uint64_t caller, AcquireCallback done);
   void Prewarm(const ImportHeader& header, std::size_t count);
-  void LeaseRun(const std::shared_ptr<Lease::State>& lease, nlohmann::json request,
-                Lease::Callback done, std::optional<std::chrono::milliseconds> timeout);
+  void LeaseRun(const std::shared_ptr<Lease::State>& lease, std::vector<nlohmann::json> requests,
+                Lease::IndexedCallback done, std::optional<std::chrono::milliseconds> timeout);
   void LeaseRestart(const std::shared_ptr<Lease::State>& lease, RestartCallback done);
   void LeaseRelease(std::size_t slot, std::uint64_t generation);
 

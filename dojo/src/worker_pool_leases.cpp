@@ -7,53 +7,62 @@
 
 namespace tatami::dojo {
 
-void WorkerPool::Core::LeaseRun(const std::shared_ptr<Lease::State>& lease, nlohmann::json request,
-                                Lease::Callback done,
+void WorkerPool::Core::LeaseRun(const std::shared_ptr<Lease::State>& lease,
+                                std::vector<nlohmann::json> requests, Lease::IndexedCallback done,
                                 std::optional<std::chrono::milliseconds> timeout) {
-  auto shared_done = std::make_shared<Lease::Callback>(std::move(done));
-  const bool posted = PostUnlessStopped(
-      [this, lease, request = std::move(request), shared_done, timeout]() mutable {
-        Lease::Callback done = std::move(*shared_done);
-        std::uint64_t generation;
-        {
-          std::lock_guard<std::mutex> lock(lease->mu);
-          generation = lease->generation;
-        }
-        Worker& w = workers_[lease->slot];
-        if (stopping_ || w.generation != generation || w.phase != Phase::kLeased || !w.process) {
-          return done(ReplRejected{"the leased worker is no longer available"});
-        }
-        if (request.is_object() && request.contains("cmd") && !request.contains("env") &&
-            !w.header.empty())
-          request["env"] = w.header_env;
-        ++w.in_flight;
-        const std::size_t slot = w.slot;
-        w.process->AsyncRequest(
-            std::move(request),
-            [this, slot, generation, lease, done = std::move(done)](ReplOutcome outcome) mutable {
-              Bump(&PoolStats::requests);
-              Worker& w = workers_[slot];
-              const bool current = w.generation == generation;
+  auto shared_done = std::make_shared<Lease::IndexedCallback>(std::move(done));
+  const std::size_t count = requests.size();
+  const bool posted = PostUnlessStopped([this, lease, requests = std::move(requests), shared_done,
+                                         timeout]() mutable {
+    std::uint64_t generation;
+    {
+      std::lock_guard<std::mutex> lock(lease->mu);
+      generation = lease->generation;
+    }
+    Worker& w = workers_[lease->slot];
+    if (stopping_ || w.generation != generation || w.phase != Phase::kLeased || !w.process) {
+      for (std::size_t i = 0; i < requests.size(); ++i)
+        (*shared_done)(i, ReplRejected{"the leased worker is no longer available"});
+      return;
+    }
+    // All of them are queued in this one handler, so the worker writes them
+    // to the REPL together.
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      nlohmann::json& request = requests[i];
+      if (request.is_object() && request.contains("cmd") && !request.contains("env") &&
+          !w.header.empty())
+        request["env"] = w.header_env;
+      ++w.in_flight;
+      const std::size_t slot = w.slot;
+      w.process->AsyncRequest(
+          std::move(request),
+          [this, slot, generation, lease, shared_done, i](ReplOutcome outcome) mutable {
+            Bump(&PoolStats::requests);
+            Worker& w = workers_[slot];
+            const bool current = w.generation == generation;
+            if (current) {
+              --w.in_flight;
+              if (const auto* r = std::get_if<ReplResponse>(&outcome))
+                internal::NoteProofStates(r->json, w.max_proof_state);
+            }
+            {
+              std::lock_guard<std::mutex> lock(lease->mu);
+              if (KilledWorker(outcome)) lease->broken = true;
               if (current) {
-                --w.in_flight;
-                if (const auto* r = std::get_if<ReplResponse>(&outcome))
-                  internal::NoteProofStates(r->json, w.max_proof_state);
+                lease->proof_states = static_cast<std::uint64_t>(w.max_proof_state + 1);
+                lease->needs_recycle = !stopping_ && NeedsRecycle(w);
               }
-              {
-                std::lock_guard<std::mutex> lock(lease->mu);
-                if (KilledWorker(outcome)) lease->broken = true;
-                if (current) {
-                  lease->proof_states = static_cast<std::uint64_t>(w.max_proof_state + 1);
-                  lease->needs_recycle = !stopping_ && NeedsRecycle(w);
-                }
-              }
-              done(std::move(outcome));
-              if (current && !stopping_ && w.release_pending && w.in_flight == 0)
-                LeaseRelease(slot, generation);
-            },
-            timeout);
-      });
-  if (!posted) (*shared_done)(ReplRejected{"the worker pool was shut down"});
+            }
+            (*shared_done)(i, std::move(outcome));
+            if (current && !stopping_ && w.release_pending && w.in_flight == 0)
+              LeaseRelease(slot, generation);
+          },
+          timeout);
+    }
+  });
+  if (!posted)
+    for (std::size_t i = 0; i < count; ++i)
+      (*shared_done)(i, ReplRejected{"the worker pool was shut down"});
 }
 
 void WorkerPool::Core::LeaseRestart(const std::shared_ptr<Lease::State>& lease,
@@ -134,7 +143,32 @@ void Lease::RunAsync(nlohmann::json request, Callback done,
   }
   auto core = state_->core.lock();
   if (!core || core->stopped()) return done(ReplRejected{"the worker pool was shut down"});
-  core->LeaseRun(state_, std::move(request), std::move(done), timeout);
+  std::vector<nlohmann::json> requests;
+  requests.push_back(std::move(request));
+  core->LeaseRun(
+      state_, std::move(requests),
+      [done = std::move(done)](std::size_t, ReplOutcome outcome) { done(std::move(outcome)); },
+      timeout);
+}
+
+void Lease::RunAllAsync(std::vector<nlohmann::json> requests, IndexedCallback done,
+                        std::optional<std::chrono::milliseconds> timeout) {
+  auto refuse_all = [&](const std::string& why) {
+    for (std::size_t i = 0; i < requests.size(); ++i) done(i, ReplRejected{why});
+  };
+  if (requests.empty()) return;
+  if (!state_) return refuse_all("empty lease");
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    if (state_->released) return refuse_all("the lease was released");
+    if (state_->broken)
+      return refuse_all(fmt::format(
+          "the leased worker (generation {}) died; its proof states are gone; Restart() the lease",
+          state_->generation));
+  }
+  auto core = state_->core.lock();
+  if (!core || core->stopped()) return refuse_all("the worker pool was shut down");
+  core->LeaseRun(state_, std::move(requests), std::move(done), timeout);
 }
 
 ReplOutcome Lease::Run(nlohmann::json request, std::optional<std::chrono::milliseconds> timeout) {

@@ -313,5 +313,112 @@ TEST_F(DojoTest, ConcurrentTheoremsRunInParallel) {
   EXPECT_EQ(finished.load(), 20);
 }
 
+// What a result is, in words that do not depend on which Dojo made it.
+std::string Summary(const RunResult& r) {
+  if (const auto* s = std::get_if<TacticState>(&r)) return "state: " + s->pretty();
+  if (const auto* f = std::get_if<ProofFinished>(&r)) {
+    std::string out = "finished:";
+    for (const auto& t : f->tactics) out += " " + t;
+    return out + " | " + f->checked_code;
+  }
+  if (const auto* e = std::get_if<LeanError>(&r))
+    return "error " + std::string(ToString(e->kind)) + ": " + e->message;
+  return Describe(r);
+}
+
+TEST_F(DojoTest, RunTacsGivesWhatRunTacGivesOneByOne) {
+  const std::vector<std::string> tactics = {
+      "obtain ⟨hp, hq⟩ := h", "exact my_fake_premise", "sorry", "simp [" + std::string(100, 'x') + "]",
+      "exact ⟨h.2, h.1⟩",     "no_such_tactic",        "obtain ⟨hp, hq⟩ := h"};
+  DojoOptions options;
+  options.max_tactic_bytes = 64;
+  Dojo one_by_one(Pool(), options);
+  const TacticState root1 = one_by_one.EnterFromFile(dir_ / "Swap.lean", "and_swap");
+  std::vector<std::string> expected;
+  for (const auto& t : tactics) expected.push_back(Summary(one_by_one.RunTac(root1, t)));
+
+  Dojo batched(Pool(), options);
+  const TacticState root = batched.EnterFromFile(dir_ / "Swap.lean", "and_swap");
+  std::vector<TacticRequest> requests;
+  for (const auto& t : tactics) requests.push_back({root, t});
+  const std::vector<RunResult> results = batched.RunTacs(requests);
+  ASSERT_EQ(results.size(), tactics.size());
+  for (std::size_t i = 0; i < tactics.size(); ++i)
+    EXPECT_EQ(Summary(results[i]), expected[i]) << "tactic " << i << ": " << tactics[i];
+  EXPECT_TRUE(std::holds_alternative<ProofFinished>(results[4]));
+  // Two states, each a child of the root at its own id.
+  const auto& a = std::get<TacticState>(results[0]);
+  const auto& b = std::get<TacticState>(results[6]);
+  EXPECT_NE(a.id(), b.id());
+  EXPECT_EQ(a.path(), (std::vector<std::string>{"obtain ⟨hp, hq⟩ := h"}));
+  EXPECT_EQ(batched.stats().tactics, tactics.size());
+  EXPECT_EQ(batched.stats().checks, one_by_one.stats().checks);
+  // The states it made are usable.
+  const RunResult next = batched.RunTac(a, "exact ⟨hq, hp⟩");
+  EXPECT_TRUE(std::holds_alternative<ProofFinished>(next)) << Describe(next);
+}
+
+TEST_F(DojoTest, RunTacsSpansTheoremsAndStatesOfEveryDepth) {
+  Dojo dojo(Pool("", 2));
+  const TacticState swap = dojo.EnterFromFile(dir_ / "Swap.lean", "and_swap");
+  const TacticState cheat = dojo.EnterFromFile(dir_ / "Swap.lean", "cheat");
+  const RunResult first = dojo.RunTac(swap, "obtain ⟨hp, hq⟩ := h");
+  ASSERT_TRUE(std::holds_alternative<TacticState>(first)) << Describe(first);
+  const TacticState split = std::get<TacticState>(first);
+  const std::vector<RunResult> results = dojo.RunTacs({{split, "constructor"},
+                                                       {cheat, "rfl_by_compiler"},
+                                                       {split, "exact ⟨hq, hp⟩"},
+                                                       {swap, "exact ⟨h.2, h.1⟩"}});
+  ASSERT_EQ(results.size(), 4u);
+  ASSERT_TRUE(std::holds_alternative<TacticState>(results[0])) << Describe(results[0]);
+  EXPECT_EQ(std::get<TacticState>(results[0]).pretty(), kLeft + "\n\n" + kRight);
+  // Goals closed, but the check finds a non-standard axiom.
+  ASSERT_TRUE(std::holds_alternative<LeanError>(results[1])) << Describe(results[1]);
+  EXPECT_EQ(std::get<LeanError>(results[1]).kind, LeanError::kProofRejected);
+  ASSERT_TRUE(std::holds_alternative<ProofFinished>(results[2])) << Describe(results[2]);
+  EXPECT_EQ(std::get<ProofFinished>(results[2]).tactics,
+            (std::vector<std::string>{"obtain ⟨hp, hq⟩ := h", "exact ⟨hq, hp⟩"}));
+  ASSERT_TRUE(std::holds_alternative<ProofFinished>(results[3])) << Describe(results[3]);
+  EXPECT_EQ(dojo.stats().checks, 3u);
+}
+
+TEST_F(DojoTest, RunTacsRecoversWhenTheWorkerDiesUnderTheBatch) {
+  // Request 1 enters the theorem; the batch is requests 2-4, and 3 crashes
+  // the process, so 4 (written behind it) never runs there.
+  Dojo dojo(Pool("--crash-on 3"));
+  const TacticState root = dojo.EnterFromFile(dir_ / "Swap.lean", "and_swap");
+  const std::vector<RunResult> results = dojo.RunTacs(
+      {{root, "obtain ⟨hp, hq⟩ := h"}, {root, "exact my_fake_premise"}, {root, "exact ⟨h.2, h.1⟩"}});
+  ASSERT_EQ(results.size(), 3u);
+  ASSERT_TRUE(std::holds_alternative<TacticState>(results[0])) << Describe(results[0]);
+  ASSERT_TRUE(std::holds_alternative<LeanError>(results[1])) << Describe(results[1]);
+  EXPECT_EQ(std::get<LeanError>(results[1]).kind, LeanError::kTactic);
+  EXPECT_TRUE(std::holds_alternative<ProofFinished>(results[2])) << Describe(results[2]);
+  EXPECT_GE(dojo.stats().recoveries, 1u);
+  // The state made by the dead process is re-created on demand.
+  const RunResult r = dojo.RunTac(std::get<TacticState>(results[0]), "constructor");
+  EXPECT_TRUE(std::holds_alternative<TacticState>(r)) << Describe(r);
+  EXPECT_GE(dojo.stats().replayed, 1u);
+}
+
+TEST_F(DojoTest, StartTacticsMisuseIsRefusedBeforeAnythingRuns) {
+  Dojo dojo(Pool());
+  Dojo other(Pool());
+  const TacticState root = dojo.EnterFromFile(dir_ / "Swap.lean", "and_swap");
+  const TacticState foreign = other.EnterFromFile(dir_ / "Swap.lean", "and_swap");
+  EXPECT_THROW(dojo.RunTacs({{root, "obtain ⟨hp, hq⟩ := h"}, {TacticState(), "rfl"}}),
+               std::invalid_argument);
+  EXPECT_THROW(dojo.RunTacs({{root, "obtain ⟨hp, hq⟩ := h"}, {foreign, "rfl"}}),
+               std::invalid_argument);
+  EXPECT_EQ(dojo.stats().tactics, 0u);
+  EXPECT_TRUE(dojo.RunTacs({}).empty());
+  PendingTactics pending = dojo.StartTactics({{root, "exact ⟨h.2, h.1⟩"}});
+  const std::vector<RunResult> results = pending.Wait();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<ProofFinished>(results[0])) << Describe(results[0]);
+  EXPECT_THROW(pending.Wait(), std::logic_error);
+  EXPECT_THROW(PendingTactics().Wait(), std::logic_error);
+}
+
 }  // namespace
 }  // namespace tatami::dojo

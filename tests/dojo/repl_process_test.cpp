@@ -398,7 +398,9 @@ TEST_F(ReplProcessTest, QueuedRequestsGoOneAtATimeInOrder) {
 
 TEST_F(ReplProcessTest, DeathFailsQueuedRequestsAsNotSent) {
   boost::asio::io_context io;
-  ReplProcess process(io, DoubleOptions({"--instant", "--crash-on", "2"}));
+  ReplProcessOptions options = DoubleOptions({"--instant", "--crash-on", "2"});
+  options.max_pipelined_requests = 1;  // the later requests stay queued
+  ReplProcess process(io, options);
   bool started = false;
   process.AsyncStart([&](StartResult r) { started = r.ok; });
   std::vector<ReplOutcome> outcomes;
@@ -411,6 +413,50 @@ TEST_F(ReplProcessTest, DeathFailsQueuedRequestsAsNotSent) {
   EXPECT_EQ(As<ReplCrash>(outcomes[1]).signal, std::optional<int>(SIGSEGV));
   EXPECT_EQ(As<ReplCrash>(outcomes[2]).reason.rfind("not sent: ", 0), 0u);
   EXPECT_EQ(As<ReplCrash>(outcomes[3]).reason.rfind("not sent: ", 0), 0u);
+}
+
+TEST_F(ReplProcessTest, DeathFailsPipelinedRequestsAsNotRun) {
+  boost::asio::io_context io;
+  ReplProcess process(io, DoubleOptions({"--instant", "--crash-on", "2"}));
+  bool started = false;
+  process.AsyncStart([&](StartResult r) { started = r.ok; });
+  std::vector<ReplOutcome> outcomes;
+  for (int i = 0; i < 4; ++i) {
+    process.AsyncRequest(kDef, [&](ReplOutcome o) { outcomes.push_back(std::move(o)); });
+  }
+  RunUntil(io, [&] { return outcomes.size() == 4; });
+  EXPECT_TRUE(started);
+  As<ReplResponse>(outcomes[0]);
+  EXPECT_EQ(As<ReplCrash>(outcomes[1]).signal, std::optional<int>(SIGSEGV));
+  EXPECT_FALSE(NeverRan(outcomes[1]));  // the REPL died working on it
+  for (int i : {2, 3}) {
+    EXPECT_EQ(As<ReplCrash>(outcomes[i]).reason.rfind("not run: ", 0), 0u);
+    EXPECT_TRUE(NeverRan(outcomes[i]));
+  }
+}
+
+TEST_F(ReplProcessTest, PipelinedDeadlineStartsWhenTheReplReachesTheRequest) {
+  // 20 requests of 100 ms each are written at once; the last is answered
+  // after about 2 s, well past its own 1.5 s deadline if that counted from
+  // the write. Each one alone takes far less than its deadline.
+  boost::asio::io_context io;
+  ReplProcessOptions options = DoubleOptions({"--instant", "--latency-ms", "100"});
+  ReplProcess process(io, options);
+  bool started = false;
+  process.AsyncStart([&](StartResult r) { started = r.ok; });
+  constexpr int kCount = 20;
+  std::vector<ReplOutcome> outcomes;
+  for (int i = 0; i < kCount; ++i) {
+    process.AsyncRequest(
+        kDef, [&](ReplOutcome o) { outcomes.push_back(std::move(o)); }, 1500ms);
+  }
+  RunUntil(io, [&] { return static_cast<int>(outcomes.size()) == kCount; });
+  EXPECT_TRUE(started);
+  for (int i = 0; i < kCount; ++i) {
+    const auto& r = As<ReplResponse>(outcomes[static_cast<std::size_t>(i)]);
+    EXPECT_EQ(r.json.at("env").get<int>(), i);
+    EXPECT_LT(r.elapsed, 1500ms) << "request " << i;
+  }
 }
 
 TEST_F(ReplProcessTest, KillIsIdempotentAndFailsPendingRequests) {

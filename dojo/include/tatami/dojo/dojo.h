@@ -42,6 +42,7 @@
 //
 // Thread-safety: thread-safe. RunTac on states of different theorems runs in
 // parallel; on states of the same theorem it is serialised (one worker).
+// RunTacs sends many tactics at once from one thread (see there).
 #pragma once
 
 #include <chrono>
@@ -127,6 +128,32 @@ struct DojoStats {
   std::uint64_t checks = 0;      // whole-proof checks run
 };
 
+// One tactic of a batch (Dojo::RunTacs): run `tactic` on `state`.
+struct TacticRequest {
+  TacticState state;
+  std::string tactic;
+};
+
+// A batch of tactics sent by Dojo::StartTactics. Movable, not copyable, not
+// thread-safe: one thread calls Wait(), once. Dropped without Wait(), its
+// tactics still run in Lean and their results are discarded.
+class PendingTactics {
+ public:
+  PendingTactics() = default;
+  PendingTactics(PendingTactics&&) noexcept = default;
+  PendingTactics& operator=(PendingTactics&&) noexcept = default;
+  ~PendingTactics();
+
+  // Blocks until every tactic has its result; the results in request order.
+  // Throws std::logic_error if called twice or on an empty batch object.
+  std::vector<RunResult> Wait();
+
+ private:
+  friend class Dojo;
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
 class Dojo {
  public:
   // `pool` runs the workers; it may be shared with other users.
@@ -150,11 +177,30 @@ class Dojo {
   // empty or was made by another Dojo.
   RunResult RunTac(const TacticState& state, std::string_view tactic);
 
+  // Runs each request as RunTac would and returns the results in request
+  // order; each result is the one RunTac gives for it. The tactics on states
+  // of one theorem go to its worker together: they reach the REPL in one
+  // write and it answers them in order, so a batch costs one round trip per
+  // worker instead of one per tactic (its deadline still applies to each
+  // tactic alone). Tactics of different theorems run on their workers at
+  // once. The calling thread does it all: no thread per tactic. A tactic
+  // whose state must first be re-created, or whose worker dies under the
+  // batch, runs afterwards as RunTac runs it (restart, replay, retry).
+  // Throws std::invalid_argument, before anything is sent, if a state is
+  // empty or was made by another Dojo.
+  std::vector<RunResult> RunTacs(const std::vector<TacticRequest>& requests);
+
+  // RunTacs in two halves: sends the batch and returns at once; Wait() on
+  // the result finishes it (completion checks, recoveries) and returns the
+  // results. Meanwhile the caller may do other work.
+  PendingTactics StartTactics(const std::vector<TacticRequest>& requests);
+
   std::uint64_t id() const;
   DojoStats stats() const;
   const DojoOptions& options() const;
 
  private:
+  friend class PendingTactics;
   class Impl;
   std::shared_ptr<Impl> impl_;
 };

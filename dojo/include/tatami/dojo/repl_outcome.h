@@ -137,6 +137,12 @@ bool KilledWorker(const ReplOutcome& outcome);
 // again would cost the whole deadline for the same answer.
 bool RetryOnFreshWorker(const ReplOutcome& outcome);
 
+// NeverRan: the worker died before the REPL started on this request (it was
+// queued, or written behind the request the REPL was working on): Lean never
+// saw it, so it says nothing about the request, and retrying it is free of
+// the "a second crash is the tactic's fault" rule.
+bool NeverRan(const ReplOutcome& outcome);
+
 // One line describing `outcome`, for logs and CLI errors.
 std::string Describe(const ReplOutcome& outcome);
 

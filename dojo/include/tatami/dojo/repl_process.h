@@ -1,8 +1,10 @@
 // ReplProcess: one Lean REPL child process, driven asynchronously.
 //
 // Many ReplProcess objects share one boost::asio::io_context; there is no
-// thread per child. Requests are queued and sent one at a time (the REPL is
-// strictly sequential). Every request completes its callback exactly once with
+// thread per child. The REPL answers strictly in order, so requests queued
+// together are written ahead (pipelined: up to max_pipelined_requests
+// unanswered) and wait in its input; each one's deadline starts when the REPL
+// reaches it. Every request completes its callback exactly once with
 // a ReplOutcome. After a timeout, crash or protocol error the child is killed
 // and reaped and the worker is Dead until Restart(), which launches a new child
 // and replays the start-up requests (e.g. the `import` header).
@@ -76,6 +78,13 @@ struct ReplProcessOptions {
   // Default: 8 KiB.
   std::size_t stderr_tail_bytes = 8 * 1024;
 
+  // Requests written to the child before the earlier ones are answered. The
+  // REPL reads its input in order, so a batch of requests costs the child
+  // one wake-up instead of one per request; a request's deadline still
+  // starts when the REPL reaches it. Start-up requests are never overtaken.
+  // 1 = write each request only after the previous answer. Default: 64.
+  std::size_t max_pipelined_requests = 64;
+
   // A response larger than this is a protocol error. Default: 1 GiB.
   std::size_t max_response_bytes = std::size_t{1} << 30;
 
@@ -126,8 +135,10 @@ class ReplProcess {
   // inside this call). `timeout` overrides options.request_timeout. If the
   // worker is Dead, the outcome is a ReplCrash describing the earlier death
   // (call AsyncRestart first); if it was never started, ReplRejected. When the
-  // child dies, the request in flight gets the outcome saying how, and queued
-  // requests get a ReplCrash whose reason starts with "not sent: ".
+  // child dies, the request it was working on gets the outcome saying how;
+  // requests written behind it get a ReplCrash whose reason starts with
+  // "not run: ", requests still queued one starting with "not sent: " (the
+  // REPL started on neither: NeverRan() in repl_outcome.h).
   void AsyncRequest(nlohmann::json request, Callback done,
                     std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 

@@ -241,6 +241,17 @@ class Lease {
   void RunAsync(nlohmann::json request, Callback done,
                 std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
+  // As RunAsync for several requests, handed to the worker together: they
+  // reach the REPL in one write and are answered in order (each deadline
+  // starts when the REPL reaches its request). done(i, outcome) runs once
+  // per request, in order, on the pool's thread (or on the calling thread
+  // if the lease refuses them at once); it must not block. If the process
+  // dies, the requests behind the one it died on get ReplCrash outcomes
+  // for which NeverRan() holds.
+  using IndexedCallback = std::function<void(std::size_t, ReplOutcome)>;
+  void RunAllAsync(std::vector<nlohmann::json> requests, IndexedCallback done,
+                   std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
   // Kills the leased process (if alive) and starts a fresh one for the same
   // header in the same slot; on success the lease is bound to the new
   // generation and no longer broken. All proof states and envs of the old
