@@ -493,8 +493,8 @@ class Dojo::Impl {
       Batch::Item& item = batch.items[i];
       TheoremSession& thm = *item.node->theorem;
       const ReplOutcome& out = *item.outcome;
-      ProofVerdict v = JudgeProof(item.proof, out, thm.name, options_.proof_check,
-                                  thm.statement_line);
+      ProofVerdict v =
+          JudgeProof(item.proof, out, thm.name, options_.proof_check, thm.statement_line);
       if (v.timed_out) {
         item.result = Timeout{std::get<ReplTimeout>(out).deadline, true};
       } else if (RetryOnFreshWorker(out)) {
@@ -753,8 +753,9 @@ std::vector<RunResult> PendingTactics::Wait() {
   if (!state_) throw std::logic_error("PendingTactics::Wait: not a batch (empty object)");
   if (state_->waited) throw std::logic_error("PendingTactics::Wait: called twice");
   state_->waited = true;
-  auto& batch = *state_->batch;
-  return batch.dojo->FinishTactics(batch);
+  // The batch holds its states, and so their theorems' leases: let go of it.
+  const std::shared_ptr<Dojo::Impl::Batch> batch = std::move(state_->batch);
+  return batch->dojo->FinishTactics(*batch);
 }
 
 PendingTactics Dojo::StartTactics(const std::vector<TacticRequest>& requests) {

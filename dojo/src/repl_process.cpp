@@ -333,13 +333,13 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
       if (n < 0 && errno == EINTR) continue;
       write_blocked_ = true;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        stdin_.async_wait(asio::posix::stream_descriptor::wait_write,
-                          [self = shared_from_this(),
-                           gen = generation_](const boost::system::error_code& ec) {
-                            if (ec || !self->Current(gen) || !self->write_blocked_) return;
-                            self->write_blocked_ = false;
-                            self->WriteSome();
-                          });
+        stdin_.async_wait(
+            asio::posix::stream_descriptor::wait_write,
+            [self = shared_from_this(), gen = generation_](const boost::system::error_code& ec) {
+              if (ec || !self->Current(gen) || !self->write_blocked_) return;
+              self->write_blocked_ = false;
+              self->WriteSome();
+            });
         return;
       }
       // EPIPE: the child no longer reads its input. Unless it is exiting
@@ -605,9 +605,9 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
     const std::string who = command_text_ + " (pid " + std::to_string(pid_) + ")";
     const Pending* head = in_flight_.empty() ? nullptr : &in_flight_.front();
     const milliseconds timeout = head ? head->timeout : milliseconds(0);
-    const std::string startup_request =
-        "start-up request " + std::to_string((head ? head->startup_index : -1) + 1) + " (" +
-        (head ? Brief(head->bytes) : std::string()) + ")";
+    const std::string startup_request = "start-up request " +
+                                        std::to_string((head ? head->startup_index : -1) + 1) +
+                                        " (" + (head ? Brief(head->bytes) : std::string()) + ")";
     switch (kind) {
       case Kind::kTimeout:
         o.death.reason = who + " did not answer within " + std::to_string(timeout.count()) +
@@ -772,10 +772,10 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
   // Written (the newest perhaps partly), not answered; the REPL works on the
   // front one.
   std::deque<Pending> in_flight_;
-  std::string out_;               // bytes of in_flight_ requests not yet written...
-  std::size_t out_written_ = 0;   // ...from this offset on
-  bool write_blocked_ = false;    // waiting for the pipe to take more (or it broke)
-  bool flush_posted_ = false;     // a Flush() is posted
+  std::string out_;              // bytes of in_flight_ requests not yet written...
+  std::size_t out_written_ = 0;  // ...from this offset on
+  bool write_blocked_ = false;   // waiting for the pipe to take more (or it broke)
+  bool flush_posted_ = false;    // a Flush() is posted
   Clock::time_point head_started_;
   Clock::time_point deadline_;
   bool dispatching_ = false;

@@ -12,54 +12,54 @@ void WorkerPool::Core::LeaseRun(const std::shared_ptr<Lease::State>& lease,
                                 std::optional<std::chrono::milliseconds> timeout) {
   auto shared_done = std::make_shared<Lease::IndexedCallback>(std::move(done));
   const std::size_t count = requests.size();
-  const bool posted = PostUnlessStopped([this, lease, requests = std::move(requests), shared_done,
-                                         timeout]() mutable {
-    std::uint64_t generation;
-    {
-      std::lock_guard<std::mutex> lock(lease->mu);
-      generation = lease->generation;
-    }
-    Worker& w = workers_[lease->slot];
-    if (stopping_ || w.generation != generation || w.phase != Phase::kLeased || !w.process) {
-      for (std::size_t i = 0; i < requests.size(); ++i)
-        (*shared_done)(i, ReplRejected{"the leased worker is no longer available"});
-      return;
-    }
-    // All of them are queued in this one handler, so the worker writes them
-    // to the REPL together.
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-      nlohmann::json& request = requests[i];
-      if (request.is_object() && request.contains("cmd") && !request.contains("env") &&
-          !w.header.empty())
-        request["env"] = w.header_env;
-      ++w.in_flight;
-      const std::size_t slot = w.slot;
-      w.process->AsyncRequest(
-          std::move(request),
-          [this, slot, generation, lease, shared_done, i](ReplOutcome outcome) mutable {
-            Bump(&PoolStats::requests);
-            Worker& w = workers_[slot];
-            const bool current = w.generation == generation;
-            if (current) {
-              --w.in_flight;
-              if (const auto* r = std::get_if<ReplResponse>(&outcome))
-                internal::NoteProofStates(r->json, w.max_proof_state);
-            }
-            {
-              std::lock_guard<std::mutex> lock(lease->mu);
-              if (KilledWorker(outcome)) lease->broken = true;
-              if (current) {
-                lease->proof_states = static_cast<std::uint64_t>(w.max_proof_state + 1);
-                lease->needs_recycle = !stopping_ && NeedsRecycle(w);
-              }
-            }
-            (*shared_done)(i, std::move(outcome));
-            if (current && !stopping_ && w.release_pending && w.in_flight == 0)
-              LeaseRelease(slot, generation);
-          },
-          timeout);
-    }
-  });
+  const bool posted = PostUnlessStopped(
+      [this, lease, requests = std::move(requests), shared_done, timeout]() mutable {
+        std::uint64_t generation;
+        {
+          std::lock_guard<std::mutex> lock(lease->mu);
+          generation = lease->generation;
+        }
+        Worker& w = workers_[lease->slot];
+        if (stopping_ || w.generation != generation || w.phase != Phase::kLeased || !w.process) {
+          for (std::size_t i = 0; i < requests.size(); ++i)
+            (*shared_done)(i, ReplRejected{"the leased worker is no longer available"});
+          return;
+        }
+        // All of them are queued in this one handler, so the worker writes them
+        // to the REPL together.
+        for (std::size_t i = 0; i < requests.size(); ++i) {
+          nlohmann::json& request = requests[i];
+          if (request.is_object() && request.contains("cmd") && !request.contains("env") &&
+              !w.header.empty())
+            request["env"] = w.header_env;
+          ++w.in_flight;
+          const std::size_t slot = w.slot;
+          w.process->AsyncRequest(
+              std::move(request),
+              [this, slot, generation, lease, shared_done, i](ReplOutcome outcome) mutable {
+                Bump(&PoolStats::requests);
+                Worker& w = workers_[slot];
+                const bool current = w.generation == generation;
+                if (current) {
+                  --w.in_flight;
+                  if (const auto* r = std::get_if<ReplResponse>(&outcome))
+                    internal::NoteProofStates(r->json, w.max_proof_state);
+                }
+                {
+                  std::lock_guard<std::mutex> lock(lease->mu);
+                  if (KilledWorker(outcome)) lease->broken = true;
+                  if (current) {
+                    lease->proof_states = static_cast<std::uint64_t>(w.max_proof_state + 1);
+                    lease->needs_recycle = !stopping_ && NeedsRecycle(w);
+                  }
+                }
+                (*shared_done)(i, std::move(outcome));
+                if (current && !stopping_ && w.release_pending && w.in_flight == 0)
+                  LeaseRelease(slot, generation);
+              },
+              timeout);
+        }
+      });
   if (!posted)
     for (std::size_t i = 0; i < count; ++i)
       (*shared_done)(i, ReplRejected{"the worker pool was shut down"});

@@ -82,13 +82,18 @@ class Env::Impl {
   }
 
   StepResult StepFrom(std::uint64_t handle, std::string_view action) {
-    CheckActive("Env::StepFrom");
-    const auto it = states_.find(handle);
+    return Run(BeginStep(handle, "Env::StepFrom"), action);
+  }
+
+  dojo::TacticState BeginStep(std::optional<std::uint64_t> handle, const char* what) const {
+    CheckActive(what);
+    if (!handle) return current_;
+    const auto it = states_.find(*handle);
     if (it == states_.end())
-      throw std::invalid_argument("Env::StepFrom: unknown state handle " + std::to_string(handle) +
-                                  ": not a state of the current episode" +
-                                  (handle == kNoState ? " (0 is the \"no state\" handle)" : ""));
-    return Run(it->second, action);
+      throw std::invalid_argument(std::string(what) + ": unknown state handle " +
+                                  std::to_string(*handle) + ": not a state of the current episode" +
+                                  (*handle == kNoState ? " (0 is the \"no state\" handle)" : ""));
+    return it->second;
   }
 
   StepResult StepFrom(const dojo::TacticState& state, std::string_view action) {
@@ -103,8 +108,7 @@ class Env::Impl {
   }
 
   StepResult Step(std::string_view action) {
-    CheckActive("Env::Step");
-    return Run(current_, action);
+    return Run(BeginStep(std::nullopt, "Env::Step"), action);
   }
 
   bool active() const { return active_; }
@@ -160,6 +164,14 @@ class Env::Impl {
   StepResult Run(const dojo::TacticState from, std::string_view action) {
     const auto t0 = Clock::now();
     dojo::RunResult result = dojo_->RunTac(from, action);
+    return FinishStep(from, std::move(result),
+                      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0));
+  }
+
+ public:
+  // `from` by value, as in Run.
+  StepResult FinishStep(const dojo::TacticState from, dojo::RunResult result,
+                        std::chrono::microseconds elapsed) {
     const auto t1 = Clock::now();
     ++steps_;
 
@@ -168,7 +180,7 @@ class Env::Impl {
     info.outcome = KindOf(result);
     info.message = MessageOf(result);
     info.episode_steps = steps_;
-    info.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0);
+    info.elapsed = elapsed;
     const std::size_t before = from.num_goals();
     std::size_t after = before;
     if (const auto* next = std::get_if<dojo::TacticState>(&result)) {
@@ -206,6 +218,7 @@ class Env::Impl {
     return out;
   }
 
+ private:
   std::shared_ptr<dojo::Dojo> dojo_;
   EnvOptions options_;
   std::optional<Theorem> theorem_;
@@ -229,6 +242,14 @@ Env::Env(std::shared_ptr<dojo::Dojo> dojo, EnvOptions options)
 Env::~Env() = default;
 Env::Env(Env&&) noexcept = default;
 Env& Env::operator=(Env&&) noexcept = default;
+
+dojo::TacticState Env::BeginStep(std::optional<std::uint64_t> handle, const char* what) const {
+  return impl_->BeginStep(handle, what);
+}
+StepResult Env::FinishStep(const dojo::TacticState& from, dojo::RunResult result,
+                           std::chrono::microseconds elapsed) {
+  return impl_->FinishStep(from, std::move(result), elapsed);
+}
 
 Observation Env::Reset(const Theorem& theorem) { return impl_->Reset(theorem); }
 Observation Env::Reset() { return impl_->Reset(); }

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <semaphore>
 #include <stdexcept>
 #include <string>
@@ -15,6 +17,8 @@
 namespace tatami::env {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 std::size_t PoolWorkers(const dojo::WorkerPool& pool) {
   const std::size_t w = pool.options().workers;
   return w != 0 ? w : std::max(1u, std::thread::hardware_concurrency());
@@ -22,14 +26,15 @@ std::size_t PoolWorkers(const dojo::WorkerPool& pool) {
 
 }  // namespace
 
-// One thread per environment: the Dojo's calls block until Lean answers, so
-// N tactics run at once only on N threads; the pool's single I/O thread does
-// the actual work of talking to the workers. The caller's thread takes part:
-// Step and Reset run environment 0 themselves, and Wait runs any job whose
-// thread has not picked it up yet, so a batch costs no thread hand-off for
-// environment 0 (with N = 1, none at all) and never waits on a thread that
-// is still asleep. Each slot is claimed exactly once per batch (`claimed`),
-// by its thread or by the caller.
+// A step sends every environment's tactic as one Dojo batch from the
+// calling thread (Dojo::StartTactics): the pool's I/O thread writes each
+// worker's request and collects the answers, and the caller wakes once per
+// step, not once per environment. Resets may enter theorems (elaborating a
+// statement blocks on Lean), so they run on one thread per environment; the
+// caller's thread takes part: it runs environment 0 itself, and Collect
+// runs any job whose thread has not picked it up yet, so a reset never
+// waits on a thread that is still asleep. Each slot is claimed exactly once
+// per batch (`claimed`), by its thread or by the caller.
 class VecEnv::Impl {
  public:
   Impl(std::shared_ptr<dojo::WorkerPool> pool, VecEnvOptions options)
@@ -57,7 +62,7 @@ class VecEnv::Impl {
   ~Impl() {
     if (stepping_) {
       try {
-        Collect();
+        std::exchange(pending_, {}).Wait();
       } catch (...) {
         // The step's results (and its error) are dropped with the VecEnv.
       }
@@ -90,18 +95,15 @@ class VecEnv::Impl {
     return At(index, "VecEnv::Reset").Reset(theorem);
   }
 
-  // `caller_waits`: Wait follows at once (Step, StepFrom), so environment 0
-  // is left for the caller's thread instead of waking its own.
-  void StepAsync(std::vector<std::string> actions, bool caller_waits = false) {
-    Start("VecEnv::StepAsync", {}, std::move(actions), caller_waits);
+  void StepAsync(std::vector<std::string> actions) {
+    Start("VecEnv::StepAsync", {}, std::move(actions));
   }
 
-  void StepFromAsync(std::vector<std::uint64_t> handles, std::vector<std::string> actions,
-                     bool caller_waits = false) {
+  void StepFromAsync(std::vector<std::uint64_t> handles, std::vector<std::string> actions) {
     if (handles.size() != size())
       throw std::invalid_argument("VecEnv::StepFromAsync: got " + std::to_string(handles.size()) +
                                   " handles for " + std::to_string(size()) + " environments");
-    Start("VecEnv::StepFromAsync", std::move(handles), std::move(actions), caller_waits);
+    Start("VecEnv::StepFromAsync", std::move(handles), std::move(actions));
   }
 
   bool pending() const { return stepping_; }
@@ -109,10 +111,7 @@ class VecEnv::Impl {
   std::vector<StepResult> Wait() {
     if (!stepping_) throw std::logic_error("VecEnv::Wait: no step in flight; call StepAsync first");
     stepping_ = false;
-    Collect();
-    actions_.clear();
-    handles_.clear();
-    return std::move(results_);
+    return FinishStep();
   }
 
   Env& env(std::size_t index) {
@@ -125,8 +124,8 @@ class VecEnv::Impl {
  private:
   // Checks everything a step needs before any tactic runs, then dispatches
   // it; `handles` empty = step from each environment's current state.
-  void Start(const char* what, std::vector<std::uint64_t> handles, std::vector<std::string> actions,
-             bool caller_waits) {
+  void Start(const char* what, std::vector<std::uint64_t> handles,
+             std::vector<std::string> actions) {
     CheckIdle(what);
     if (actions.size() != size())
       throw std::invalid_argument(std::string(what) + ": got " + std::to_string(actions.size()) +
@@ -141,22 +140,43 @@ class VecEnv::Impl {
                                     std::to_string(handles[i]) + " for environment " +
                                     std::to_string(i) + ": not a state of its current episode");
     }
-    actions_ = std::move(actions);
-    handles_ = std::move(handles);
-    results_.assign(size(), StepResult{});
-    Dispatch(
-        [this](std::size_t i) {
-          StepResult r = handles_.empty() ? envs_[i].Step(actions_[i])
-                                          : envs_[i].StepFrom(handles_[i], actions_[i]);
-          if (options_.auto_reset && (r.terminated || r.truncated)) {
-            Observation first = envs_[i].Reset();
-            r.info.final_observation = std::move(r.observation);
-            r.observation = std::move(first);
-          }
-          results_[i] = std::move(r);
-        },
-        caller_waits);
+    std::vector<dojo::TacticRequest> requests;
+    requests.reserve(size());
+    for (std::size_t i = 0; i < size(); ++i)
+      requests.push_back(
+          {envs_[i].BeginStep(handles.empty() ? std::nullopt : std::optional(handles[i]), what),
+           std::move(actions[i])});
+    froms_.clear();
+    for (const auto& r : requests) froms_.push_back(r.state);
+    started_ = Clock::now();
+    pending_ = dojo_->StartTactics(requests);
     stepping_ = true;
+  }
+
+  // Finishes the batch: every environment's step from the Dojo's results,
+  // then the auto-resets. An exception in one does not stop the others.
+  std::vector<StepResult> FinishStep() {
+    std::vector<dojo::RunResult> results = std::exchange(pending_, {}).Wait();
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_);
+    std::vector<StepResult> out(size());
+    std::exception_ptr first;
+    for (std::size_t i = 0; i < size(); ++i) {
+      try {
+        StepResult r = envs_[i].FinishStep(froms_[i], std::move(results[i]), elapsed);
+        if (options_.auto_reset && (r.terminated || r.truncated)) {
+          Observation first_observation = envs_[i].Reset();
+          r.info.final_observation = std::move(r.observation);
+          r.observation = std::move(first_observation);
+        }
+        out[i] = std::move(r);
+      } catch (...) {
+        if (!first) first = std::current_exception();
+      }
+    }
+    froms_.clear();
+    if (first) std::rethrow_exception(first);
+    return out;
   }
 
   struct Slot {
@@ -234,9 +254,10 @@ class VecEnv::Impl {
   VecEnvOptions options_;
   std::shared_ptr<dojo::Dojo> dojo_;
   std::vector<Env> envs_;
-  std::vector<std::string> actions_;
-  std::vector<std::uint64_t> handles_;
-  std::vector<StepResult> results_;
+  // The step in flight: its batch, each environment's state, when it began.
+  dojo::PendingTactics pending_;
+  std::vector<dojo::TacticState> froms_;
+  Clock::time_point started_;
   bool stepping_ = false;
 
   std::function<void(std::size_t)> job_;  // the batch's job, read by every slot
@@ -262,7 +283,7 @@ void VecEnv::StepAsync(std::vector<std::string> actions) { impl_->StepAsync(std:
 bool VecEnv::pending() const { return impl_->pending(); }
 std::vector<StepResult> VecEnv::Wait() { return impl_->Wait(); }
 std::vector<StepResult> VecEnv::Step(std::vector<std::string> actions) {
-  impl_->StepAsync(std::move(actions), /*caller_waits=*/true);
+  impl_->StepAsync(std::move(actions));
   return impl_->Wait();
 }
 void VecEnv::StepFromAsync(std::vector<std::uint64_t> handles, std::vector<std::string> actions) {
@@ -270,7 +291,7 @@ void VecEnv::StepFromAsync(std::vector<std::uint64_t> handles, std::vector<std::
 }
 std::vector<StepResult> VecEnv::StepFrom(std::vector<std::uint64_t> handles,
                                          std::vector<std::string> actions) {
-  impl_->StepFromAsync(std::move(handles), std::move(actions), /*caller_waits=*/true);
+  impl_->StepFromAsync(std::move(handles), std::move(actions));
   return impl_->Wait();
 }
 Env& VecEnv::env(std::size_t index) { return impl_->env(index); }

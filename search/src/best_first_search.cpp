@@ -123,11 +123,27 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
     result.generator_s += Since(t0);
     if (speculate) predict();
 
+    // The node's tactics run together (independent: each on the same
+    // state), and their outcomes are taken in order, as if run one by one;
+    // those after a finished proof are dropped.
+    std::vector<Candidate> ordered = OrderCandidates(std::move(candidates));
+    std::vector<std::string> tactics;
+    tactics.reserve(ordered.size());
+    for (const Candidate& c : ordered) tactics.push_back(c.tactic);
+    t0 = Clock::now();
+    std::vector<TacticOutcome> outcomes = env.RunAll(top.handle, tactics);
+    result.lean_s += Since(t0);
+    if (outcomes.size() > ordered.size() ||
+        (outcomes.size() < ordered.size() &&
+         (outcomes.empty() || !std::holds_alternative<ProofClosed>(outcomes.back()))))
+      throw std::logic_error("search environment returned " + std::to_string(outcomes.size()) +
+                             " outcomes for " + std::to_string(ordered.size()) +
+                             " tactics (fewer only when the last closes the proof)");
     std::vector<std::size_t> edges;
-    for (Candidate& c : OrderCandidates(std::move(candidates))) {
-      t0 = Clock::now();
-      TacticOutcome outcome = env.Run(top.handle, c.tactic);
-      result.lean_s += Since(t0);
+    std::size_t taken = 0;
+    for (; taken < outcomes.size(); ++taken) {
+      Candidate& c = ordered[taken];
+      TacticOutcome& outcome = outcomes[taken];
       std::size_t dst;
       bool finished = false;
       if (auto* reached = std::get_if<StateReached>(&outcome)) {
@@ -147,8 +163,13 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
         dst = tree.AddFailure(std::move(failed.what), failed.kind, std::move(failed.message));
       }
       edges.push_back(tree.AddEdge(node, dst, std::move(c.tactic), c.logprob));
-      if (finished) break;
+      if (finished) {
+        ++taken;
+        break;
+      }
     }
+    for (; taken < outcomes.size(); ++taken)
+      if (auto* dropped = std::get_if<StateReached>(&outcomes[taken])) env.Release(dropped->handle);
     tree.MarkExplored(node, std::move(edges));
     ++result.expansions;
 

@@ -44,17 +44,37 @@ DojoEnvironment::DojoEnvironment(dojo::Dojo& dojo, dojo::TacticState root) : doj
 
 const std::string& DojoEnvironment::RootPretty() const { return states_.front().pretty(); }
 
-TacticOutcome DojoEnvironment::Run(std::size_t handle, std::string_view tactic) {
+const dojo::TacticState& DojoEnvironment::StateOf(std::size_t handle, const char* what) const {
   if (handle >= states_.size() || !states_[handle].valid())
-    throw std::invalid_argument("DojoEnvironment::Run: unknown or released state " +
+    throw std::invalid_argument(std::string(what) + ": unknown or released state " +
                                 std::to_string(handle));
-  dojo::RunResult r = dojo_.RunTac(states_[handle], tactic);
+  return states_[handle];
+}
+
+TacticOutcome DojoEnvironment::Outcome(dojo::RunResult r) {
   if (auto* next = std::get_if<dojo::TacticState>(&r)) {
     states_.push_back(std::move(*next));
     return StateReached{states_.back().pretty(), states_.size() - 1};
   }
   if (std::holds_alternative<dojo::ProofFinished>(r)) return ProofClosed{};
   return Failure(r);
+}
+
+TacticOutcome DojoEnvironment::Run(std::size_t handle, std::string_view tactic) {
+  const dojo::TacticState& state = StateOf(handle, "DojoEnvironment::Run");
+  return Outcome(dojo_.RunTac(state, tactic));
+}
+
+std::vector<TacticOutcome> DojoEnvironment::RunAll(std::size_t handle,
+                                                   const std::vector<std::string>& tactics) {
+  const dojo::TacticState state = StateOf(handle, "DojoEnvironment::RunAll");
+  std::vector<dojo::TacticRequest> requests;
+  requests.reserve(tactics.size());
+  for (const std::string& t : tactics) requests.push_back({state, t});
+  std::vector<TacticOutcome> out;
+  out.reserve(tactics.size());
+  for (dojo::RunResult& r : dojo_.RunTacs(requests)) out.push_back(Outcome(std::move(r)));
+  return out;
 }
 
 void DojoEnvironment::Release(std::size_t handle) {

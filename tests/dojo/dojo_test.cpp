@@ -327,9 +327,13 @@ std::string Summary(const RunResult& r) {
 }
 
 TEST_F(DojoTest, RunTacsGivesWhatRunTacGivesOneByOne) {
-  const std::vector<std::string> tactics = {
-      "obtain ⟨hp, hq⟩ := h", "exact my_fake_premise", "sorry", "simp [" + std::string(100, 'x') + "]",
-      "exact ⟨h.2, h.1⟩",     "no_such_tactic",        "obtain ⟨hp, hq⟩ := h"};
+  const std::vector<std::string> tactics = {"obtain ⟨hp, hq⟩ := h",
+                                            "exact my_fake_premise",
+                                            "sorry",
+                                            "simp [" + std::string(100, 'x') + "]",
+                                            "exact ⟨h.2, h.1⟩",
+                                            "no_such_tactic",
+                                            "obtain ⟨hp, hq⟩ := h"};
   DojoOptions options;
   options.max_tactic_bytes = 64;
   Dojo one_by_one(Pool(), options);
@@ -387,8 +391,9 @@ TEST_F(DojoTest, RunTacsRecoversWhenTheWorkerDiesUnderTheBatch) {
   // the process, so 4 (written behind it) never runs there.
   Dojo dojo(Pool("--crash-on 3"));
   const TacticState root = dojo.EnterFromFile(dir_ / "Swap.lean", "and_swap");
-  const std::vector<RunResult> results = dojo.RunTacs(
-      {{root, "obtain ⟨hp, hq⟩ := h"}, {root, "exact my_fake_premise"}, {root, "exact ⟨h.2, h.1⟩"}});
+  const std::vector<RunResult> results = dojo.RunTacs({{root, "obtain ⟨hp, hq⟩ := h"},
+                                                       {root, "exact my_fake_premise"},
+                                                       {root, "exact ⟨h.2, h.1⟩"}});
   ASSERT_EQ(results.size(), 3u);
   ASSERT_TRUE(std::holds_alternative<TacticState>(results[0])) << Describe(results[0]);
   ASSERT_TRUE(std::holds_alternative<LeanError>(results[1])) << Describe(results[1]);

@@ -142,6 +142,16 @@ class Env {
   const std::shared_ptr<dojo::Dojo>& dojo() const;
 
  private:
+  friend class VecEnv;
+  // A step in two halves, so that VecEnv can send the tactics of all its
+  // environments as one Dojo batch. BeginStep checks the episode (and
+  // `handle`, if given: StepFrom) and returns the state the action runs on;
+  // FinishStep makes the step's result from the Dojo's, `elapsed` being the
+  // time the tactic took.
+  dojo::TacticState BeginStep(std::optional<std::uint64_t> handle, const char* what) const;
+  StepResult FinishStep(const dojo::TacticState& from, dojo::RunResult result,
+                        std::chrono::microseconds elapsed);
+
   class Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -13,10 +13,13 @@
 // worker pool, and each holds one worker while its episode is open, so the
 // pool needs at least num_envs workers (checked at construction). A step
 // runs every environment's tactic at once, each on its own worker: the
-// time of a step is that of the slowest tactic, not the sum. StepAsync
+// time of a step is that of the slowest tactic, not the sum. The tactics go
+// out as one Dojo batch (Dojo::StartTactics) from the calling thread, so a
+// step costs the caller one wake-up, not one per environment. StepAsync
 // starts a step and returns; Wait blocks until every environment has
-// finished and returns the results in environment order. Step is StepAsync
-// then Wait. Reset enters the theorems in parallel in the same way.
+// finished and returns the results in environment order (info.elapsed is
+// the whole step's time). Step is StepAsync then Wait. Reset enters the
+// theorems in parallel, on one thread per environment.
 //
 // Auto-reset (VecEnvOptions::auto_reset). When a step ends an environment's
 // episode (terminated or truncated), that environment is reset at once to
@@ -38,9 +41,8 @@
 // them with env(i).observation()).
 //
 // Thread-safety: not thread-safe: one thread at a time drives a VecEnv
-// (the tactics of a step run on threads the VecEnv owns, and on the calling
-// thread inside Step, StepFrom, Reset and Wait). env(i) must not be used
-// while a step is in flight.
+// (resets run on threads the VecEnv owns and on the calling thread). env(i)
+// must not be used while a step is in flight.
 #pragma once
 
 #include <cstddef>

@@ -26,9 +26,15 @@ class DojoEnvironment : public SearchEnvironment {
 
   const std::string& RootPretty() const override;
   TacticOutcome Run(std::size_t handle, std::string_view tactic) override;
+  // All of them in one Dojo::RunTacs: one round trip to the worker.
+  std::vector<TacticOutcome> RunAll(std::size_t handle,
+                                    const std::vector<std::string>& tactics) override;
   void Release(std::size_t handle) override;
 
  private:
+  const dojo::TacticState& StateOf(std::size_t handle, const char* what) const;
+  TacticOutcome Outcome(dojo::RunResult r);
+
   dojo::Dojo& dojo_;
   // Index = handle; released states are reset to empty handles, which drops
   // the theorem's worker lease once the last state is gone.

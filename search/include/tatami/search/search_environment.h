@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "tatami/search/failure_kind.h"
 
@@ -45,6 +46,22 @@ class SearchEnvironment {
   // Runs `tactic` on the state numbered `handle`. Throws on misuse and on
   // failures of the environment itself (not on tactic failures).
   virtual TacticOutcome Run(std::size_t handle, std::string_view tactic) = 0;
+  // Runs the tactics on the state numbered `handle`; the outcomes in order,
+  // each what Run would give, up to the first ProofClosed at least (search
+  // needs none after it). Search expands a node with one call, so an
+  // environment may run the tactics together (DojoEnvironment sends them all
+  // to Lean in one round trip). The default runs them one by one and stops
+  // after the first ProofClosed.
+  virtual std::vector<TacticOutcome> RunAll(std::size_t handle,
+                                            const std::vector<std::string>& tactics) {
+    std::vector<TacticOutcome> out;
+    out.reserve(tactics.size());
+    for (const std::string& t : tactics) {
+      out.push_back(Run(handle, t));
+      if (std::holds_alternative<ProofClosed>(out.back())) break;
+    }
+    return out;
+  }
   // The search will not run tactics on this state again (its result was a
   // state already known); the environment may drop it.
   virtual void Release(std::size_t /*handle*/) {}
