@@ -1,5 +1,7 @@
 #include "tatami/dojo/repl_outcome.h"
 
+#include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <ostream>
 #include <string_view>
@@ -12,7 +14,10 @@ struct ResponseJson::State {
   explicit State(nlohmann::json v) : parsed(std::move(v)), has_text(false) {}
   explicit State(std::string t) : text(std::move(t)), has_text(true) {}
   std::string text;
-  mutable std::once_flag once;
+  // Parsed on first use. Not std::call_once: glibc's wakes waiters with a
+  // futex call every time it completes, on every response.
+  mutable std::atomic<bool> ready{false};
+  mutable std::mutex mu;
   mutable nlohmann::json parsed;
   const bool has_text;
 };
@@ -29,9 +34,13 @@ ResponseJson ResponseJson::FromText(std::string text) {
 const nlohmann::json& ResponseJson::value() const {
   static const nlohmann::json kNull;
   if (!state_) return kNull;
-  if (state_->has_text)
-    std::call_once(state_->once,
-                   [s = state_.get()] { s->parsed = nlohmann::json::parse(s->text); });
+  if (state_->has_text && !state_->ready.load(std::memory_order_acquire)) {
+    std::lock_guard lock(state_->mu);
+    if (!state_->ready.load(std::memory_order_relaxed)) {
+      state_->parsed = nlohmann::json::parse(state_->text);
+      state_->ready.store(true, std::memory_order_release);
+    }
+  }
   return state_->parsed;
 }
 
@@ -57,6 +66,25 @@ bool KilledWorker(const ReplOutcome& outcome) {
 bool RetryOnFreshWorker(const ReplOutcome& outcome) {
   return (KilledWorker(outcome) && !std::holds_alternative<ReplTimeout>(outcome)) ||
          std::holds_alternative<ReplRejected>(outcome);
+}
+
+namespace {
+void NoteProofStates(const nlohmann::json& j, std::int64_t& max_id) {
+  if (!j.is_object()) return;
+  if (auto it = j.find("proofState"); it != j.end() && it->is_number_integer())
+    max_id = std::max(max_id, it->get<std::int64_t>());
+  for (const char* list : {"sorries", "tactics"}) {
+    if (auto it = j.find(list); it != j.end() && it->is_array())
+      for (const auto& item : *it) NoteProofStates(item, max_id);
+  }
+}
+}  // namespace
+
+std::int64_t MaxProofState(const ReplResponse& response) {
+  if (response.max_proof_state) return *response.max_proof_state;
+  std::int64_t max_id = -1;
+  NoteProofStates(response.json.value(), max_id);
+  return max_id;
 }
 
 bool NeverRan(const ReplOutcome& outcome) {

@@ -59,6 +59,23 @@ const char* TypeName(simdjson::dom::element_type type) {
   }
 }
 
+// The largest "proofState" of a response object and of its "sorries" and
+// "tactics" entries, -1 if none (ReplResponse::max_proof_state).
+std::int64_t MaxProofState(simdjson::dom::element object) {
+  std::int64_t max_id = -1;
+  auto note = [&](simdjson::dom::element item) {
+    std::int64_t id;
+    if (!item["proofState"].get_int64().get(id)) max_id = std::max(max_id, id);
+  };
+  note(object);
+  for (const char* list : {"sorries", "tactics"}) {
+    simdjson::dom::array items;
+    if (!object[list].get_array().get(items))
+      for (simdjson::dom::element item : items) note(item);
+  }
+  return max_id;
+}
+
 void IgnoreSigpipeOnce() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -454,7 +471,7 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
       return OnStartupResponse(done, std::move(frame), elapsed);
     }
     if (state_ == State::kBusy && in_flight_.empty() && queue_.empty()) state_ = State::kReady;
-    ReplResponse response{ResponseJson(), elapsed, frame};
+    ReplResponse response{ResponseJson(), elapsed, frame, MaxProofState(root)};
     response.json = ResponseJson::FromText(std::move(frame));
     done.done(std::move(response));
     return true;

@@ -50,11 +50,6 @@ std::string HeaderName(const std::string& key);
 // The fairness key of the calling thread.
 std::uint64_t CallerOfThisThread();
 
-// Raises `max_id` to the largest proof state id `response` mentions: the REPL
-// numbers proof states 0, 1, 2, ... per process, so that bounds how many
-// states the process holds.
-void NoteProofStates(const nlohmann::json& response, std::int64_t& max_id);
-
 }  // namespace internal
 
 // What a lease knows; shared between the Lease (caller threads) and the

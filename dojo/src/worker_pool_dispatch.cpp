@@ -175,7 +175,7 @@ void WorkerPool::Core::FinishSubmit(std::size_t slot, std::uint64_t generation, 
   Worker& w = workers_[slot];
   if (!stopping_ && w.generation == generation && w.phase == Phase::kBusy) {
     if (const auto* r = std::get_if<ReplResponse>(&outcome))
-      internal::NoteProofStates(r->json, w.max_proof_state);
+      w.max_proof_state = std::max(w.max_proof_state, MaxProofState(*r));
     Settle(w, KilledWorker(outcome));
   }
   done(PoolOutcome(std::move(outcome)));

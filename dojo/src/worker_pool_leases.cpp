@@ -43,7 +43,7 @@ void WorkerPool::Core::LeaseRun(const std::shared_ptr<Lease::State>& lease,
                 if (current) {
                   --w.in_flight;
                   if (const auto* r = std::get_if<ReplResponse>(&outcome))
-                    internal::NoteProofStates(r->json, w.max_proof_state);
+                    w.max_proof_state = std::max(w.max_proof_state, MaxProofState(*r));
                 }
                 {
                   std::lock_guard<std::mutex> lock(lease->mu);

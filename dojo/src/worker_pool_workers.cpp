@@ -13,16 +13,6 @@ namespace tatami::dojo {
 
 using internal::HeaderName;
 
-void internal::NoteProofStates(const nlohmann::json& j, std::int64_t& max_id) {
-  if (!j.is_object()) return;
-  if (auto it = j.find("proofState"); it != j.end() && it->is_number_integer())
-    max_id = std::max(max_id, it->get<std::int64_t>());
-  for (const char* list : {"sorries", "tactics"}) {
-    if (auto it = j.find(list); it != j.end() && it->is_array())
-      for (const auto& item : *it) NoteProofStates(item, max_id);
-  }
-}
-
 ReplProcessOptions WorkerPool::Core::ProcessOptions(
     const std::string& key, const std::optional<std::filesystem::path>& restore_from) const {
   ReplProcessOptions o;

@@ -259,6 +259,19 @@ void BindDojo(py::module_& m) {
            py::call_guard<py::gil_scoped_release>(),
            "Runs `tactic` on `state`: a TacticState (goals remain), ProofFinished, LeanError, "
            "Timeout or ProofGivenUp. ValueError for a state of another Dojo.")
+      .def(
+          "run_tacs",
+          [](dj::Dojo& d, const std::vector<std::pair<dj::TacticState, std::string>>& batch) {
+            std::vector<dj::TacticRequest> requests;
+            requests.reserve(batch.size());
+            for (const auto& [state, tactic] : batch) requests.push_back({state, tactic});
+            py::gil_scoped_release release;
+            return d.RunTacs(requests);
+          },
+          py::arg("requests"),
+          "Runs each (state, tactic) pair as run_tac would; the results in order. The tactics "
+          "on one theorem's states reach its worker together (one round trip), different "
+          "theorems run at once. ValueError, before anything runs, for a state of another Dojo.")
       .def_property_readonly("id", &dj::Dojo::id)
       .def(
           "stats",

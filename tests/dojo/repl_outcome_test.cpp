@@ -23,5 +23,24 @@ TEST(ReplOutcomeTest, RetryOnFreshWorkerExcludesTimeoutAndIncludesRejection) {
   EXPECT_TRUE(RetryOnFreshWorker(ReplRejected{})) << "it never reached a live worker";
 }
 
+TEST(ReplOutcomeTest, NeverRanIsACrashBeforeTheReplReachedTheRequest) {
+  EXPECT_TRUE(NeverRan(ReplCrash{.reason = "not sent: the worker died"}));
+  EXPECT_TRUE(NeverRan(ReplCrash{.reason = "not run: the worker died"}));
+  EXPECT_FALSE(NeverRan(ReplCrash{.reason = "exited with code 1"}));
+  EXPECT_FALSE(NeverRan(ReplTimeout{}));
+  EXPECT_FALSE(NeverRan(ReplRejected{"not sent: looks like one, but is a rejection"}));
+}
+
+TEST(ReplOutcomeTest, MaxProofStateReadsTheResponseOrTheValueReplProcessFound) {
+  ReplResponse r;
+  r.json = ResponseJson::FromText(
+      R"({"proofState": 3, "sorries": [{"proofState": 7}, {"goal": "x"}],)"
+      R"( "tactics": [{"proofState": 5}], "messages": [{"proofState": 99}]})");
+  EXPECT_EQ(MaxProofState(r), 7) << "ids inside messages are not proof states";
+  EXPECT_EQ(MaxProofState(ReplResponse{}), -1);
+  r.max_proof_state = 11;
+  EXPECT_EQ(MaxProofState(r), 11);
+}
+
 }  // namespace
 }  // namespace tatami::dojo

@@ -415,6 +415,18 @@ TEST_F(ReplProcessTest, DeathFailsQueuedRequestsAsNotSent) {
   EXPECT_EQ(As<ReplCrash>(outcomes[3]).reason.rfind("not sent: ", 0), 0u);
 }
 
+TEST_F(ReplProcessTest, ResponsesCarryTheLargestProofStateTheyName) {
+  ReplClient client(DoubleOptions({"--instant"}));
+  ASSERT_TRUE(client.Start().ok);
+  const auto def = As<ReplResponse>(client.Send(kDef));
+  EXPECT_EQ(def.max_proof_state, std::optional<std::int64_t>(-1));
+  for (int i = 0; i < 3; ++i) {
+    const auto r = As<ReplResponse>(client.Send({{"tactic", "skip"}, {"proofState", 0}}));
+    ASSERT_TRUE(r.max_proof_state.has_value());
+    EXPECT_EQ(*r.max_proof_state, r.json.at("proofState").get<std::int64_t>());
+  }
+}
+
 TEST_F(ReplProcessTest, DeathFailsPipelinedRequestsAsNotRun) {
   boost::asio::io_context io;
   ReplProcess process(io, DoubleOptions({"--instant", "--crash-on", "2"}));

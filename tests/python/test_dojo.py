@@ -43,6 +43,21 @@ def test_run_tac_returns_each_typed_result(dojo):
     assert given_up.banned == ["sorry"]
 
 
+def test_run_tacs_gives_what_run_tac_gives_one_by_one(dojo):
+    root = dojo.enter("", ADD_ZERO)
+    tactics = ["induction n", "exat 42", "sorry", "rfl", "induction n"]
+    batch = dojo.run_tacs([(root, t) for t in tactics])
+    one_by_one = [dojo.run_tac(root, t) for t in tactics]
+    assert [type(r) for r in batch] == [type(r) for r in one_by_one]
+    assert [type(r) for r in batch][:3] == [tatami.TacticState, tatami.LeanError,
+                                            tatami.ProofGivenUp]
+    assert batch[0].pretty == one_by_one[0].pretty and batch[0] != batch[4]
+    assert batch[1].message == one_by_one[1].message == UNKNOWN_TACTIC
+    assert dojo.run_tacs([]) == []
+    with pytest.raises(TypeError):
+        dojo.run_tacs([(root,)])
+
+
 def test_states_are_immutable_handles_usable_in_any_order(dojo):
     root = dojo.enter("", ADD_ZERO)
     a = dojo.run_tac(root, "induction n")

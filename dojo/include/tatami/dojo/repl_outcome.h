@@ -82,7 +82,16 @@ struct ReplResponse {
   // ends it. `json` sorts object keys; tools that pass responses through
   // unchanged (`tatami repl`) use this to keep the REPL's key order and layout.
   std::string text;
+  // The largest proof-state id the response names (its "proofState", and
+  // those of its "sorries" and "tactics"), -1 if none; set by ReplProcess,
+  // which reads it while checking the response, so that the pool can count
+  // proof states without building the JSON tree. Unset for responses made
+  // elsewhere (MaxProofState() then reads `json`).
+  std::optional<std::int64_t> max_proof_state;
 };
+
+// The largest proof-state id `response` names, -1 if none.
+std::int64_t MaxProofState(const ReplResponse& response);
 
 // The per-request deadline passed. The child was killed (its whole process
 // group) and reaped; its Lean state is gone.
