@@ -67,14 +67,14 @@ struct IndexOpenOptions {
   // Copy the embeddings at open into private anonymous memory aligned to
   // 2 MiB, asking for transparent huge pages (madvise MADV_HUGEPAGE), and
   // query that copy instead of the file mapping. A masked query jumps from
-  // row to row; on 4 KiB pages nearly every jump is a TLB miss and a page
-  // walk (page-cache pages of a file cannot be huge here), which makes
-  // scattered rows markedly slower to read than contiguous ones. Cost: open
-  // reads the whole matrix (about 0.3 s per GB when cached, disk speed when
-  // not) and the process holds a second copy of it (the matrix's size in
-  // anonymous RSS, beside whatever page cache the file keeps). Huge pages
-  // are a request: with transparent huge pages disabled (`never`) or memory
-  // too fragmented, the copy uses small pages and answers are unchanged.
+  // row to row; on 4 KiB pages (what a file's page cache usually has) nearly
+  // every jump is a TLB miss and a page walk, which makes scattered rows
+  // markedly slower to read than contiguous ones. Cost: open reads the whole
+  // matrix (about 0.15 s per GB from the page cache; disk speed when not
+  // cached), and the process holds a second copy of it: the matrix's size in
+  // anonymous RSS, beside whatever page cache the file keeps. Huge pages are
+  // a request: with transparent huge pages off (`never`) or memory too
+  // fragmented the copy has small pages, and the answers are the same.
   // Throws IndexError when the memory cannot be allocated or the file read.
   // Default: false (the embeddings are read through the mapping).
   bool load_into_memory = false;
