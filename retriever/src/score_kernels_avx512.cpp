@@ -12,11 +12,14 @@
 // reads in that stream, so the next group's rows are already arriving when
 // the group starts (a row's first lines would otherwise wait a full memory
 // latency while the hardware prefetchers learn the new streams). Measured
-// on the benchmark's 60% scattered masks (AMD Zen 5, 2 threads, huge pages),
-// against four rows with every line prefetched 8 KB ahead along the list
-// (row_stream_prefetch.h, still the AVX2 kernels' schedule): f32 queries
-// about 1.3x and f16 queries about 1.3x faster; twelve rows against eight,
-// and the slot streams against prefetching only row heads, each gave 5-20%.
+// side by side on the benchmark's 60% scattered masks (AMD Zen 5, 2 threads,
+// the same 4 KiB-page mapping), against four rows with every line prefetched
+// 8 KB ahead along the list (row_stream_prefetch.h, still the AVX2 kernels'
+// schedule): one f32 query about 1.35x and one f16 query about 1.3x faster.
+// Twelve rows against eight, and the slot streams against prefetching only
+// the heads of the next rows, each gave 5-20%; distances of 384 or 1024
+// bytes, prefetching into L2 only (T1, T2) and slots walking contiguous
+// stretches of the list instead of every twelfth row were slower.
 //
 // GCC 12's AVX-512 intrinsics start from an "undefined" register that its own
 // -Wmaybe-uninitialized then reports (GCC bug 105593, fixed in 13).

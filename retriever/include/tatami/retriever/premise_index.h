@@ -70,9 +70,11 @@ struct IndexOpenOptions {
   // row to row; on 4 KiB pages (what a file's page cache usually has) nearly
   // every jump is a TLB miss and a page walk, which makes scattered rows
   // markedly slower to read than contiguous ones. Cost: open reads the whole
-  // matrix (about 0.15 s per GB from the page cache; disk speed when not
-  // cached), and the process holds a second copy of it: the matrix's size in
-  // anonymous RSS, beside whatever page cache the file keeps. Huge pages are
+  // matrix (measured from the page cache: 0.13 s per GB into memory the
+  // process had used before, 1.3-2.7 s per GB for the first copy of a fresh
+  // process on a virtual machine; disk speed when not cached), and the
+  // process holds a second copy of it: the matrix's size in anonymous RSS,
+  // beside whatever page cache the file keeps. Huge pages are
   // a request: with transparent huge pages off (`never`) or memory too
   // fragmented the copy has small pages, and the answers are the same.
   // Throws IndexError when the memory cannot be allocated or the file read.
