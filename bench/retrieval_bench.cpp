@@ -22,6 +22,7 @@
 #include <mutex>
 #include <random>
 #include <span>
+#include <string>
 #include <thread>
 
 #include <fmt/format.h>
@@ -48,6 +49,28 @@ double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// Bytes of [p, p + n) that the kernel backs with transparent huge pages: the
+// AnonHugePages of the mappings in /proc/self/smaps that the range overlaps,
+// each counted up to the overlap.
+std::size_t HugePageBytes(const void* p, std::size_t n) {
+  const auto begin = reinterpret_cast<std::uintptr_t>(p), end = begin + n;
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  std::uintptr_t lo = 0, hi = 0;
+  std::size_t total = 0;
+  while (std::getline(smaps, line)) {
+    unsigned long a = 0, b = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &a, &b) == 2) {
+      lo = a;
+      hi = b;
+    } else if (line.rfind("AnonHugePages:", 0) == 0 && lo < end && begin < hi) {
+      const std::size_t kb = std::stoul(line.substr(14));
+      total += std::min<std::size_t>(kb * 1024, std::min(hi, end) - std::max(lo, begin));
+    }
+  }
+  return total;
 }
 
 // Fills rows with unit vectors with Gaussian directions (Box-Muller over a
@@ -118,6 +141,42 @@ __attribute__((target("avx2"))) inline void OrRowPair(const unsigned char* r0,
     a3 = _mm256_or_si256(a3, _mm256_load_si256(reinterpret_cast<const __m256i*>(r1 + i + 96)));
   }
   *acc = _mm256_or_si256(_mm256_or_si256(a0, a1), _mm256_or_si256(a2, a3));
+}
+
+// The access schedule of the library's AVX-512 scan
+// (src/score_kernels_avx512.cpp), without its arithmetic: twelve rows read
+// side by side at the same offsets, each the current row of one of twelve
+// streams that continue into `next` (the next twelve rows, or null), with
+// lines requested kPrefetchBytes ahead in every stream.
+constexpr std::size_t kRowsTogether = 12;
+constexpr std::size_t kPrefetchBytes = 512;
+__attribute__((target("avx2"))) inline void OrRowGroup(const unsigned char* const* r,
+                                                       const unsigned char* const* next,
+                                                       std::size_t bytes, __m256i* acc) {
+  __m256i a0 = *acc, a1 = _mm256_setzero_si256();
+  for (std::size_t i = 0; i + 64 <= bytes; i += 64) {
+    const std::size_t ahead = i + kPrefetchBytes;
+    for (std::size_t j = 0; j < kRowsTogether; ++j) {
+      if (ahead < bytes) {
+        _mm_prefetch(reinterpret_cast<const char*>(r[j]) + ahead, _MM_HINT_T0);
+      } else if (next != nullptr && ahead - bytes < bytes) {
+        _mm_prefetch(reinterpret_cast<const char*>(next[j]) + (ahead - bytes), _MM_HINT_T0);
+      }
+    }
+#pragma GCC unroll 12
+    for (std::size_t j = 0; j < kRowsTogether; ++j) {
+      a0 = _mm256_or_si256(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(r[j] + i)));
+      a1 = _mm256_or_si256(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(r[j] + i + 32)));
+    }
+  }
+  *acc = _mm256_or_si256(a0, a1);
+}
+
+// The first kPrefetchBytes of a row that no stream runs into.
+inline void PrefetchHead(const unsigned char* row, std::size_t bytes) {
+  for (std::size_t b = 0; b < std::min(kPrefetchBytes, bytes); b += 64) {
+    _mm_prefetch(reinterpret_cast<const char*>(row) + b, _MM_HINT_T0);
+  }
 }
 
 volatile std::uint64_t g_sink;
@@ -232,12 +291,16 @@ Timing SequentialRead(const void* data, std::size_t bytes, ProbeThreads& threads
       [&] { SequentialReadWorker(static_cast<const unsigned char*>(data), bytes, &next); });
 }
 
+// How a masked-read probe walks a chunk's rows: as the library's AVX-512
+// scan does, as its AVX2 scan does, or one row after another.
+enum class ReadSchedule { kGroupsOfTwelve, kPairsPrefetched, kPlain };
+
 struct MaskedReadJob {
   const unsigned char* base;
   std::size_t row_bytes;
   std::span<const std::uint64_t> words;
   std::vector<std::pair<std::size_t, std::size_t>> chunks;  // word ranges
-  bool prefetch;
+  ReadSchedule schedule;
 };
 
 // One thread's share of a masked read: chunks from a shared counter, each
@@ -258,9 +321,25 @@ __attribute__((target("avx2"))) void MaskedReadWorker(const MaskedReadJob& job,
     const std::size_t n = list.size();
     auto row = [&](std::size_t i) { return job.base + list[i] * job.row_bytes; };
     std::size_t i = 0;
-    if (job.prefetch && n >= 2) {
+    if (job.schedule == ReadSchedule::kGroupsOfTwelve) {
+      for (std::size_t j = 0; j < std::min(n, kRowsTogether); ++j)
+        PrefetchHead(row(j), job.row_bytes);
+      for (; i + kRowsTogether <= n; i += kRowsTogether) {
+        const unsigned char* r[kRowsTogether];
+        const unsigned char* next[kRowsTogether];
+        const bool has_next = i + 2 * kRowsTogether <= n;
+        for (std::size_t j = 0; j < kRowsTogether; ++j) r[j] = row(i + j);
+        if (has_next) {
+          for (std::size_t j = 0; j < kRowsTogether; ++j) next[j] = row(i + kRowsTogether + j);
+        } else {
+          for (std::size_t j = i + kRowsTogether; j < n; ++j) PrefetchHead(row(j), job.row_bytes);
+        }
+        OrRowGroup(r, has_next ? next : nullptr, job.row_bytes, &acc);
+      }
+    }
+    if (job.schedule == ReadSchedule::kPairsPrefetched && n >= 2) {
       tri::RowStreamPrefetcher prefetch(job.base, job.row_bytes, list.data(), n,
-                                         /*rows_together=*/2);
+                                        /*rows_together=*/2);
       for (; i + 2 <= n; i += 2) OrRowPair(row(i), row(i + 1), job.row_bytes, prefetch, &acc);
     }
     for (; i < n; ++i) OrBytes(row(i), job.row_bytes, &acc);
@@ -271,18 +350,15 @@ __attribute__((target("avx2"))) void MaskedReadWorker(const MaskedReadJob& job,
 // `threads` threads reading exactly the rows of `mask`, every
 // byte of each, and nothing else: the reads a masked query must do, in the
 // order it does them (chunks of about 512 accessible rows taken from a shared
-// counter, as the library's scan cuts them). `prefetch`: read rows in pairs
-// with the library's software prefetch running ahead of the reads (the
-// scan's schedule); otherwise one row after another with the hardware
-// prefetcher alone.
+// counter, as the library's scan cuts them), on the given schedule.
 Timing MaskedRead(const tr::EmbeddingMatrix& m, const tr::AccessMask& mask, ProbeThreads& threads,
-                  bool prefetch) {
+                  ReadSchedule schedule) {
   MaskedReadJob job{
       static_cast<const unsigned char*>(m.data),
       m.row_stride * (m.type == tr::EmbeddingType::kF32 ? sizeof(float) : sizeof(std::uint16_t)),
       mask.words(),
       {},
-      prefetch};
+      schedule};
   for (std::size_t w = 0, begin = 0, rows = 0; w < job.words.size(); ++w) {
     rows += static_cast<std::size_t>(std::popcount(job.words[w]));
     if (rows >= 512 || w + 1 - begin >= 64 || w + 1 == job.words.size()) {
@@ -379,6 +455,11 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "retrieval threads");
   bool reuse = false;
   app.add_flag("--reuse", reuse, "reuse f32.idx/f16.idx already in --dir (same shape)");
+  bool mapped = false;
+  app.add_flag("--mmap", mapped,
+               "query the indexes through their file mappings instead of copies loaded into "
+               "memory with huge pages (IndexOpenOptions::load_into_memory); the read bounds are "
+               "measured on the same memory either way");
   CLI11_PARSE(app, argc, argv);
 
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") ||
@@ -443,10 +524,30 @@ int main(int argc, char** argv) {
   std::printf("index load (mmap, structure checked): median %.2f ms; with full checksum %.0f ms\n",
               load_ms, loads_verified[0]);
 
-  const tr::PremiseIndex f32 = tr::PremiseIndex::Open(f32_path);
-  const tr::PremiseIndex f16 = tr::PremiseIndex::Open(f16_path);
+  // The indexes the queries and the read probes use: copies in huge pages
+  // (the default) or the file mappings (--mmap).
+  tr::IndexOpenOptions open_options;
+  open_options.load_into_memory = !mapped;
+  t0 = Clock::now();
+  const tr::PremiseIndex f32 = tr::PremiseIndex::Open(f32_path, open_options);
+  const double open_f32_ms = Ms(Clock::now() - t0);
+  const tr::PremiseIndex f16 = tr::PremiseIndex::Open(f16_path, open_options);
   const tr::EmbeddingMatrix m32 = f32.matrix(), m16 = f16.matrix();
   const std::size_t f32_bytes = m32.rows * m32.row_stride * sizeof(float);
+  const double huge_share =
+      double(HugePageBytes(m32.data, f32_bytes) + HugePageBytes(m16.data, f32_bytes / 2)) /
+      (f32_bytes + f32_bytes / 2);
+  std::printf(
+      "embeddings: %s; open of the f32 index %.0f ms; %.0f%% of both matrices on huge "
+      "pages (AnonHugePages in /proc/self/smaps)\n",
+      mapped ? "read through the file mappings (--mmap)"
+             : "loaded into memory with huge pages requested",
+      open_f32_ms, 100 * huge_share);
+  if (!mapped && huge_share < 0.9) {
+    std::printf(
+        "warning: the loaded copies did not get huge pages (transparent huge pages "
+        "disabled or memory fragmented; see /sys/kernel/mm/transparent_hugepage)\n");
+  }
   // On a machine shared with other work the kernel reclaims page cache, and a
   // memory benchmark whose pages are evicted measures the disk: keep both
   // matrices resident (mlock faults them in) when permitted.
@@ -489,10 +590,15 @@ int main(int argc, char** argv) {
     r32.Retrieve(query(q), masks[q], k);
     r16.Retrieve(query(q), masks[q], k);
   }
-  // The bound of a masked read is the faster of the two schedules.
+  // The masked read is the fastest of the schedules.
   auto masked_bound = [&](const tr::EmbeddingMatrix& m, const tr::AccessMask& mask) {
-    const Timing a = MaskedRead(m, mask, probe, true), b = MaskedRead(m, mask, probe, false);
-    return Timing{std::min(a.wall_ms, b.wall_ms), std::min(a.cpu_ms, b.cpu_ms)};
+    Timing best{1e300, 1e300};
+    for (ReadSchedule schedule :
+         {ReadSchedule::kGroupsOfTwelve, ReadSchedule::kPairsPrefetched, ReadSchedule::kPlain}) {
+      const Timing t = MaskedRead(m, mask, probe, schedule);
+      best = {std::min(best.wall_ms, t.wall_ms), std::min(best.cpu_ms, t.cpu_ms)};
+    }
+    return best;
   };
   auto timed_query = [&](const tr::Retriever& r, std::size_t q) {
     std::vector<tr::Hit> hits;
@@ -683,11 +789,11 @@ int main(int argc, char** argv) {
       "f16_over_masked=%.3f f32_over_seq_bound=%.3f f16_over_seq_bound=%.3f "
       "f32_over_bound_cpu=%.3f f16_over_bound_cpu=%.3f "
       "ours_b8_ms_per_query=%.2f ours_b64_ms_per_query=%.2f ours_b64_f16_ms_per_query=%.2f "
-      "load_ms=%.2f exact=%d exact_queries=%zu\n",
+      "load_ms=%.2f open_ms=%.1f huge_page_share=%.3f exact=%d exact_queries=%zu\n",
       premises, dim, covered, k, rounds, bandwidth / 1e9, bound_ms, masked_bandwidth / 1e9,
       masked_f32, masked_f16, bound_f32, bound_f16, seq_bound_f32, seq_bound_f16, ours_f32,
       ours_f16, f32_over_bound, f16_over_bound, f32_over_masked, f16_over_masked, f32_over_seq,
-      f16_over_seq, f32_over_bound_cpu, f16_over_bound_cpu, b8, b64, b64_f16, load_ms,
-      exact ? 1 : 0, exact_queries);
+      f16_over_seq, f32_over_bound_cpu, f16_over_bound_cpu, b8, b64, b64_f16, load_ms, open_f32_ms,
+      huge_share, exact ? 1 : 0, exact_queries);
   return exact ? 0 : 1;
 }

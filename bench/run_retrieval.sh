@@ -3,7 +3,9 @@
 # read bounds measured side by side in the same run and against a
 # ReProver-style torch baseline on the same BLAS (OpenBLAS, pthread build).
 # Run through scripts/bench.sh retrieval [--premises N] [--dim D] [--access F]
-# [--rounds N] [--exact-queries N] [--threads N].
+# [--rounds N] [--exact-queries N] [--threads N] [--mmap].
+# The queries and the read probes use copies of the indexes loaded into huge
+# pages (IndexOpenOptions::load_into_memory); --mmap reads the file mappings.
 # TATAMI_BENCH_SCRATCH=DIR keeps the generated indexes in DIR and reuses them
 # on the next run (same shape), instead of a fresh temporary directory: the
 # first minute of a run goes to writing 1.3 GB, and a freshly written index
@@ -91,6 +93,7 @@ keys = ["premises", "dim", "access", "k", "rounds", "bandwidth_gbs", "bound_ms",
         "f16_over_seq_bound", "f32_over_bound_cpu", "f16_over_bound_cpu",
         "ours_b8_ms_per_query",
         "ours_b64_ms_per_query", "ours_b64_f16_ms_per_query", "baseline_ms",
-        "baseline_literal_ms", "load_ms", "exact", "exact_queries", "baseline_agree"]
+        "baseline_literal_ms", "load_ms", "open_ms", "huge_page_share", "exact", "exact_queries",
+        "baseline_agree"]
 print(" ".join(f"{k}={kv[k]}" for k in keys) + f" ratio={ratio:.2f} ratio_single={ratio_single:.2f}")
 PY

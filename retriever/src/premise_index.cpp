@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <system_error>
+#include <utility>
 
 #include <fmt/format.h>
 #include <xxhash.h>
@@ -21,11 +22,39 @@ using internal::IndexHeader;
 using internal::PremiseRecordOnDisk;
 using internal::StringRef;
 
+namespace {
+
+// A private anonymous mapping holding a copy of the embeddings
+// (IndexOpenOptions::load_into_memory); unmapped when destroyed.
+struct LoadedEmbeddings {
+  void* map = nullptr;
+  std::size_t map_size = 0;
+  const unsigned char* matrix = nullptr;  // inside map, 2 MiB aligned
+
+  LoadedEmbeddings() = default;
+  LoadedEmbeddings(LoadedEmbeddings&& other) noexcept
+      : map(std::exchange(other.map, nullptr)),
+        map_size(other.map_size),
+        matrix(std::exchange(other.matrix, nullptr)) {}
+  LoadedEmbeddings& operator=(LoadedEmbeddings&& other) noexcept {
+    std::swap(map, other.map);
+    std::swap(map_size, other.map_size);
+    std::swap(matrix, other.matrix);
+    return *this;
+  }
+  ~LoadedEmbeddings() {
+    if (map) ::munmap(map, map_size);
+  }
+};
+
+}  // namespace
+
 struct PremiseIndex::Impl {
   std::filesystem::path path;
   const unsigned char* base = nullptr;
   std::size_t size = 0;
   IndexHeader header{};
+  LoadedEmbeddings loaded;  // empty when the embeddings are read through `base`
 
   ~Impl() {
     if (base) ::munmap(const_cast<unsigned char*>(base), size);
@@ -56,6 +85,55 @@ bool SectionOk(std::uint64_t offset, std::uint64_t bytes, std::uint64_t file_siz
   return offset % alignment == 0 && offset <= file_size && bytes <= file_size - offset;
 }
 
+std::string ErrnoText(int error) {
+  return std::error_code(error, std::generic_category()).message();
+}
+
+// Closes a descriptor on every way out of Open.
+struct FileDescriptor {
+  int fd;
+  ~FileDescriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// The x86-64 huge page size; the copy is aligned to it so that transparent
+// huge pages can back the whole matrix.
+constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
+
+// Reads the embeddings (`bytes` at `offset` of `fd`) into fresh anonymous
+// memory with huge pages requested (IndexOpenOptions::load_into_memory).
+LoadedEmbeddings LoadEmbeddings(const std::filesystem::path& path, int fd, std::uint64_t offset,
+                                std::size_t bytes) {
+  const std::size_t rounded = (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+  const std::size_t map_size = rounded + kHugePageBytes;  // room to align the start
+  void* map = ::mmap(nullptr, map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED) {
+    Refuse(path, fmt::format("cannot allocate {} bytes to load the embeddings into memory: {}",
+                             map_size, ErrnoText(errno)));
+  }
+  LoadedEmbeddings loaded;
+  loaded.map = map;
+  loaded.map_size = map_size;
+  const auto start = (reinterpret_cast<std::uintptr_t>(map) + kHugePageBytes - 1) &
+                     ~std::uintptr_t{kHugePageBytes - 1};
+  auto* out = reinterpret_cast<unsigned char*>(start);
+  // Before the first touch, so that the pages are faulted in huge. A kernel
+  // without transparent huge pages refuses (EINVAL): small pages then, same
+  // answers.
+  ::madvise(out, rounded, MADV_HUGEPAGE);
+  for (std::size_t done = 0; done < bytes;) {
+    const ::ssize_t got = ::pread(fd, out + done, bytes - done, static_cast<off_t>(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) Refuse(path, fmt::format("cannot read the embeddings: {}", ErrnoText(errno)));
+    if (got == 0) Refuse(path, "truncated while the embeddings were being loaded");
+    done += static_cast<std::size_t>(got);
+  }
+  ::mprotect(out, rounded, PROT_READ);  // an open index is immutable
+  loaded.matrix = out;
+  return loaded;
+}
+
 }  // namespace
 
 PremiseIndex::PremiseIndex(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -67,29 +145,18 @@ PremiseIndex PremiseIndex::Open(const std::filesystem::path& path,
                                 const IndexOpenOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    Refuse(path, fmt::format("cannot open index: {}",
-                             std::error_code(errno, std::generic_category()).message()));
-  }
+  const FileDescriptor file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  const int fd = file.fd;
+  if (fd < 0) Refuse(path, fmt::format("cannot open index: {}", ErrnoText(errno)));
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    Refuse(path, "not a regular file");
-  }
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) Refuse(path, "not a regular file");
   const auto file_size = static_cast<std::uint64_t>(st.st_size);
   if (file_size < sizeof(IndexHeader)) {
-    ::close(fd);
     Refuse(path, fmt::format("truncated: {} bytes, shorter than the {}-byte header", file_size,
                              sizeof(IndexHeader)));
   }
   void* map = ::mmap(nullptr, file_size, PROT_READ, MAP_SHARED, fd, 0);
-  const int map_errno = errno;
-  ::close(fd);
-  if (map == MAP_FAILED) {
-    Refuse(path, fmt::format("cannot map index: {}",
-                             std::error_code(map_errno, std::generic_category()).message()));
-  }
+  if (map == MAP_FAILED) Refuse(path, fmt::format("cannot map index: {}", ErrnoText(errno)));
   impl->base = static_cast<const unsigned char*>(map);
   impl->size = file_size;
   IndexHeader& h = impl->header;
@@ -170,9 +237,12 @@ PremiseIndex PremiseIndex::Open(const std::filesystem::path& path,
     Refuse(path, fmt::format("index was built with encoder \"{}\", not \"{}\"", fingerprint,
                              *options.expected_encoder_fingerprint));
   }
+  if (options.load_into_memory && h.embeddings_bytes > 0) {
+    impl->loaded = LoadEmbeddings(path, fd, h.embeddings_offset, h.embeddings_bytes);
+  }
   PremiseIndex index(std::move(impl));
   if (options.verify_checksum) index.VerifyChecksum();
-  if (options.prefetch && h.embeddings_bytes > 0) {
+  if (options.prefetch && !index.embeddings_loaded() && h.embeddings_bytes > 0) {
     ::madvise(const_cast<unsigned char*>(index.impl_->base) + h.embeddings_offset,
               h.embeddings_bytes, MADV_WILLNEED);
   }
@@ -196,7 +266,7 @@ std::string_view PremiseIndex::encoder_fingerprint() const {
 EmbeddingMatrix PremiseIndex::matrix() const {
   const IndexHeader& h = impl_->header;
   EmbeddingMatrix m;
-  m.data = impl_->base + h.embeddings_offset;
+  m.data = impl_->loaded.matrix ? impl_->loaded.matrix : impl_->base + h.embeddings_offset;
   m.type = dtype();
   m.rows = h.count;
   m.dim = h.dim;
@@ -204,6 +274,8 @@ EmbeddingMatrix PremiseIndex::matrix() const {
   m.max_row_norm = h.max_row_norm;
   return m;
 }
+
+bool PremiseIndex::embeddings_loaded() const { return impl_->loaded.matrix != nullptr; }
 
 PremiseRecord PremiseIndex::premise(std::size_t i) const {
   if (i >= size()) throw std::out_of_range(fmt::format("premise {} of {}", i, size()));

@@ -1,5 +1,7 @@
 // RowStreamPrefetcher: software prefetch for a scan over a list of scattered
-// rows (included only by the SIMD kernels; uses SSE's prefetch instruction).
+// rows (included by the AVX2 kernels and the retrieval benchmark's read probe;
+// uses SSE's prefetch instruction). The AVX-512 kernels, which read twelve
+// rows at once, prefetch per row stream instead (score_kernels_avx512.cpp).
 //
 // The listed rows are treated as one virtual stream, and the prefetcher stays
 // a fixed number of bytes ahead of the reader in that stream: for every cache

@@ -21,11 +21,11 @@ struct DotKernels {
   void (*dot2_f16)(const float* q0, const float* q1, const std::uint16_t* row, std::size_t n,
                    float* out);
   // One query against many rows of a matrix (`matrix` + rows[i] * n elements),
-  // out[i] = dot(q, row rows[i]). The SIMD versions score two rows at a time
-  // with independent accumulators and keep a fixed number of bytes of the
-  // listed rows that follow in flight (row_stream_prefetch.h), because a
-  // masked scan reads scattered rows that the hardware prefetcher cannot
-  // anticipate.
+  // out[i] = dot(q, row rows[i]). The SIMD versions score several rows at a
+  // time with independent accumulators and request the lines of the listed
+  // rows ahead of their reads (AVX2: row_stream_prefetch.h; AVX-512: see
+  // score_kernels_avx512.cpp), because a masked scan reads scattered rows
+  // that the hardware prefetcher cannot anticipate.
   void (*score_rows_f32)(const float* q, const float* matrix, std::size_t n,
                          const std::uint32_t* rows, std::size_t count, float* out);
   void (*score_rows_f16)(const float* q, const std::uint16_t* matrix, std::size_t n,

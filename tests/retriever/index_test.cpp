@@ -1,5 +1,6 @@
 #include "tatami/retriever/premise_index.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -12,6 +13,7 @@
 
 #include "retrieval_testing.h"
 #include "tatami/retriever/premise_retriever.h"
+#include "tatami/retriever/retrieval.h"
 
 namespace tatami::retriever {
 namespace {
@@ -237,6 +239,88 @@ TEST_F(IndexTest, WriterRejectsBadInputAndLeavesNothing) {
   }
   EXPECT_THROW(IndexWriter(dir_ / "no-such-dir" / "x.idx", corpus, 4), IndexError);
   EXPECT_THROW(IndexWriter(path, corpus, 0), std::invalid_argument);
+}
+
+TEST_F(IndexTest, LoadIntoMemoryGivesTheSameMatrixAndAnswers) {
+  // 1200 premises: masked scans then read many full groups of rows side by
+  // side plus the ragged ends of chunks, from the copy as from the mapping.
+  const Corpus corpus = testing::ChainCorpus(12, 100);
+  const std::uint32_t dim = 200;
+  const auto emb = RandomEmbeddings(corpus.premises().size(), dim, 6);
+  for (EmbeddingType type : {EmbeddingType::kF32, EmbeddingType::kF16}) {
+    const fs::path path =
+        Build(corpus, dim, type, emb, type == EmbeddingType::kF32 ? "a.idx" : "b.idx");
+    IndexOpenOptions load;
+    load.load_into_memory = true;
+    load.verify_checksum = true;
+    const PremiseIndex mapped = PremiseIndex::Open(path);
+    const PremiseIndex loaded = PremiseIndex::Open(path, load);
+    EXPECT_FALSE(mapped.embeddings_loaded());
+    EXPECT_TRUE(loaded.embeddings_loaded());
+    const EmbeddingMatrix a = mapped.matrix(), b = loaded.matrix();
+    ASSERT_NE(a.data, b.data);
+    // Huge-page aligned, so that huge pages can back the whole copy.
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b.data) % (std::uintptr_t{2} << 20), 0u);
+    ASSERT_EQ(a.rows, b.rows);
+    ASSERT_EQ(a.row_stride, b.row_stride);
+    EXPECT_EQ(a.max_row_norm, b.max_row_norm);
+    const std::size_t bytes =
+        a.rows * a.row_stride * (type == EmbeddingType::kF32 ? sizeof(float) : 2);
+    EXPECT_EQ(std::memcmp(a.data, b.data, bytes), 0);
+    EXPECT_EQ(loaded.premise(7).full_name, mapped.premise(7).full_name);
+
+    const Retriever from_map(a), from_copy(b);
+    std::mt19937 rng(11);
+    std::normal_distribution<float> d;
+    for (int q = 0; q < 6; ++q) {
+      std::vector<float> query(dim);
+      for (float& x : query) x = d(rng);
+      const AccessMask mask = testing::RandomMask(a.rows, 0.6, rng);
+      const auto want = testing::BruteForce(a, query, mask, 25);
+      EXPECT_EQ(from_map.Retrieve(query, mask, 25), want);
+      EXPECT_EQ(from_copy.Retrieve(query, mask, 25), want);
+    }
+  }
+}
+
+// In a death-test child: opens `path` with load_into_memory while the
+// address space can hold the file mapping and small allocations but not the
+// copy; exits 0 when Open throws an IndexError naming the file and the cause.
+[[noreturn]] void OpenLoadedUnderAddressLimit(const fs::path& path, std::size_t file_bytes) {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages = 0;
+  statm >> pages;
+  const rlim_t used = pages * static_cast<rlim_t>(::sysconf(_SC_PAGESIZE));
+  const rlim_t limit = used + file_bytes + (rlim_t{1} << 20);
+  const rlimit rl{limit, limit};
+  if (::setrlimit(RLIMIT_AS, &rl) != 0) std::_Exit(2);
+  IndexOpenOptions load;
+  load.load_into_memory = true;
+  try {
+    PremiseIndex::Open(path, load);
+  } catch (const IndexError& e) {
+    const std::string what = e.what();
+    const bool clear = what.find(path.string()) != std::string::npos &&
+                       what.find("cannot allocate") != std::string::npos &&
+                       what.find("to load the embeddings into memory") != std::string::npos;
+    std::_Exit(clear ? 0 : 3);
+  }
+  std::_Exit(4);
+}
+
+TEST_F(IndexTest, LoadIntoMemoryReportsMemoryItCannotGet) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "limits the address space, which AddressSanitizer's allocator needs";
+#else
+  // 4 MB of embeddings: a process without room for the copy gets an
+  // IndexError naming the file and the cause, not a crash.
+  const Corpus corpus = testing::ChainCorpus(4, 256);
+  const std::uint32_t dim = 1024;
+  const fs::path path =
+      Build(corpus, dim, EmbeddingType::kF32, RandomEmbeddings(corpus.premises().size(), dim, 7));
+  const std::size_t file_bytes = fs::file_size(path);
+  EXPECT_EXIT(OpenLoadedUnderAddressLimit(path, file_bytes), ::testing::ExitedWithCode(0), "");
+#endif
 }
 
 TEST_F(IndexTest, PremiseRetrieverAnswersByFileAndPosition) {

@@ -99,7 +99,7 @@ TEST(KernelsTest, ScalarMatchesAvx2BitForBit) {
 TEST(KernelsTest, ScoreRowsEqualsOneDotPerRow) {
   // Every listed row, in any order and with repeats, scores exactly as
   // dot_f32/dot_f16 of that row, in the scalar, AVX2 and AVX-512 kernels
-  // (which score rows in pairs or fours and prefetch the rows after them).
+  // (which score rows in pairs, fours or twelves and prefetch ahead of them).
   std::mt19937 rng(4);
   std::normal_distribution<float> d;
   std::vector<const DotKernels*> kernels = {&ScalarKernels()};
@@ -115,7 +115,7 @@ TEST(KernelsTest, ScoreRowsEqualsOneDotPerRow) {
       f32[i] = d(rng);
       f16[i] = FloatToHalf(d(rng));
     }
-    for (std::size_t count : {0u, 1u, 2u, 3u, 4u, 5u, 36u, 37u}) {
+    for (std::size_t count : {0u, 1u, 2u, 3u, 4u, 5u, 11u, 12u, 13u, 17u, 23u, 30u, 36u, 37u}) {
       std::vector<std::uint32_t> list(count);
       for (auto& r : list) r = static_cast<std::uint32_t>(rng() % rows);
       for (const DotKernels* k : kernels) {
