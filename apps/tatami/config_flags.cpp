@@ -6,12 +6,15 @@ namespace tatami::cli {
 
 void AddConfigFlags(CLI::App& app, ConfigFlags* f, ConfigFlagSet set) {
   const dojo::Config defaults;
-  const std::string group = "Lean workers (flags > TATAMI_* environment > config file > defaults)";
+  const std::string group =
+      fmt::format("{} (flags > TATAMI_* environment > config file > defaults)",
+                  set == ConfigFlagSet::kConfigOnly ? "Configuration" : "Lean workers");
   auto option = [&](const char* name, auto& value, const std::string& help) {
     app.add_option(name, value, help)->group(group);
   };
   option("--config", f->config_file,
          "configuration file, TOML (*.toml) or JSON (default: $TATAMI_CONFIG, else none)");
+  if (set == ConfigFlagSet::kConfigOnly) return;
   option("--repl-cmd", f->repl_cmd,
          fmt::format("command line of one REPL worker (default: \"{}\")",
                      dojo::FormatCommandLine(defaults.repl_command)));
@@ -47,6 +50,22 @@ void AddConfigFlags(CLI::App& app, ConfigFlags* f, ConfigFlagSet set) {
                            "(default: {})",
                            defaults.restore_from_pickle ? "on" : "off"))
       ->group(group);
+  // CLI11 takes std::optional<bool> for a counter and zeroes it when the flag
+  // is added, which would make an absent flag override the environment and
+  // the file: unset again (the callback sets it only when the flag is given).
+  f->restore_from_pickle.reset();
+}
+
+void AddIndexFlags(CLI::App& app, ConfigFlags* f) {
+  app.add_flag(
+      "--index-in-memory,!--no-index-in-memory", f->index_in_memory,
+      fmt::format(
+          "copy the index's embeddings at open into memory with huge pages: faster "
+          "accessibility-masked queries, but opening reads the whole matrix and the process "
+          "holds a second copy of it; pays for many queries, not one "
+          "(config index.in_memory, $TATAMI_INDEX_IN_MEMORY; default: {})",
+          dojo::Config{}.index_in_memory ? "on" : "off"));
+  f->index_in_memory.reset();  // as restore_from_pickle in AddConfigFlags
 }
 
 dojo::Config ResolveConfig(const ConfigFlags& f, const dojo::EnvGetter& env) {
@@ -92,6 +111,7 @@ dojo::Config ResolveConfig(const ConfigFlags& f, const dojo::EnvGetter& env) {
   if (f.recycle_rss)
     apply("--recycle-rss", [&] { c.recycle_rss_bytes = dojo::ParseByteSize(*f.recycle_rss); });
   if (f.restore_from_pickle) c.restore_from_pickle = *f.restore_from_pickle;
+  if (f.index_in_memory) c.index_in_memory = *f.index_in_memory;
   return c;
 }
 

@@ -1,10 +1,10 @@
 // The standard worker-configuration flags of `tatami` subcommands.
 //
 // A subcommand that runs Lean workers (a pool, or `tatami repl`'s single
-// process) calls AddConfigFlags() on its CLI11 app
-// and, once parsed, ResolveConfig() to get the configuration with the usual
-// precedence: flags > environment (TATAMI_*) > config file > defaults (see
-// dojo/include/tatami/dojo/config.h and docs/configuration.md).
+// process) or opens a premise index calls AddConfigFlags() (and, for an
+// index, AddIndexFlags()) on its CLI11 app and, once parsed, ResolveConfig() to get the
+// configuration with the usual precedence: flags > environment (TATAMI_*) > config file > defaults
+// (see dojo/include/tatami/dojo/config.h and docs/configuration.md).
 //
 // Thread-safety: not thread-safe (CLI parsing is single-threaded).
 #pragma once
@@ -33,6 +33,7 @@ struct ConfigFlags {
   std::optional<std::uint64_t> max_proof_states;  // --max-proof-states
   std::optional<std::string> recycle_rss;         // --recycle-rss
   std::optional<bool> restore_from_pickle;  // --restore-from-pickle / --no-restore-from-pickle
+  std::optional<bool> index_in_memory;      // --index-in-memory / --no-index-in-memory
 };
 
 // Which flags a command offers.
@@ -42,12 +43,20 @@ enum class ConfigFlagSet {
                 // commands that run one REPL process and import nothing
                 // themselves (`tatami repl`), where the [pool] keys and
                 // startup_timeout mean nothing
+  kConfigOnly,  // --config: commands that run no Lean worker but read other
+                // keys of the configuration (`retrieve` and `retrieve-eval`
+                // read [index], whose flags AddIndexFlags adds)
 };
 
 // Adds the flags to `app` (in a "Lean workers" group), storing into `*flags`,
 // which must outlive parsing. The defaults shown in the help are
 // dojo::Config's.
 void AddConfigFlags(CLI::App& app, ConfigFlags* flags, ConfigFlagSet set = ConfigFlagSet::kPool);
+
+// Adds --index-in-memory / --no-index-in-memory (config key index.in_memory,
+// TATAMI_INDEX_IN_MEMORY) for commands that open a premise index, storing into
+// `*flags`. The help states the trade-off and dojo::Config's default.
+void AddIndexFlags(CLI::App& app, ConfigFlags* flags);
 
 // Defaults, then the config file (--config, else $TATAMI_CONFIG), then the
 // environment (read through `env`), then the flags. Throws dojo::ConfigError

@@ -125,9 +125,9 @@ void ApplyJson(const json& root, const std::string& source, const std::filesyste
   if (!root.is_object())
     throw ConfigError(fmt::format("{}: the top level must be a table", source));
   for (const auto& [key, value] : root.items()) {
-    if (key != "repl" && key != "pool")
+    if (key != "repl" && key != "pool" && key != "index")
       throw ConfigError(
-          fmt::format("{}: unknown key `{}` (known tables: repl, pool)", source, key));
+          fmt::format("{}: unknown key `{}` (known tables: repl, pool, index)", source, key));
   }
   ApplyTable(root, "repl", source, [&](const std::string& key, const json& v) {
     if (key == "command") {
@@ -178,6 +178,12 @@ void ApplyJson(const json& root, const std::string& source, const std::filesyste
     } else {
       return false;
     }
+    return true;
+  });
+  ApplyTable(root, "index", source, [&](const std::string& key, const json& v) {
+    if (key != "in_memory") return false;
+    if (!v.is_boolean()) throw std::invalid_argument("expected true or false");
+    c.index_in_memory = v.get<bool>();
     return true;
   });
 }
@@ -407,6 +413,7 @@ void LoadEnvironment(const EnvGetter& env, Config& c) {
   with("TATAMI_RECYCLE_RSS", [&](const std::string& v) { c.recycle_rss_bytes = ParseByteSize(v); });
   with("TATAMI_RESTORE_FROM_PICKLE",
        [&](const std::string& v) { c.restore_from_pickle = ParseBool(v); });
+  with("TATAMI_INDEX_IN_MEMORY", [&](const std::string& v) { c.index_in_memory = ParseBool(v); });
 }
 
 Config LoadConfig(const std::optional<std::filesystem::path>& config_file, const EnvGetter& env) {

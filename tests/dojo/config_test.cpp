@@ -61,6 +61,7 @@ TEST(ConfigTest, DocumentedDefaults) {
   EXPECT_EQ(c.max_proof_states, 0u);
   EXPECT_EQ(c.recycle_rss_bytes, 0u);
   EXPECT_FALSE(c.restore_from_pickle);
+  EXPECT_FALSE(c.index_in_memory);
   const WorkerPoolOptions o = c.ToPoolOptions();
   EXPECT_EQ(o.repl_command, c.repl_command);
   EXPECT_EQ(o.max_queue, 1024u);
@@ -191,6 +192,9 @@ when_full = "fail"
 max_proof_states = 5000
 recycle_rss = "6G"
 restore_from_pickle = true
+
+[index]
+in_memory = true
 )");
   Config c;
   LoadConfigFile(path, c);
@@ -205,6 +209,7 @@ restore_from_pickle = true
   EXPECT_EQ(c.max_proof_states, 5000u);
   EXPECT_EQ(c.recycle_rss_bytes, 6ull << 30);
   EXPECT_TRUE(c.restore_from_pickle);
+  EXPECT_TRUE(c.index_in_memory);
 }
 
 TEST(ConfigTest, JsonFileSetsOnlyWhatItNames) {
@@ -259,6 +264,12 @@ TEST(ConfigTest, BadValuesAndSyntaxAreErrors) {
   EXPECT_THROW(LoadConfigFile(dir.path() / "missing.toml", c), ConfigError);
   EXPECT_THROW(LoadConfigText("{", false, "inline", c), ConfigError);
   EXPECT_THROW(LoadConfigText(R"({"pool": {"max_queue": 0}})", false, "inline", c), ConfigError);
+  try {
+    LoadConfigText(R"({"index": {"in_memory": "yes"}})", false, "inline", c);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("index.in_memory"));
+  }
 }
 
 TEST(ConfigTest, EnvironmentOverridesFile) {
@@ -269,6 +280,7 @@ TEST(ConfigTest, EnvironmentOverridesFile) {
                                              {"TATAMI_MEMORY_LIMIT", "4G"},
                                              {"TATAMI_RESTORE_FROM_PICKLE", "yes"},
                                              {"TATAMI_WHEN_FULL", "fail"},
+                                             {"TATAMI_INDEX_IN_MEMORY", "on"},
                                              {"TATAMI_STARTUP_TIMEOUT", ""}}));
   EXPECT_EQ(c.workers, 5u);            // env beats file
   EXPECT_EQ(c.request_timeout, 30s);   // file beats default
@@ -277,6 +289,7 @@ TEST(ConfigTest, EnvironmentOverridesFile) {
   EXPECT_EQ(c.memory_limit_bytes, 4ull << 30);
   EXPECT_TRUE(c.restore_from_pickle);
   EXPECT_EQ(c.when_full, FullQueuePolicy::kFail);
+  EXPECT_TRUE(c.index_in_memory);
 }
 
 TEST(ConfigTest, ConfigFileFromEnvironment) {
@@ -295,6 +308,12 @@ TEST(ConfigTest, BadEnvironmentValueNamesVariable) {
     EXPECT_THAT(e.what(), HasSubstr("TATAMI_TIMEOUT"));
   }
   EXPECT_THROW(LoadConfig(std::nullopt, FakeEnv({{"TATAMI_WORKERS", "-2"}})), ConfigError);
+  try {
+    LoadConfig(std::nullopt, FakeEnv({{"TATAMI_INDEX_IN_MEMORY", "maybe"}}));
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("TATAMI_INDEX_IN_MEMORY"));
+  }
 }
 
 // Parses `args` with the standard flags and resolves them over `env`.
@@ -328,6 +347,8 @@ TEST(ConfigFlagsTest, FlagsBeatEnvironmentBeatFile) {
   EXPECT_FALSE(
       ResolveFlags({"--no-restore-from-pickle"}, FakeEnv({{"TATAMI_RESTORE_FROM_PICKLE", "1"}}))
           .restore_from_pickle);
+  // An absent flag leaves the environment's value.
+  EXPECT_TRUE(ResolveFlags({}, FakeEnv({{"TATAMI_RESTORE_FROM_PICKLE", "1"}})).restore_from_pickle);
 }
 
 TEST(ConfigFlagsTest, BadFlagValueNamesTheFlag) {
@@ -358,6 +379,31 @@ TEST(ConfigFlagsTest, HelpShowsTheDefaultsOfConfig) {
   EXPECT_THAT(help, HasSubstr("(default: " + FormatDuration(c.request_timeout) + ")"));
   EXPECT_THAT(help, HasSubstr("(default: " + FormatDuration(c.startup_timeout) + ")"));
   EXPECT_THAT(help, HasSubstr("(default: " + std::to_string(c.max_queue) + ")"));
+}
+
+TEST(ConfigFlagsTest, ConfigOnlySetOffersTheFileAndTheIndexFlags) {
+  TempDir dir;
+  const auto path = dir.Write("t.toml", "[index]\nin_memory = true\n[pool]\nworkers = 3\n");
+  auto resolve = [](std::vector<std::string> args, const EnvGetter& env) {
+    CLI::App app{"test"};
+    cli::ConfigFlags flags;
+    cli::AddConfigFlags(app, &flags, cli::ConfigFlagSet::kConfigOnly);
+    cli::AddIndexFlags(app, &flags);
+    std::reverse(args.begin(), args.end());
+    app.parse(args);
+    return cli::ResolveConfig(flags, env);
+  };
+  const Config c = resolve({"--config", path.string()}, FakeEnv({}));
+  EXPECT_TRUE(c.index_in_memory);
+  EXPECT_EQ(c.workers, 3u);  // read, though the command runs no worker
+  EXPECT_FALSE(resolve({"--config", path.string(), "--no-index-in-memory"},
+                       FakeEnv({{"TATAMI_INDEX_IN_MEMORY", "1"}}))
+                   .index_in_memory);
+  EXPECT_TRUE(
+      resolve({"--index-in-memory"}, FakeEnv({{"TATAMI_INDEX_IN_MEMORY", "0"}})).index_in_memory);
+  for (const char* flag : {"--workers", "--timeout", "--repl-cmd"}) {
+    EXPECT_THROW(resolve({flag, "2"}, FakeEnv({})), CLI::ParseError) << flag;
+  }
 }
 
 TEST(ConfigFlagsTest, SingleReplSetOffersOnlyWhatOneProcessUses) {

@@ -1,4 +1,5 @@
-// Configuration of tatami's Lean workers, in one place.
+// Configuration of tatami's Lean workers (and of the premise index the
+// commands open), in one place.
 //
 // Sources, lowest precedence first: built-in defaults, a config file (TOML if
 // its name ends in .toml, otherwise JSON), environment variables (TATAMI_*),
@@ -24,11 +25,15 @@
 //   recycle_rss = "0"                  # recycle above this resident size; 0 = never
 //   restore_from_pickle = false        # restore recycled workers from a pickle
 //
+//   [index]
+//   in_memory = false                  # copy a premise index's embeddings into memory
+//
 // Environment variables: TATAMI_CONFIG (the file, when no --config flag),
 // TATAMI_REPL_CMD (command line, split on whitespace), TATAMI_PROJECT,
 // TATAMI_WORKERS, TATAMI_TIMEOUT, TATAMI_STARTUP_TIMEOUT, TATAMI_MEMORY_LIMIT,
 // TATAMI_MAX_QUEUE, TATAMI_WHEN_FULL, TATAMI_MAX_PROOF_STATES, TATAMI_RECYCLE_RSS,
-// TATAMI_RESTORE_FROM_PICKLE. docs/configuration.md documents every key.
+// TATAMI_RESTORE_FROM_PICKLE, TATAMI_INDEX_IN_MEMORY. docs/configuration.md
+// documents every key.
 //
 // Thread-safety: all functions are thread-safe (they touch no shared state;
 // LoadEnvironment reads the process environment through the given getter).
@@ -83,6 +88,11 @@ struct Config {
   std::uint64_t recycle_rss_bytes = WorkerPoolOptions{}.recycle_rss_bytes;
   // Restore recycled workers from a pickle of the header env. Default: false.
   bool restore_from_pickle = WorkerPoolOptions{}.restore_from_pickle;
+  // Copy a premise index's embeddings into huge-page memory when a command
+  // opens one (retriever::IndexOpenOptions::load_into_memory, whose default
+  // this repeats: tatami_dojo does not depend on the retriever, and the CLI's
+  // tests check that the two agree). No effect on the workers. Default: false.
+  bool index_in_memory = false;
 
   // The options of a WorkerPool configured by this.
   WorkerPoolOptions ToPoolOptions() const;
