@@ -279,11 +279,16 @@ int RunProve(ProveFlags flags) {
     throw std::invalid_argument(
         "--index and --encoder go together: the premise index and the encoder it was built with");
   if (flags.num_premises <= 0) throw std::invalid_argument("--num-premises must be positive");
+  // A flag with nothing to act on is a mistake; the file's and the
+  // environment's key stays quiet, since it serves every command.
+  if (flags.config.index_in_memory.value_or(false) && flags.index.empty())
+    throw std::invalid_argument("--index-in-memory needs --index");
   std::shared_ptr<se::TacticGenerator> base = se::MakeGenerator(flags.generator);
   // Opened before any search starts, so a wrong index or encoder is reported at once.
   std::unique_ptr<ProveRetrieval> retrieval;
   if (!flags.index.empty())
-    retrieval = std::make_unique<ProveRetrieval>(flags.index, flags.encoder, flags.num_premises);
+    retrieval = std::make_unique<ProveRetrieval>(flags.index, flags.encoder, flags.num_premises,
+                                                 IndexOpenOptionsFor(config));
 
   int bad = 0;
   std::vector<Theorem> all = ReadInputs(flags, config.project_dir, &bad);
@@ -492,6 +497,7 @@ void AddProveCommand(CLI::App& app, int* exit_code) {
                   "the TorchScript encoder the index was built with (docs/retrieval.md)");
   cmd->add_option("--num-premises", flags->num_premises,
                   "premises retrieved per state with --index" + DefaultText(flags->num_premises));
+  AddIndexFlags(*cmd, &flags->config);
   cmd->add_option("--limit", flags->limit, "search at most this many new theorems");
   cmd->add_flag("--no-progress", flags->no_progress, "no progress bar even on a terminal");
   cmd->callback([flags, exit_code] {

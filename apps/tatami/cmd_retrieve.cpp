@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "config_flags.h"
 #include "encoder_flags.h"
 #include "retrieval_setup.h"
 #include "tatami/retriever/byt5_tokenizer.h"
@@ -41,10 +42,12 @@ struct RetrieveFlags {
   int k = 100;
   bool json = false;
   std::string state = "-";
+  ConfigFlags config;
 };
 
 int RunRetrieve(const RetrieveFlags& f) {
   if (f.k <= 0) throw std::invalid_argument(fmt::format("--k must be positive, got {}", f.k));
+  const rt::IndexOpenOptions open_options = IndexOpenOptionsFor(ResolveConfig(f.config));
   std::string state = f.state;
   if (state == "-") {
     state.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
@@ -52,7 +55,7 @@ int RunRetrieve(const RetrieveFlags& f) {
   if (auto bad = rt::FindInvalidUtf8(state)) {
     throw std::invalid_argument(fmt::format("the state is not valid UTF-8 (byte offset {})", *bad));
   }
-  OpenedRetrieval opened = OpenIndexAndEncoder(f.index, f.encoder);
+  OpenedRetrieval opened = OpenIndexAndEncoder(f.index, f.encoder, open_options);
   const rt::Pos pos{f.line, f.column};
   rt::PremiseRetriever retriever(opened.index);
   // Checks the file before paying for the encoder's forward pass.
@@ -100,6 +103,7 @@ void AddRetrieveCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("retrieve",
                                  "Rank the premises accessible at a position for a proof state");
   cmd->add_option("--index", flags->index, "premise index (tatami index build)")->required();
+  AddIndexFlags(*cmd, &flags->config);
   AddEncoderFlags(cmd, &flags->encoder);
   cmd->add_option("--file", flags->file, "the theorem's file, as the corpus names it")->required();
   cmd->add_option("--line", flags->line, "the theorem's line (1-based)")->required();
@@ -108,6 +112,7 @@ void AddRetrieveCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("-k,--k", flags->k, "how many premises (default 100)");
   cmd->add_flag("--json", flags->json, "print JSON instead of text");
   cmd->add_option("state", flags->state, "the proof state (default or \"-\": read stdin)");
+  AddConfigFlags(*cmd, &flags->config, ConfigFlagSet::kConfigOnly);
   cmd->callback([flags, exit_code] {
     try {
       *exit_code = RunRetrieve(*flags);

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "config_flags.h"
 #include "encoder_flags.h"
 #include "progress_bar.h"
 #include "retrieval_setup.h"
@@ -43,6 +44,7 @@ struct EvalFlags {
   bool json = false;
   std::string predictions;
   bool no_progress = false;
+  ConfigFlags config;
 };
 
 struct Query {
@@ -55,8 +57,9 @@ int RunEval(const EvalFlags& f) {
     throw std::invalid_argument(
         fmt::format("--k must be at least 10 (for Recall@10), got {}", f.k));
   }
+  const rt::IndexOpenOptions open_options = IndexOpenOptionsFor(ResolveConfig(f.config));
   const std::vector<rt::EvalTactic> tactics = rt::LoadLeanDojoSplit(f.split);
-  OpenedRetrieval opened = OpenIndexAndEncoder(f.index, f.encoder);
+  OpenedRetrieval opened = OpenIndexAndEncoder(f.index, f.encoder, open_options);
   rt::PremiseRetriever retriever(opened.index);
   rt::PremiseLocator locator(opened.index);
 
@@ -174,6 +177,7 @@ void AddRetrieveEvalCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("retrieve-eval",
                                  "Recall@1/@10 and MRR of premise retrieval on a LeanDojo split");
   cmd->add_option("--index", flags->index, "premise index (tatami index build)")->required();
+  AddIndexFlags(*cmd, &flags->config);
   AddEncoderFlags(cmd, &flags->encoder);
   cmd->add_option("--split", flags->split, "LeanDojo Benchmark split JSON (e.g. random/test.json)")
       ->required();
@@ -182,6 +186,7 @@ void AddRetrieveEvalCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--predictions", flags->predictions,
                   "write each tactic's retrieval as JSON lines to this file");
   cmd->add_flag("--no-progress", flags->no_progress, "no progress bar on a terminal");
+  AddConfigFlags(*cmd, &flags->config, ConfigFlagSet::kConfigOnly);
   cmd->callback([flags, exit_code] {
     try {
       *exit_code = RunEval(*flags);

@@ -29,8 +29,9 @@ namespace tatami::cli {
 class ProveRetrieval {
  public:
   // Throws IndexError / EncoderError as OpenIndexAndEncoder does.
-  ProveRetrieval(const std::string& index_path, const EncoderFlags& encoder, int num_premises)
-      : opened_(OpenIndexAndEncoder(index_path, encoder)),
+  ProveRetrieval(const std::string& index_path, const EncoderFlags& encoder, int num_premises,
+                 const retriever::IndexOpenOptions& open_options = {})
+      : opened_(OpenIndexAndEncoder(index_path, encoder, open_options)),
         retriever_(std::make_unique<retriever::PremiseRetriever>(opened_.index)),
         num_premises_(num_premises) {}
 

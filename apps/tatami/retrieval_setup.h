@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "encoder_flags.h"
+#include "tatami/dojo/config.h"
 #include "tatami/retriever/encoder.h"
 #include "tatami/retriever/premise_index.h"
 
@@ -18,12 +19,21 @@ struct OpenedRetrieval {
   std::unique_ptr<retriever::Encoder> encoder;
 };
 
-// Opens the index first (cheap, and its errors are the likelier ones), then
-// loads the encoder and refuses the pair when the index was built by another
-// encoder or for another width. Throws IndexError / EncoderError.
-inline OpenedRetrieval OpenIndexAndEncoder(const std::string& index_path,
-                                           const EncoderFlags& flags) {
-  retriever::PremiseIndex index = retriever::PremiseIndex::Open(index_path);
+// How the resolved configuration (index.in_memory, TATAMI_INDEX_IN_MEMORY,
+// --index-in-memory) opens a premise index.
+inline retriever::IndexOpenOptions IndexOpenOptionsFor(const dojo::Config& config) {
+  retriever::IndexOpenOptions o;
+  o.load_into_memory = config.index_in_memory;
+  return o;
+}
+
+// Opens the index first (cheap without load_into_memory, and its errors are
+// the likelier ones), then loads the encoder and refuses the pair when the
+// index was built by another encoder or for another width. Throws IndexError
+// / EncoderError.
+inline OpenedRetrieval OpenIndexAndEncoder(const std::string& index_path, const EncoderFlags& flags,
+                                           const retriever::IndexOpenOptions& open_options = {}) {
+  retriever::PremiseIndex index = retriever::PremiseIndex::Open(index_path, open_options);
   auto encoder = retriever::LoadTorchScriptEncoder(flags.model, flags.ToOptions());
   if (encoder->dim() != index.dim() || encoder->fingerprint() != index.encoder_fingerprint()) {
     throw retriever::IndexError(fmt::format(

@@ -2,7 +2,9 @@
 // user would, with a test encoder and a synthetic corpus that holds every
 // premise the recorded LeanDojo Benchmark 4 sample annotates (the real
 // corpus.jsonl is not available; retrieval numbers on it are meaningless but
-// computed end to end and checked for consistency).
+// computed end to end and checked for consistency). Also: --index-in-memory
+// and the configuration keys behind it (index.in_memory,
+// TATAMI_INDEX_IN_MEMORY) answer as the file mapping does.
 #include <sys/wait.h>
 
 #include <unistd.h>
@@ -20,8 +22,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "config_flags.h"
 #include "encoder_test_support.h"
 #include "fixtures.h"
+#include "retrieval_setup.h"
+#include "tatami/dojo/config.h"
 #include "tatami/retriever/encoder.h"
 #include "tatami/retriever/premise_index.h"
 #include "tatami/retriever/premise_retriever.h"
@@ -63,8 +68,12 @@ class TempDir {
   fs::path path_;
 };
 
-CliRun RunCli(const std::vector<std::string>& args, const fs::path& scratch) {
-  std::string cmd = Quote(TATAMI_CLI);
+// `env` holds NAME=VALUE settings for the command's environment.
+CliRun RunCli(const std::vector<std::string>& args, const fs::path& scratch,
+              const std::vector<std::string>& env = {}) {
+  std::string cmd = "env";
+  for (const auto& e : env) cmd += " " + Quote(e);
+  cmd += " " + Quote(TATAMI_CLI);
   for (const auto& a : args) cmd += " " + Quote(a);
   const fs::path err_file = scratch / "stderr.txt";
   cmd += " 2>" + Quote(err_file.string()) + " </dev/null";
@@ -153,7 +162,9 @@ class RetrievalCli : public ::testing::Test {
     ASSERT_NE(run.out.find("wrote"), std::string::npos) << run.out;
   }
 
-  CliRun Run(const std::vector<std::string>& args) { return RunCli(args, dir_.path()); }
+  CliRun Run(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
+    return RunCli(args, dir_.path(), env);
+  }
 
   std::vector<std::string> RetrieveArgs(const std::string& file, int line, int column, int k,
                                         const fs::path& index, const fs::path& encoder) {
@@ -268,6 +279,74 @@ TEST_F(RetrievalCli, BadRetrieveInputsAreClearErrors) {
   expect_error(args, "no such file");
 }
 
+// The copy in huge-page memory is read by the same kernels: the ranking and
+// the scores are the file mapping's, however the copy is asked for.
+TEST_F(RetrievalCli, IndexInMemoryAnswersAsTheMapping) {
+  auto args = RetrieveArgs(kFile, 50, 1, 20, index_, encoder_);
+  args.insert(args.end(), {"--json", kState});
+  const CliRun mapped = Run(args);
+  ASSERT_EQ(mapped.exit_code, 0) << mapped.err;
+  ASSERT_EQ(json::parse(mapped.out)["premises"].size(), 20u);
+  const fs::path toml = dir_ / "tatami.toml";
+  std::ofstream(toml) << "[index]\nin_memory = true\n";
+  const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> ways = {
+      {{"--index-in-memory"}, {}},
+      {{}, {"TATAMI_INDEX_IN_MEMORY=1"}},
+      {{"--config", toml.string()}, {}},
+      {{}, {"TATAMI_CONFIG=" + toml.string()}},
+      // The flag beats the environment.
+      {{"--no-index-in-memory"}, {"TATAMI_INDEX_IN_MEMORY=1"}},
+  };
+  for (const auto& [flags, env] : ways) {
+    auto a = args;
+    a.insert(a.begin() + 1, flags.begin(), flags.end());
+    const CliRun run = Run(a, env);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, mapped.out)
+        << ::testing::PrintToString(flags) << ::testing::PrintToString(env);
+  }
+  // retrieve-eval: every query of the split, masked per theorem.
+  const std::vector<std::string> eval = {
+      "retrieve-eval",   "--index", index_.string(),        "--encoder",
+      encoder_.string(), "--split", SampleSplit().string(), "--json"};
+  const CliRun eval_mapped = Run(eval);
+  ASSERT_EQ(eval_mapped.exit_code, 0) << eval_mapped.err;
+  auto in_memory = eval;
+  in_memory.push_back("--index-in-memory");
+  const CliRun eval_loaded = Run(in_memory);
+  ASSERT_EQ(eval_loaded.exit_code, 0) << eval_loaded.err;
+  EXPECT_EQ(eval_loaded.out, eval_mapped.out);
+}
+
+TEST_F(RetrievalCli, BadIndexInMemorySettingsAreClearErrors) {
+  auto args = RetrieveArgs(kFile, 50, 1, 5, index_, encoder_);
+  args.push_back(kState);
+  auto expect_error = [&](const std::vector<std::string>& flags,
+                          const std::vector<std::string>& env, const std::string& part) {
+    auto a = args;
+    a.insert(a.begin() + 1, flags.begin(), flags.end());
+    const CliRun run = Run(a, env);
+    EXPECT_NE(run.exit_code, 0) << part;
+    EXPECT_TRUE(run.out.empty()) << run.out;
+    EXPECT_NE(run.err.find(part), std::string::npos) << run.err;
+  };
+  expect_error({}, {"TATAMI_INDEX_IN_MEMORY=maybe"}, "TATAMI_INDEX_IN_MEMORY");
+  const fs::path toml = dir_ / "bad.toml";
+  std::ofstream(toml) << "[index]\nin_memory = \"yes\"\n";
+  expect_error({"--config", toml.string()}, {}, "index.in_memory");
+  expect_error({"--config", toml.string()}, {}, toml.string());
+  const fs::path typo = dir_ / "typo.toml";
+  std::ofstream(typo) << "[index]\nin_mem = true\n";
+  expect_error({"--config", typo.string()}, {}, "unknown key `index.in_mem`");
+  expect_error({"--index-in-memory=maybe"}, {}, "--index-in-memory");
+  // retrieve-eval reads the same configuration.
+  const CliRun run = Run({"retrieve-eval", "--index", index_.string(), "--encoder",
+                          encoder_.string(), "--split", SampleSplit().string()},
+                         {"TATAMI_INDEX_IN_MEMORY=maybe"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("TATAMI_INDEX_IN_MEMORY"), std::string::npos) << run.err;
+}
+
 TEST_F(RetrievalCli, BadIndexBuildInputsAreClearErrors) {
   auto build = [&](const fs::path& corpus, const fs::path& encoder, const fs::path& out) {
     return Run({"index", "build", "--corpus", corpus.string(), "--encoder", encoder.string(), "-o",
@@ -360,6 +439,39 @@ TEST_F(RetrievalCli, EvalOnTheRecordedSampleMatchesItsPredictions) {
              (dir_ / "bad.json").string()});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("JSON list"), std::string::npos) << run.err;
+}
+
+// The CLI's layers reach IndexOpenOptions (whose load_into_memory the index
+// tests follow to embeddings_loaded()): the flag beats the environment, which
+// beats the file; nothing set keeps the retriever's default.
+TEST(IndexInMemoryConfig, ReachesTheIndexOptions) {
+  EXPECT_EQ(dojo::Config{}.index_in_memory, IndexOpenOptions{}.load_into_memory)
+      << "dojo::Config repeats IndexOpenOptions' default";
+  auto resolve = [](std::vector<std::string> args, std::map<std::string, std::string> vars) {
+    CLI::App app{"test"};
+    cli::ConfigFlags flags;
+    cli::AddConfigFlags(app, &flags, cli::ConfigFlagSet::kConfigOnly);
+    cli::AddIndexFlags(app, &flags);
+    std::reverse(args.begin(), args.end());  // CLI11 takes them reversed
+    app.parse(args);
+    const dojo::EnvGetter env = [vars](const std::string& name) -> std::optional<std::string> {
+      auto it = vars.find(name);
+      if (it == vars.end()) return std::nullopt;
+      return it->second;
+    };
+    return cli::IndexOpenOptionsFor(cli::ResolveConfig(flags, env)).load_into_memory;
+  };
+  EXPECT_EQ(resolve({}, {}), IndexOpenOptions{}.load_into_memory);
+  EXPECT_TRUE(resolve({"--index-in-memory"}, {}));
+  EXPECT_TRUE(resolve({}, {{"TATAMI_INDEX_IN_MEMORY", "on"}}));
+  EXPECT_FALSE(resolve({"--no-index-in-memory"}, {{"TATAMI_INDEX_IN_MEMORY", "on"}}));
+  EXPECT_FALSE(resolve({}, {{"TATAMI_INDEX_IN_MEMORY", "0"}}));
+  TempDir dir;
+  std::ofstream(dir / "t.json") << R"({"index": {"in_memory": true}})";
+  EXPECT_TRUE(resolve({"--config", (dir / "t.json").string()}, {}));
+  EXPECT_TRUE(resolve({}, {{"TATAMI_CONFIG", (dir / "t.json").string()}}));
+  EXPECT_FALSE(
+      resolve({"--config", (dir / "t.json").string()}, {{"TATAMI_INDEX_IN_MEMORY", "no"}}));
 }
 
 }  // namespace

@@ -10,8 +10,10 @@ that tactic only. The premises' ranking comes from `tatami retrieve` with the
 same index and encoder (a test encoder from scripts/make_test_encoder.py over
 a small synthetic corpus). Also: without --index the echo proposes the
 state's first line and the theorem fails; a missing index, a mismatched
-encoder and --index without --encoder are refused with exit status 2 and a
-message naming the problem.
+encoder, --index without --encoder and --index-in-memory without --index are
+refused with exit status 2 and a message naming the problem; with
+--index-in-memory (the index's embeddings copied into memory) the proof is
+the same.
 
 usage: prove_retrieval_test.py --tatami BIN --double BIN
 Exit 0 on success, 1 on a failure, 77 when this Python has no torch.
@@ -167,6 +169,14 @@ def main():
                     print("the search tree: " + f.read())
             check(line["generator"].endswith("+retrieval"), f"generator {line['generator']}")
 
+        r = prove("in_memory.jsonl", "--index", path("premises.idx"), "--encoder",
+                  path("enc.pt"), "--num-premises", "2", "--index-in-memory")
+        check(r.returncode == 0, f"prove --index-in-memory exited {r.returncode}: {r.stderr}")
+        if r.returncode == 0:
+            line = result("in_memory.jsonl")
+            check(line["status"] == "proved" and line["proof"] == [expected],
+                  f"with --index-in-memory: {line}, expected the proof [{expected!r}]")
+
         r = prove("without.jsonl")
         check(r.returncode == 0, f"prove without --index exited {r.returncode}: {r.stderr}")
         if r.returncode == 0:
@@ -180,6 +190,8 @@ def main():
              "was built with encoder", "a mismatched encoder"),
             (["--index", path("premises.idx")], "--index and --encoder go together",
              "--index alone"),
+            (["--index-in-memory"], "--index-in-memory needs --index",
+             "--index-in-memory alone"),
             (["--index", path("premises.idx"), "--encoder", path("enc.pt"),
               "--num-premises", "0"], "--num-premises", "--num-premises 0"),
         ]:
