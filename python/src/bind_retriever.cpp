@@ -92,15 +92,25 @@ void BindRetriever(py::module_& m) {
 
   py::class_<rt::PremiseIndex, std::shared_ptr<rt::PremiseIndex>>(
       m, "PremiseIndex", "A memory-mapped premise index (`tatami index build`). Immutable.")
-      .def(py::init([](const std::filesystem::path& path, bool verify_checksum) {
-             rt::IndexOpenOptions o;
-             o.verify_checksum = verify_checksum;
-             py::gil_scoped_release release;
-             return std::make_shared<rt::PremiseIndex>(rt::PremiseIndex::Open(path, o));
-           }),
+      .def(py::init(
+               [](const std::filesystem::path& path, bool verify_checksum, bool load_into_memory) {
+                 rt::IndexOpenOptions o;
+                 o.verify_checksum = verify_checksum;
+                 o.load_into_memory = load_into_memory;
+                 py::gil_scoped_release release;
+                 return std::make_shared<rt::PremiseIndex>(rt::PremiseIndex::Open(path, o));
+               }),
            py::arg("path"), py::kw_only(), py::arg("verify_checksum") = false,
-           "Opens and checks an index file; IndexFileError if it cannot be used.")
+           py::arg("load_into_memory") = rt::IndexOpenOptions{}.load_into_memory,
+           "Opens and checks an index file; IndexFileError if it cannot be used. "
+           "load_into_memory=True copies the embeddings at open into memory with transparent "
+           "huge pages: faster accessibility-masked queries, at the cost of reading the whole "
+           "matrix at open and holding a second copy of it in the process's memory; it pays for "
+           "a long-lived process that runs many queries.")
       .def("__len__", &rt::PremiseIndex::size)
+      .def_property_readonly("embeddings_loaded", &rt::PremiseIndex::embeddings_loaded,
+                             "Whether queries read a copy of the embeddings in memory "
+                             "(load_into_memory) rather than the file mapping.")
       .def_property_readonly("dim", &rt::PremiseIndex::dim)
       .def_property_readonly(
           "encoder_fingerprint",

@@ -50,6 +50,24 @@ def test_retrieval_ranks_accessible_premises_only(index):
     assert [i for i, _ in r.retrieve(query, "A.lean", 2, 0, k=3)] == [0]
 
 
+def test_index_loaded_into_memory_answers_as_the_mapping(index, tmp_path):
+    loaded = tatami.PremiseIndex(tmp_path / "premises.idx", load_into_memory=True)
+    assert loaded.embeddings_loaded and not index.embeddings_loaded
+    assert len(loaded) == len(index) and loaded.dim == index.dim
+    assert [loaded.premise(i) for i in range(3)] == [index.premise(i) for i in range(3)]
+    mapped, copied = tatami.PremiseRetriever(index), tatami.PremiseRetriever(loaded)
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        query = rng.standard_normal(4).astype(np.float32)
+        for file, line in (("A.lean", 2), ("B.lean", 1), ("B.lean", 10)):
+            assert copied.retrieve(query, file, line, 0, k=3) == \
+                mapped.retrieve(query, file, line, 0, k=3)
+    with pytest.raises(TypeError):
+        tatami.PremiseIndex(tmp_path / "premises.idx", load_into_memory="yes")
+    with pytest.raises(tatami.IndexFileError, match="missing.idx"):
+        tatami.PremiseIndex(tmp_path / "missing.idx", load_into_memory=True)
+
+
 def test_bad_retrieval_input(index, tmp_path):
     r = tatami.PremiseRetriever(index)
     with pytest.raises(ValueError, match="4 values"):
