@@ -19,13 +19,20 @@ Runs --rounds rounds; in each, every (side, N) pair runs once, in an order
 rotated per round; steps/s figures are medians over rounds, ratios the
 medians of the per-round ratios (ours / python, both sides of a round having
 run back to back). The last line is key=value: ours_steps_s_1,
-python_steps_s_1, ours_steps_s_8, python_steps_s_8, ratio_1, ratio_8.
+python_steps_s_1, ours_steps_s_8, python_steps_s_8, ratio_1, ratio_8, then
+doubles_us_per_step_N (the doubles' own CPU time per step in our runs, by
+getrusage of the reaped children, their start-up and the warm-up included)
+and ratio_ceiling_N: cores / that, over Python's steps/s: the highest ratio
+any client could reach on this machine, since the doubles alone need that
+CPU.
 """
 
 import argparse
 import asyncio
 import json
+import os
 import pathlib
+import resource
 import statistics
 import sys
 import time
@@ -36,6 +43,13 @@ import repl_latency  # noqa: E402  (the asyncio client's response reader)
 STATEMENT = "theorem add_zero' (n : Nat) : n + 0 = n"
 NAME = "add_zero'"
 EPISODE = ["exat 42", "induction n", "rfl", "rfl"]
+
+
+def children_cpu():
+    """CPU seconds of the reaped children so far (the doubles, once their
+    pool or client has ended them)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def ours(args, n):
@@ -54,6 +68,7 @@ def ours(args, n):
         steps += n
         finished += sum(terminated)
     elapsed = time.perf_counter() - t0
+    del envs, pool  # ends and reaps the doubles, so their CPU time is counted
     expected = n * (args.steps // len(EPISODE))
     if finished != expected:
         sys.exit(f"env_bench.py: ours finished {finished} episodes, expected {expected}")
@@ -144,12 +159,17 @@ def main():
     sizes = [int(s) for s in args.sizes.split(",")]
     runs = [(side, n) for n in sizes for side in ("ours", "python")]
     figures = {run: [] for run in runs}
+    double_us = {run: [] for run in runs}  # the doubles' CPU per step
     for r in range(args.rounds):
         order = runs[r % len(runs):] + runs[: r % len(runs)]
         for side, n in order:
+            before = children_cpu()
             rate = ours(args, n) if side == "ours" else asyncio.run(python_run(args, n))
+            total_steps = n * (args.steps + len(EPISODE))  # warm-up episode included
+            double_us[(side, n)].append((children_cpu() - before) / total_steps * 1e6)
             figures[(side, n)].append(rate)
-            print(f"round {r}: {side} N={n}: {rate:.0f} steps/s", file=sys.stderr)
+            print(f"round {r}: {side} N={n}: {rate:.0f} steps/s, the doubles' CPU "
+                  f"{double_us[(side, n)][-1]:.1f} us/step", file=sys.stderr)
     out = []
     for side, n in runs:
         out.append(f"{side}_steps_s_{n}={statistics.median(figures[(side, n)]):.0f}")
@@ -159,6 +179,15 @@ def main():
         ratios = [o / p for o, p in zip(figures[("ours", n)], figures[("python", n)])]
         print(f"N={n}: per-round ratios " + " ".join(f"{r:.2f}" for r in ratios), file=sys.stderr)
         out.append(f"ratio_{n}={statistics.median(ratios):.2f}")
+    # The ceiling: the doubles alone need this much CPU per step on this
+    # machine's cores, so no client, however cheap, steps faster than
+    # cores / that; against Python's rate, the highest ratio reachable.
+    cores = os.cpu_count() or 1
+    for n in sizes:
+        us = statistics.median(double_us[("ours", n)])
+        ceiling = cores / (us * 1e-6)
+        out.append(f"doubles_us_per_step_{n}={us:.1f}")
+        out.append(f"ratio_ceiling_{n}={ceiling / statistics.median(figures[('python', n)]):.2f}")
     print(" ".join(out))
 
 
