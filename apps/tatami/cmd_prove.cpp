@@ -334,7 +334,10 @@ int RunProve(ProveFlags flags) {
     auto worker = [&] {
       se::BatchingGenerator::Client client(*generator);
       se::SearchOptions mine = options;
-      mine.batching = &client;  // batching with the other searches, and speculation
+      // Batching with the other searches, and speculation; not for a
+      // generator that answers at once (scripted, fixed), which they would
+      // only slow down.
+      mine.batching = base->AnswersAtOnce() ? nullptr : &client;
       for (;;) {
         std::size_t i;
         {
@@ -359,7 +362,7 @@ int RunProve(ProveFlags flags) {
               return std::move(retrieval->Premises({state}, mask).front());
             };
           }
-          se::SearchResult r = se::BestFirstSearch(env, *generator, mine);
+          se::SearchResult r = se::BestFirstSearch(env, mine.batching ? *generator : *base, mine);
           if (r.cancelled) return;
           line["status"] = se::ToString(r.status);
           line["proof"] = r.proof ? json(*r.proof) : json(nullptr);

@@ -287,9 +287,14 @@ class Dojo::Impl {
         thm->lease.RunAllAsync(
             std::move(bodies),
             [batch, sent](std::size_t k, ReplOutcome outcome) {
-              std::lock_guard block(batch->mu);
-              batch->items[sent[k]].outcome = std::move(outcome);
-              if (--batch->outstanding == 0) batch->answered.notify_all();
+              bool last;
+              {
+                std::lock_guard block(batch->mu);
+                batch->items[sent[k]].outcome = std::move(outcome);
+                last = --batch->outstanding == 0;
+              }
+              // After unlocking: the waiter wakes to a free mutex.
+              if (last) batch->answered.notify_all();
             },
             Deadline(options_.tactic_timeout));
       }
@@ -297,7 +302,8 @@ class Dojo::Impl {
     return batch;
   }
 
-  std::vector<RunResult> FinishTactics(Batch& batch) {
+  std::vector<RunResult> FinishTactics(const std::shared_ptr<Batch>& shared) {
+    Batch& batch = *shared;
     AwaitAnswers(batch);
     std::vector<std::size_t> checks;
     for (std::size_t i = 0; i < batch.items.size(); ++i) {
@@ -339,7 +345,7 @@ class Dojo::Impl {
         item.result = RunTacLocked(item.node, item.tactic, crashed ? 1 : 0);
       }
     }
-    RunChecks(batch, checks);
+    RunChecks(shared, checks);
     // Requests never sent (their state must be re-created first).
     std::vector<RunResult> results;
     results.reserve(batch.items.size());
@@ -449,7 +455,8 @@ class Dojo::Impl {
 
   // The completion checks of a batch's finished proofs, sent together per
   // theorem; a check whose worker died runs again as CheckCompletion does.
-  void RunChecks(Batch& batch, const std::vector<std::size_t>& checks) {
+  void RunChecks(const std::shared_ptr<Batch>& shared, const std::vector<std::size_t>& checks) {
+    Batch& batch = *shared;
     if (checks.empty()) return;
     {
       std::lock_guard slock(stats_mu_);
@@ -481,10 +488,16 @@ class Dojo::Impl {
       }
       thm->lease.RunAllAsync(
           std::move(bodies),
-          [&batch, indices = indices](std::size_t k, ReplOutcome outcome) {
-            std::lock_guard block(batch.mu);
-            batch.items[indices[k]].outcome = std::move(outcome);
-            if (--batch.outstanding == 0) batch.answered.notify_all();
+          // Holds the batch: the notification comes after the unlock, when
+          // the waiter may already be gone.
+          [shared, indices = indices](std::size_t k, ReplOutcome outcome) {
+            bool last;
+            {
+              std::lock_guard block(shared->mu);
+              shared->items[indices[k]].outcome = std::move(outcome);
+              last = --shared->outstanding == 0;
+            }
+            if (last) shared->answered.notify_all();
           },
           Deadline(options_.check_timeout));
     }
@@ -755,7 +768,7 @@ std::vector<RunResult> PendingTactics::Wait() {
   state_->waited = true;
   // The batch holds its states, and so their theorems' leases: let go of it.
   const std::shared_ptr<Dojo::Impl::Batch> batch = std::move(state_->batch);
-  return batch->dojo->FinishTactics(*batch);
+  return batch->dojo->FinishTactics(batch);
 }
 
 PendingTactics Dojo::StartTactics(const std::vector<TacticRequest>& requests) {

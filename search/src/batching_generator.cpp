@@ -106,6 +106,7 @@ BatchingGenerator::~BatchingGenerator() {
 std::string BatchingGenerator::Describe() const { return inner_->Describe(); }
 
 bool BatchingGenerator::Deterministic() const { return inner_->Deterministic(); }
+bool BatchingGenerator::AnswersAtOnce() const { return inner_->AnswersAtOnce(); }
 
 BatchingStats BatchingGenerator::stats() const {
   std::lock_guard lock(state_->mu);

@@ -71,6 +71,7 @@ class BatchingGenerator : public TacticGenerator {
       const std::vector<GenerationRequest>& batch) override;
   std::string Describe() const override;
   bool Deterministic() const override;
+  bool AnswersAtOnce() const override;
 
   struct ClientState;
 

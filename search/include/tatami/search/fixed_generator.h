@@ -24,6 +24,7 @@ class FixedGenerator : public TacticGenerator {
       const std::vector<GenerationRequest>& batch) override;
   std::string Describe() const override;
   bool Deterministic() const override { return true; }
+  bool AnswersAtOnce() const override { return true; }  // a lookup in memory
 
  private:
   std::vector<Candidate> candidates_;

@@ -42,6 +42,7 @@ class RetrievalAugmentedGenerator : public TacticGenerator {
   std::string Describe() const override { return inner_->Describe() + "+retrieval"; }
   // Retrieval answers a state alike every time.
   bool Deterministic() const override { return inner_->Deterministic(); }
+  bool AnswersAtOnce() const override { return inner_->AnswersAtOnce(); }
 
  private:
   std::shared_ptr<TacticGenerator> inner_;

@@ -31,6 +31,7 @@ class ScriptedGenerator : public TacticGenerator {
       const std::vector<GenerationRequest>& batch) override;
   std::string Describe() const override { return "scripted:" + source_; }
   bool Deterministic() const override { return true; }
+  bool AnswersAtOnce() const override { return true; }  // a lookup in memory
   std::size_t size() const { return table_.size(); }
 
  private:

@@ -55,6 +55,13 @@ class TacticGenerator {
   // then may a search ask for a state's candidates ahead of need
   // (SearchOptions::speculate) without changing its results. Default: false.
   virtual bool Deterministic() const { return false; }
+
+  // True when a call costs next to nothing (answers from a table in
+  // memory), so that gathering the calls of several searches into batches
+  // and asking ahead of need (speculation), which hide a model's latency,
+  // would only add thread hand-offs; `tatami prove` then calls it directly.
+  // Default: false.
+  virtual bool AnswersAtOnce() const { return false; }
 };
 
 }  // namespace tatami::search
