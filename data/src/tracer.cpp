@@ -311,8 +311,8 @@ TraceSummary TraceProject(dojo::WorkerPool& pool, const TraceOptions& o,
         lock.unlock();
         if (d.helper) {
           extra_sites = HelperSites(d.outcome);
-          const dojo::PoolOutcome main = dojo::ReplOutcome(
-              dojo::ReplResponse{dojo::ResponseJson(std::move(waiting.at(d.index))), {}, {}});
+          const dojo::PoolOutcome main = dojo::ReplOutcome(dojo::ReplResponse{
+              dojo::ResponseJson(std::move(waiting.at(d.index))), {}, {}, std::nullopt});
           waiting.erase(d.index);
           store_result(d.index, &main, "");
           extra_sites.clear();

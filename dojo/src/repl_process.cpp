@@ -173,6 +173,19 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
     Enqueue(std::move(bytes), std::move(done), timeout);
   }
 
+  void AsyncRequests(const std::vector<nlohmann::json>& requests, std::vector<Callback> done,
+                     std::optional<milliseconds> timeout) {
+    if (done.size() != requests.size())
+      throw std::invalid_argument("ReplProcess::AsyncRequests: " + std::to_string(done.size()) +
+                                  " callbacks for " + std::to_string(requests.size()) +
+                                  " requests");
+    holding_ = true;
+    for (std::size_t i = 0; i < requests.size(); ++i)
+      AsyncRequest(requests[i], std::move(done[i]), timeout);
+    holding_ = false;
+    SendNext();
+  }
+
   void Enqueue(std::string bytes, Callback done, std::optional<milliseconds> timeout) {
     switch (state_) {
       case State::kStopped:
@@ -291,23 +304,15 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
 
   // Writes queued requests ahead of the answers, up to
   // options_.max_pipelined_requests unanswered: the REPL reads its input in
-  // order, so a request written early waits in the pipe. The write itself is
-  // deferred to a handler of its own, so that every request queued by the
-  // handler running now (a batch) goes out in one write() and costs the child
-  // one wake-up. Start-up requests are not overtaken: nothing is written
-  // behind one until it is answered (a failed import must not see the
-  // requests meant for its env).
-  void SendNext() {
-    if (flush_posted_ || queue_.empty()) return;
-    flush_posted_ = true;
-    Post([self = shared_from_this()] {
-      self->flush_posted_ = false;
-      self->Flush();
-    });
-  }
+  // order, so a request written early waits in the pipe. Requests queued
+  // together (AsyncRequests) go out in one write() and cost the child one
+  // wake-up. Start-up requests are not overtaken: nothing is written behind
+  // one until it is answered (a failed import must not see the requests
+  // meant for its env).
+  void SendNext() { Flush(); }
 
   void Flush() {
-    if (dispatching_ || !child_alive_ || stdout_closed_) return;
+    if (holding_ || dispatching_ || !child_alive_ || stdout_closed_) return;
     const std::size_t window = std::max<std::size_t>(1, options_.max_pipelined_requests);
     while (!queue_.empty() && in_flight_.size() < window) {
       if (!in_flight_.empty() &&
@@ -479,7 +484,7 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
 
   bool OnStartupResponse(const Pending& request, std::string text,
                          std::chrono::microseconds elapsed) {
-    ReplResponse response{ResponseJson(), elapsed, text};
+    ReplResponse response{ResponseJson(), elapsed, text, std::nullopt};
     response.json = ResponseJson::FromText(std::move(text));
     if (auto error = StartupFailure(response)) {
       failed_startup_ = std::move(response);
@@ -792,7 +797,7 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
   std::string out_;              // bytes of in_flight_ requests not yet written...
   std::size_t out_written_ = 0;  // ...from this offset on
   bool write_blocked_ = false;   // waiting for the pipe to take more (or it broke)
-  bool flush_posted_ = false;    // a Flush() is posted
+  bool holding_ = false;         // AsyncRequests is queueing: write once it is done
   Clock::time_point head_started_;
   Clock::time_point deadline_;
   bool dispatching_ = false;
@@ -827,6 +832,11 @@ void ReplProcess::AsyncRestart(StartCallback done) { impl_->AsyncRestart(std::mo
 void ReplProcess::AsyncRequest(nlohmann::json request, Callback done,
                                std::optional<std::chrono::milliseconds> timeout) {
   impl_->AsyncRequest(request, std::move(done), timeout);
+}
+
+void ReplProcess::AsyncRequests(std::vector<nlohmann::json> requests, std::vector<Callback> done,
+                                std::optional<std::chrono::milliseconds> timeout) {
+  impl_->AsyncRequests(requests, std::move(done), timeout);
 }
 
 void ReplProcess::Kill() { impl_->Kill(); }

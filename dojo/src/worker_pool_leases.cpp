@@ -25,8 +25,10 @@ void WorkerPool::Core::LeaseRun(const std::shared_ptr<Lease::State>& lease,
             (*shared_done)(i, ReplRejected{"the leased worker is no longer available"});
           return;
         }
-        // All of them are queued in this one handler, so the worker writes them
-        // to the REPL together.
+        // Handed to the process together, so that it writes them to the REPL
+        // in one go.
+        std::vector<ReplProcess::Callback> callbacks;
+        callbacks.reserve(requests.size());
         for (std::size_t i = 0; i < requests.size(); ++i) {
           nlohmann::json& request = requests[i];
           if (request.is_object() && request.contains("cmd") && !request.contains("env") &&
@@ -34,8 +36,7 @@ void WorkerPool::Core::LeaseRun(const std::shared_ptr<Lease::State>& lease,
             request["env"] = w.header_env;
           ++w.in_flight;
           const std::size_t slot = w.slot;
-          w.process->AsyncRequest(
-              std::move(request),
+          callbacks.push_back(
               [this, slot, generation, lease, shared_done, i](ReplOutcome outcome) mutable {
                 Bump(&PoolStats::requests);
                 Worker& w = workers_[slot];
@@ -56,9 +57,9 @@ void WorkerPool::Core::LeaseRun(const std::shared_ptr<Lease::State>& lease,
                 (*shared_done)(i, std::move(outcome));
                 if (current && !stopping_ && w.release_pending && w.in_flight == 0)
                   LeaseRelease(slot, generation);
-              },
-              timeout);
+              });
         }
+        w.process->AsyncRequests(std::move(requests), std::move(callbacks), timeout);
       });
   if (!posted)
     for (std::size_t i = 0; i < count; ++i)

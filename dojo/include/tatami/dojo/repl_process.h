@@ -142,6 +142,12 @@ class ReplProcess {
   void AsyncRequest(nlohmann::json request, Callback done,
                     std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
+  // As AsyncRequest for each request (done[i] for requests[i]), written to
+  // the child together: one write(), one wake-up of the REPL. Throws
+  // std::invalid_argument if the two vectors differ in size.
+  void AsyncRequests(std::vector<nlohmann::json> requests, std::vector<Callback> done,
+                     std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
   // Kills the child's process group with SIGKILL and reaps it. Pending
   // requests complete as ReplCrash (their callbacks are posted, not run inside
   // Kill). The worker is Dead afterwards. Idempotent.
