@@ -231,22 +231,22 @@ class Dojo::Impl {
       std::optional<ReplOutcome> outcome;
       std::string proof, code;  // the completion check's, when the goals are gone
     };
-    std::shared_ptr<Impl> dojo;
+    // Not the Dojo: the callbacks of its requests hold the batch, and may
+    // drop it last, on the pool's thread, where ending the Dojo (and with it
+    // perhaps the pool) would make the thread join itself.
     std::vector<Item> items;
     std::mutex mu;
     std::condition_variable answered;
     std::size_t outstanding = 0;  // requests sent and not answered, guarded by mu
   };
 
-  std::shared_ptr<Batch> StartTactics(std::shared_ptr<Impl> self,
-                                      const std::vector<TacticRequest>& requests) {
+  std::shared_ptr<Batch> StartTactics(const std::vector<TacticRequest>& requests) {
     for (const TacticRequest& r : requests) CheckState(r.state, "Dojo::StartTactics");
     CountTactics(requests.size());
     auto batch = std::make_shared<Batch>();
-    batch->dojo = std::move(self);
     batch->items.resize(requests.size());
     // Per theorem, its requests in order, for one RunAllAsync each.
-    std::vector<std::pair<TheoremSession*, std::vector<std::size_t>>> groups;
+    Groups groups;
     for (std::size_t i = 0; i < requests.size(); ++i) {
       Batch::Item& item = batch->items[i];
       item.node = requests[i].state.node_;
@@ -255,14 +255,7 @@ class Dojo::Impl {
         item.result = std::move(*refused);
         continue;
       }
-      TheoremSession* thm = item.node->theorem.get();
-      auto g = std::find_if(groups.begin(), groups.end(),
-                            [&](const auto& group) { return group.first == thm; });
-      if (g == groups.end()) {
-        groups.emplace_back(thm, std::vector<std::size_t>{});
-        g = std::prev(groups.end());
-      }
-      g->second.push_back(i);
+      AddToGroup(groups, item.node->theorem.get(), i);
     }
     for (auto& [thm, indices] : groups) {
       std::vector<nlohmann::json> bodies;
@@ -284,19 +277,8 @@ class Dojo::Impl {
           std::lock_guard block(batch->mu);
           batch->outstanding += sent.size();
         }
-        thm->lease.RunAllAsync(
-            std::move(bodies),
-            [batch, sent](std::size_t k, ReplOutcome outcome) {
-              bool last;
-              {
-                std::lock_guard block(batch->mu);
-                batch->items[sent[k]].outcome = std::move(outcome);
-                last = --batch->outstanding == 0;
-              }
-              // After unlocking: the waiter wakes to a free mutex.
-              if (last) batch->answered.notify_all();
-            },
-            Deadline(options_.tactic_timeout));
+        thm->lease.RunAllAsync(std::move(bodies), Recorder(batch, std::move(sent)),
+                               Deadline(options_.tactic_timeout));
       }
     }
     return batch;
@@ -448,6 +430,36 @@ class Dojo::Impl {
     }
   }
 
+  // A batch's requests per theorem, in request order: one RunAllAsync each.
+  using Groups = std::vector<std::pair<TheoremSession*, std::vector<std::size_t>>>;
+  static void AddToGroup(Groups& groups, TheoremSession* thm, std::size_t item) {
+    auto g = std::find_if(groups.begin(), groups.end(),
+                          [&](const auto& group) { return group.first == thm; });
+    if (g == groups.end()) {
+      groups.emplace_back(thm, std::vector<std::size_t>{});
+      g = std::prev(groups.end());
+    }
+    g->second.push_back(item);
+  }
+
+  // The callback of a RunAllAsync whose k-th request is batch item
+  // items[k]: it records the outcome and wakes the waiter after the last.
+  // It holds the batch, since the notification comes after the unlock, when
+  // the waiter may already be gone (and the waiter then wakes to a free mutex).
+  static Lease::IndexedCallback Recorder(std::shared_ptr<Batch> batch,
+                                         std::vector<std::size_t> items) {
+    return
+        [batch = std::move(batch), items = std::move(items)](std::size_t k, ReplOutcome outcome) {
+          bool last;
+          {
+            std::lock_guard block(batch->mu);
+            batch->items[items[k]].outcome = std::move(outcome);
+            last = --batch->outstanding == 0;
+          }
+          if (last) batch->answered.notify_all();
+        };
+  }
+
   void AwaitAnswers(Batch& batch) {
     std::unique_lock block(batch.mu);
     batch.answered.wait(block, [&] { return batch.outstanding == 0; });
@@ -462,7 +474,7 @@ class Dojo::Impl {
       std::lock_guard slock(stats_mu_);
       stats_.checks += checks.size();
     }
-    std::vector<std::pair<TheoremSession*, std::vector<std::size_t>>> groups;
+    Groups groups;
     for (std::size_t i : checks) {
       Batch::Item& item = batch.items[i];
       TheoremSession* thm = item.node->theorem.get();
@@ -471,13 +483,7 @@ class Dojo::Impl {
       item.proof = SpliceProof(thm->statement, tactics, thm->name);
       item.code = thm->context + item.proof;
       item.outcome.reset();
-      auto g = std::find_if(groups.begin(), groups.end(),
-                            [&](const auto& group) { return group.first == thm; });
-      if (g == groups.end()) {
-        groups.emplace_back(thm, std::vector<std::size_t>{});
-        g = std::prev(groups.end());
-      }
-      g->second.push_back(i);
+      AddToGroup(groups, thm, i);
     }
     for (auto& [thm, indices] : groups) {
       std::vector<nlohmann::json> bodies;
@@ -486,20 +492,8 @@ class Dojo::Impl {
         std::lock_guard block(batch.mu);
         batch.outstanding += indices.size();
       }
-      thm->lease.RunAllAsync(
-          std::move(bodies),
-          // Holds the batch: the notification comes after the unlock, when
-          // the waiter may already be gone.
-          [shared, indices = indices](std::size_t k, ReplOutcome outcome) {
-            bool last;
-            {
-              std::lock_guard block(shared->mu);
-              shared->items[indices[k]].outcome = std::move(outcome);
-              last = --shared->outstanding == 0;
-            }
-            if (last) shared->answered.notify_all();
-          },
-          Deadline(options_.check_timeout));
+      thm->lease.RunAllAsync(std::move(bodies), Recorder(shared, indices),
+                             Deadline(options_.check_timeout));
     }
     AwaitAnswers(batch);
     for (std::size_t i : checks) {
@@ -756,6 +750,7 @@ RunResult Dojo::RunTac(const TacticState& state, std::string_view tactic) {
 }
 
 struct PendingTactics::State {
+  std::shared_ptr<Dojo::Impl> dojo;
   std::shared_ptr<Dojo::Impl::Batch> batch;
   bool waited = false;
 };
@@ -768,13 +763,14 @@ std::vector<RunResult> PendingTactics::Wait() {
   state_->waited = true;
   // The batch holds its states, and so their theorems' leases: let go of it.
   const std::shared_ptr<Dojo::Impl::Batch> batch = std::move(state_->batch);
-  return batch->dojo->FinishTactics(batch);
+  return state_->dojo->FinishTactics(batch);
 }
 
 PendingTactics Dojo::StartTactics(const std::vector<TacticRequest>& requests) {
   PendingTactics pending;
   pending.state_ = std::make_shared<PendingTactics::State>();
-  pending.state_->batch = impl_->StartTactics(impl_, requests);
+  pending.state_->dojo = impl_;
+  pending.state_->batch = impl_->StartTactics(requests);
   return pending;
 }
 
