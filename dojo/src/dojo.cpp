@@ -307,24 +307,24 @@ class Dojo::Impl {
           case FailureKind::kCrash:
           case FailureKind::kProtocolError:
           case FailureKind::kRejected:
-          case FailureKind::kUnknownProofState:
-            break;  // run again below, as RunTac would
+          case FailureKind::kUnknownProofState: {
+            // The worker died under the batch: run it again as RunTac
+            // would. One crash of the tactic itself counts, as in RunTac;
+            // one it never reached does not.
+            const bool crashed = (std::holds_alternative<ReplCrash>(out) ||
+                                  std::holds_alternative<ReplProtocolError>(out)) &&
+                                 !NeverRan(out);
+            TheoremSession& thm = *item.node->theorem;
+            std::lock_guard lock(thm.mu);
+            item.result = RunTacLocked(item.node, item.tactic, crashed ? 1 : 0);
+            break;
+          }
           case FailureKind::kProofRejected:
             item.result = LeanError{LeanError::kProofRejected, failed.reason, std::nullopt};
             break;
           default:
             item.result = LeanError{LeanError::kTactic, failed.reason, std::nullopt};
         }
-      }
-      if (!item.result && std::find(checks.begin(), checks.end(), i) == checks.end()) {
-        // The worker died under the batch: one crash of the tactic itself
-        // counts, as in RunTac; one it never reached does not.
-        const bool crashed = (std::holds_alternative<ReplCrash>(out) ||
-                              std::holds_alternative<ReplProtocolError>(out)) &&
-                             !NeverRan(out);
-        TheoremSession& thm = *item.node->theorem;
-        std::lock_guard lock(thm.mu);
-        item.result = RunTacLocked(item.node, item.tactic, crashed ? 1 : 0);
       }
     }
     RunChecks(shared, checks);
