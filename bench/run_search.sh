@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Proof-search benchmark, run through scripts/bench.sh search
-#   [--theorems N] [--seed S] [--gen-ms MS] [--lean-ms MS] [--batch-wait-ms MS] [--nice N]
-#   (defaults 50, 7, 10, 2, the batch wait equal to --gen-ms, and nice -10 when
-#   permitted, 0 = leave the priority alone)
+#   [--theorems N] [--seed S] [--gen-ms MS] [--lean-ms MS] [--batch-wait-ms MS]
+#   [--speculation-depth N] [--nice N]
+#   (defaults 50, 7, 10, 2, the batch wait equal to --gen-ms, 2, and nice -10
+#   when permitted, 0 = leave the priority alone)
 #
 # All on random proof-state graphs (tests/search/random_graphs.py) served by
 # the REPL double in --script mode, with the scripted generator:
@@ -19,8 +20,8 @@
 # overlap: 16 at once, wall time with both Lean cost (the double waits
 #          --lean-ms per request) and generator cost, over the sum of the
 #          wall times with only one of them.
-# Both with speculation (docs/search.md); their references without it when
-# that is faster.
+# Both with speculation (docs/search.md; --speculation-depth, default 2, as
+# `tatami prove`); their references without it when that is faster.
 # The last line holds every figure as key=value pairs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +34,7 @@ batch_wait_ms=""  # the batcher's longest wait for a fuller batch; default: --ge
 nice_level=-10    # as bench/run_repl.sh: load from elsewhere on the machine otherwise dominates
 gen_ms=10
 lean_ms=2
+depth=2    # speculation depth: the queue's best nodes asked for ahead of need
 while [ $# -gt 0 ]; do
   case "$1" in
     --theorems) theorems="$2"; shift 2 ;;
@@ -40,9 +42,10 @@ while [ $# -gt 0 ]; do
     --gen-ms) gen_ms="$2"; shift 2 ;;
     --lean-ms) lean_ms="$2"; shift 2 ;;
     --batch-wait-ms) batch_wait_ms="$2"; shift 2 ;;
+    --speculation-depth) depth="$2"; shift 2 ;;
     --nice) nice_level="$2"; shift 2 ;;
     *) echo "run_search.sh: unknown argument '$1' (expected --theorems N, --seed S," \
-         "--gen-ms MS, --lean-ms MS, --batch-wait-ms MS, --nice N)" >&2; exit 2 ;;
+         "--gen-ms MS, --lean-ms MS, --batch-wait-ms MS, --speculation-depth N, --nice N)" >&2; exit 2 ;;
   esac
 done
 
@@ -114,35 +117,35 @@ read -r _ ours_pinned python_pinned < <(ratio taskset -c "$pin_cpu")
 ratio_python_pinned=$(python3 -c "print(f'{$ours_pinned / $python_pinned:.2f}')")
 echo "  pinned to CPU $pin_cpu: identical results; ours $ours_pinned/s, python $python_pinned/s" >&2
 
-run() {  # jobs gen_ms lean_ms speculate(1/0) -> "expansions seconds"
+run() {  # jobs gen_ms lean_ms speculation_depth(0 = none) -> "expansions seconds"
   local r
   r=$("$bench" --repl-cmd "$double --script $tmp/conc/graph.json --latency-ms $3" \
        --scripted "$tmp/conc/scripted.json" --theorems "$tmp/conc/theorems.jsonl" \
        --jobs "$1" --gen-ms "$2" --max-expansions "$conc_exp" --batch-wait-ms "$batch_wait_ms" \
        --speculate "$4")
-  echo "  jobs $1 gen ${2}ms lean ${3}ms speculate $4: $r" >&2
+  echo "  jobs $1 gen ${2}ms lean ${3}ms speculation depth $4: $r" >&2
   python3 -c "import sys; d=dict(x.split('=') for x in sys.argv[1:]); print(d['expansions'], d['seconds'])" $r
 }
 best() { python3 -c "import sys; print(min(map(float, sys.argv[1:])))" "$@"; }
-# Speculation (asking for the predicted next node while Lean works) is on for
+# Speculation (asking for the predicted next nodes while Lean works) is on for
 # the run with both costs and for 16 searches in the batching figure; every
 # reference run (one search at a time, each cost alone) takes the faster of
 # with and without it, so that speculation cannot flatter a figure by slowing
 # its reference down.
 echo "== batching: generator ${gen_ms} ms per call, 16 theorems, $conc_exp expansions each" >&2
 read -r e1 s1a < <(run 1 "$gen_ms" 0 0)
-read -r _ s1b < <(run 1 "$gen_ms" 0 1)
+read -r _ s1b < <(run 1 "$gen_ms" 0 "$depth")
 s1=$(best "$s1a" "$s1b")
-read -r e16 s16 < <(run 16 "$gen_ms" 0 1)
+read -r e16 s16 < <(run 16 "$gen_ms" 0 "$depth")
 batch_eff_16=$(python3 -c "print(f'{($e16 / $s16) / (16 * $e1 / $s1):.2f}')")
 
 echo "== overlap: 16 at once, generator ${gen_ms} ms per call, Lean ${lean_ms} ms per request" >&2
 read -r _ sga < <(run 16 "$gen_ms" 0 0)
 sg=$(best "$sga" "$s16")
 read -r _ sla < <(run 16 0 "$lean_ms" 0)
-read -r _ slb < <(run 16 0 "$lean_ms" 1)
+read -r _ slb < <(run 16 0 "$lean_ms" "$depth")
 sl=$(best "$sla" "$slb")
-read -r _ sb < <(run 16 "$gen_ms" "$lean_ms" 1)
+read -r _ sb < <(run 16 "$gen_ms" "$lean_ms" "$depth")
 overlap=$(python3 -c "print(f'{$sb / ($sg + $sl):.2f}')")
 
 echo "ours_exp_s=$ours_exp_s python_exp_s=$python_exp_s ratio_python=$ratio_python ratio_python_pinned=$ratio_python_pinned batch_eff_16=$batch_eff_16 overlap=$overlap expansions=$exp"

@@ -2,7 +2,8 @@
 // JSON Lines file searched against the REPL double with a scripted generator
 // behind a fixed cost per call (as a model on a GPU costs per batch), through
 // the BatchingGenerator, `--jobs` at a time. Prints one line:
-// `expansions=N seconds=S calls=C requests=R prefetched=P prefetch_hits=H`.
+// `expansions=N seconds=S calls=C requests=R prefetched=P prefetch_hits=H
+// prefetch_unused=U`.
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -48,7 +49,7 @@ int main(int argc, char** argv) {
   std::size_t jobs = 1, max_expansions = 0;
   int num_tactics = 64;
   double gen_ms = 0, wait_ms = 5;
-  bool speculate = true;
+  std::size_t speculate = 2;
   app.add_option("--repl-cmd", repl_cmd, "worker command line")->required();
   app.add_option("--scripted", scripted, "scripted generator file")->required();
   app.add_option("--theorems", theorems, "JSON Lines {name, header, formal_statement}")->required();
@@ -57,7 +58,8 @@ int main(int argc, char** argv) {
   app.add_option("--batch-wait-ms", wait_ms, "longest wait for a fuller batch, ms");
   app.add_option("--num-tactics", num_tactics, "candidates per expansion");
   app.add_option("--max-expansions", max_expansions, "per theorem, 0 = unlimited");
-  app.add_option("--speculate", speculate, "ask for the predicted next node ahead of need (1/0)");
+  app.add_option("--speculate", speculate,
+                 "how many predicted next nodes to ask for ahead of need (0 = none)");
   CLI11_PARSE(app, argc, argv);
 
   std::vector<nlohmann::json> items;
@@ -98,7 +100,8 @@ int main(int argc, char** argv) {
       se::BatchingGenerator::Client client(generator);
       se::SearchOptions mine = so;
       mine.batching = &client;
-      mine.speculate = speculate;
+      mine.speculate = speculate > 0;
+      mine.speculation_depth = speculate;
       for (std::size_t i; (i = next++) < items.size();) {
         se::DojoEnvironment env(dojo, dojo.Enter(items[i].value("header", ""),
                                                  items[i]["formal_statement"].get<std::string>()));
@@ -111,6 +114,7 @@ int main(int argc, char** argv) {
   const se::BatchingStats st = generator.stats();
   std::cout << "expansions=" << expansions.load() << " seconds=" << secs << " calls=" << st.calls
             << " requests=" << st.requests << " prefetched=" << st.prefetched
-            << " prefetch_hits=" << st.prefetch_hits << std::endl;
+            << " prefetch_hits=" << st.prefetch_hits << " prefetch_unused=" << st.prefetch_unused
+            << std::endl;
   return 0;
 }

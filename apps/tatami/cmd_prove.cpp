@@ -82,6 +82,7 @@ struct ProveFlags {
   std::size_t batch_size = se::BatchingOptions{}.max_batch;
   double batch_wait_ms =
       std::chrono::duration<double, std::milli>(se::BatchingOptions{}.max_wait).count();
+  std::size_t speculation_depth = se::SearchOptions{}.speculation_depth;
   std::size_t limit = 0;
   bool no_progress = false;
   std::string index;
@@ -312,6 +313,8 @@ int RunProve(ProveFlags flags) {
   options.num_tactics = flags.num_tactics;
   options.max_expansions = flags.max_expansions;
   options.timeout = std::chrono::milliseconds(static_cast<long long>(flags.timeout_s * 1000));
+  options.speculate = flags.speculation_depth > 0;
+  options.speculation_depth = flags.speculation_depth;
   // Ctrl-C stops every search after its current expansion; the handlers
   // are restored however this function ends.
   InterruptScope interrupt;
@@ -493,6 +496,10 @@ void AddProveCommand(CLI::App& app, int* exit_code) {
                   "most generator requests per model call" + DefaultText(flags->batch_size));
   cmd->add_option("--batch-wait-ms", flags->batch_wait_ms,
                   "longest wait for a fuller batch, ms" + DefaultText(flags->batch_wait_ms));
+  cmd->add_option("--speculation-depth", flags->speculation_depth,
+                  "nodes each search asks the model for ahead of need while Lean runs "
+                  "(0 = none)" +
+                      DefaultText(flags->speculation_depth));
   cmd->add_option("--index", flags->index,
                   "premise index (tatami index build): retrieval-augmented generation as "
                   "ReProver's; needs --encoder");

@@ -23,7 +23,9 @@ struct BatchingGenerator::Call {
   std::vector<GenerationRequest> owned;  // Get and Prefetch: the request, copied
   const std::vector<GenerationRequest>* requests = nullptr;
   ClientState* client = nullptr;  // nullptr: a Generate call; read only while queued
-  bool speculative = false;       // a prefetch no Get has asked for yet
+  bool speculative = false;       // a prediction no Get has asked for yet
+  // Order in a batch: 0 for demands, k for a client's k-th prediction.
+  std::size_t rank = 0;
   bool sent = false;
   bool done = false;
   Clock::time_point queued;
@@ -34,13 +36,24 @@ struct BatchingGenerator::Call {
 struct BatchingGenerator::ClientState {
   std::size_t queued = 0;  // calls of this client in the queue
   bool settled = false;    // asks nothing until its next Get
-  // The latest prefetch, until a Get. Once it is answered the client will
-  // soon ask for more (it is expanding a node and will take the next), so it
-  // no longer counts as settled: a batch waits for it, up to max_wait, rather
-  // than leave it to a batch of its own.
-  std::shared_ptr<Call> prediction;
-  std::shared_ptr<Call> unsent_prefetch;
-  std::unordered_map<std::string, std::shared_ptr<Call>> ahead;  // prefetches by state
+  // The latest predictions, most likely first, until a Get.
+  std::vector<std::shared_ptr<Call>> predictions;
+  std::unordered_map<std::string, std::shared_ptr<Call>> ahead;  // predictions by state
+
+  // A settled client whose only prediction is answered will soon ask for
+  // more (it is expanding a node and will take the next) with nothing in
+  // hand, so a batch waits for it, up to max_wait, rather than leave its
+  // next request to a batch of its own. With two answers in hand it has a
+  // whole expansion to spare, and the batch goes without it.
+  bool AboutToAsk() const {
+    if (predictions.empty() || !predictions.front()->done) return false;
+    std::size_t answered = 0;
+    for (const auto& p : predictions) {
+      if (!p->done) return false;
+      ++answered;
+    }
+    return answered < 2;
+  }
 };
 
 struct BatchingGenerator::State {
@@ -66,24 +79,26 @@ struct BatchingGenerator::State {
     queued_requests -= c->requests->size();
     if (c->client) {
       --c->client->queued;
-      if (c->client->unsent_prefetch == c) c->client->unsent_prefetch.reset();
     } else {
       --anonymous;
     }
   }
 
-  // Takes the client's prefetch that is still queued out of the queue.
-  void Withdraw(ClientState& cs) {
-    std::shared_ptr<Call> c = std::move(cs.unsent_prefetch);
-    if (!c) return;
+  // Takes a prediction that is still queued out of the queue and forgets it.
+  void Withdraw(ClientState& cs, const std::shared_ptr<Call>& c) {
+    if (c->sent || !c->speculative) return;
     auto at = std::find(queue.begin(), queue.end(), c);
     if (at != queue.end()) {
       queue.erase(at);
-      cs.unsent_prefetch = c;  // so that Dequeue clears it
       Dequeue(c);
     }
     auto it = cs.ahead.find(c->owned.front().state);
     if (it != cs.ahead.end() && it->second == c) cs.ahead.erase(it);
+  }
+
+  void WithdrawAll(ClientState& cs) {
+    for (const auto& p : cs.predictions) Withdraw(cs, p);
+    cs.predictions.clear();
   }
 };
 
@@ -123,7 +138,7 @@ BatchingGenerator::Client::~Client() {
   State& s = *g_.state_;
   {
     std::lock_guard lock(s.mu);
-    s.Withdraw(*state_);
+    s.WithdrawAll(*state_);
     s.clients.erase(std::find(s.clients.begin(), s.clients.end(), state_.get()));
   }
   // One client fewer can make the accounted ones "everyone".
@@ -131,21 +146,20 @@ BatchingGenerator::Client::~Client() {
 }
 
 std::vector<Candidate> BatchingGenerator::Client::Get(const GenerationRequest& request,
-                                                      const GenerationRequest* next) {
+                                                      const std::vector<GenerationRequest>& next) {
   State& s = *g_.state_;
   ClientState& cs = *state_;
   std::unique_lock lock(s.mu);
   cs.settled = false;
-  cs.prediction.reset();
   std::shared_ptr<Call> call;
   auto it = cs.ahead.find(request.state);
   if (it != cs.ahead.end() && SameRequest(it->second->owned.front(), request)) {
     call = std::move(it->second);
     cs.ahead.erase(it);
     ++s.stats.prefetch_hits;
-    // Still queued: it is a demand now and goes before other prefetches.
+    // Still queued: it is a demand now and goes before every prediction.
     call->speculative = false;
-    if (cs.unsent_prefetch == call) cs.unsent_prefetch.reset();
+    call->rank = 0;
   } else {
     if (it != cs.ahead.end()) cs.ahead.erase(it);
     call = std::make_shared<Call>();
@@ -157,44 +171,58 @@ std::vector<Candidate> BatchingGenerator::Client::Get(const GenerationRequest& r
     s.queued_requests += 1;
     ++cs.queued;
   }
-  if (next) QueuePrefetch(*next);
+  std::erase(cs.predictions, call);
+  PredictLocked(next);
+  cs.settled = !next.empty();
   s.changed.notify_all();
   std::vector<std::vector<Candidate>> answer = g_.Wait(call, lock);
   return std::move(answer.front());
 }
 
-void BatchingGenerator::Client::Prefetch(const GenerationRequest& request) {
+void BatchingGenerator::Client::Predict(const std::vector<GenerationRequest>& requests) {
   State& s = *g_.state_;
   {
     std::lock_guard lock(s.mu);
-    QueuePrefetch(request);
+    PredictLocked(requests);
+    state_->settled = true;
   }
   s.changed.notify_all();
 }
 
-void BatchingGenerator::Client::QueuePrefetch(const GenerationRequest& request) {
+void BatchingGenerator::Client::Prefetch(const GenerationRequest& request) { Predict({request}); }
+
+void BatchingGenerator::Client::PredictLocked(const std::vector<GenerationRequest>& requests) {
   State& s = *g_.state_;
   ClientState& cs = *state_;
-  cs.settled = true;
-  auto it = cs.ahead.find(request.state);
-  if (it != cs.ahead.end() && SameRequest(it->second->owned.front(), request)) {
-    cs.prediction = it->second;
-    return;
+  std::vector<std::shared_ptr<Call>> now;
+  now.reserve(requests.size());
+  for (const GenerationRequest& request : requests) {
+    std::shared_ptr<Call>& known = cs.ahead[request.state];
+    if (known && !SameRequest(known->owned.front(), request)) {
+      if (std::find(cs.predictions.begin(), cs.predictions.end(), known) != cs.predictions.end())
+        s.Withdraw(cs, known);
+      known.reset();
+    }
+    if (!known) {
+      auto call = std::make_shared<Call>();
+      call->owned = {request};
+      call->requests = &call->owned;
+      call->client = &cs;
+      call->speculative = true;
+      call->queued = Clock::now();
+      s.queue.push_back(call);
+      s.queued_requests += 1;
+      ++cs.queued;
+      known = call;
+    }
+    if (std::find(now.begin(), now.end(), known) != now.end()) continue;  // listed twice
+    if (!known->sent) known->rank = now.size() + 1;
+    now.push_back(known);
   }
-  s.Withdraw(cs);
-  auto call = std::make_shared<Call>();
-  call->owned = {request};
-  call->requests = &call->owned;
-  call->client = &cs;
-  call->speculative = true;
-  call->queued = Clock::now();
-  s.queue.push_back(call);
-  s.queued_requests += 1;
-  ++cs.queued;
-  cs.unsent_prefetch = call;
-  cs.prediction = call;
-  cs.ahead[request.state] = std::move(call);
-  if (!s.dispatching) {
+  for (const std::shared_ptr<Call>& old : cs.predictions)
+    if (std::find(now.begin(), now.end(), old) == now.end()) s.Withdraw(cs, old);
+  cs.predictions = std::move(now);
+  if (!cs.predictions.empty() && !s.dispatching) {
     s.dispatching = true;
     s.dispatcher = std::thread([g = &g_] { g->Dispatch(); });
   }
@@ -214,9 +242,9 @@ void BatchingGenerator::Client::Forget() {
   State& s = *g_.state_;
   {
     std::lock_guard lock(s.mu);
-    s.Withdraw(*state_);
+    s.WithdrawAll(*state_);
+    for (const auto& [state, call] : state_->ahead) s.stats.prefetch_unused += call->sent;
     state_->ahead.clear();
-    state_->prediction.reset();
     state_->settled = true;
   }
   s.changed.notify_all();
@@ -244,7 +272,7 @@ bool BatchingGenerator::Ready(Clock::time_point* deadline) const {
   if (s.queued_requests >= options_.max_batch) return true;
   std::size_t accounted = s.anonymous;
   for (const ClientState* c : s.clients)
-    accounted += c->queued > 0 || (c->settled && !(c->prediction && c->prediction->done));
+    accounted += c->queued > 0 || (c->settled && !c->AboutToAsk());
   return accounted >= std::max<std::size_t>(s.clients.size(), 1) || Clock::now() >= *deadline;
 }
 
@@ -291,28 +319,21 @@ void BatchingGenerator::RunBatch(std::unique_lock<std::mutex>& lock) {
   s.busy = true;
   std::vector<std::shared_ptr<Call>> calls;
   std::vector<GenerationRequest> requests;
-  // Demands in arrival order, then prefetches; a call that does not fit ends
-  // the batch, so no later call overtakes it.
-  bool full = false;
-  for (const bool speculative : {false, true}) {
-    for (auto it = s.queue.begin(); !full && it != s.queue.end();) {
-      const std::shared_ptr<Call>& c = *it;
-      if (c->speculative != speculative) {
-        ++it;
-        continue;
-      }
-      if (!calls.empty() && requests.size() + c->requests->size() > options_.max_batch) {
-        full = true;
-        break;
-      }
-      requests.insert(requests.end(), c->requests->begin(), c->requests->end());
-      if (speculative) s.stats.prefetched += c->requests->size();
-      c->sent = true;
-      s.Dequeue(c);
-      calls.push_back(c);
-      it = s.queue.erase(it);
-    }
+  // Demands in arrival order, then every client's first prediction, then
+  // the second ones, and so on; a call that does not fit ends the batch, so
+  // no later call overtakes it.
+  std::vector<std::shared_ptr<Call>> order(s.queue.begin(), s.queue.end());
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto& a, const auto& b) { return a->rank < b->rank; });
+  for (const std::shared_ptr<Call>& c : order) {
+    if (!calls.empty() && requests.size() + c->requests->size() > options_.max_batch) break;
+    requests.insert(requests.end(), c->requests->begin(), c->requests->end());
+    if (c->speculative) s.stats.prefetched += c->requests->size();
+    c->sent = true;
+    s.Dequeue(c);
+    calls.push_back(c);
   }
+  std::erase_if(s.queue, [](const std::shared_ptr<Call>& c) { return c->sent; });
   ++s.stats.calls;
   s.stats.requests += requests.size();
   lock.unlock();

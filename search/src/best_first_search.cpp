@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <queue>
+#include <set>
 #include <stdexcept>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace tatami::search {
@@ -22,10 +23,11 @@ struct Queued {
   std::size_t node;
   std::size_t handle;
 };
-struct LowerPriority {
+// An ordered set rather than a heap: speculation reads the best few.
+struct ExpandsFirst {
   bool operator()(const Queued& a, const Queued& b) const {
-    if (a.priority != b.priority) return a.priority < b.priority;
-    return a.node > b.node;
+    if (a.priority != b.priority) return a.priority > b.priority;
+    return a.node < b.node;
   }
 };
 
@@ -60,8 +62,8 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
   const auto start = Clock::now();
   SearchResult result;
   SearchTree& tree = result.tree;
-  std::priority_queue<Queued, std::vector<Queued>, LowerPriority> queue;
-  queue.push({0.0, tree.AddState(env.RootPretty(), 0.0), 0});
+  std::set<Queued, ExpandsFirst> queue;
+  queue.insert({0.0, tree.AddState(env.RootPretty(), 0.0), 0});
 
   BatchingGenerator::Client* const client = options.batching;
   const bool speculate = client && options.speculate && client->generator().Deterministic();
@@ -72,15 +74,23 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
     request.num_candidates = options.num_tactics;
     return request;
   };
-  // The node expanded next if the expansion ended now is the queue's best.
-  std::size_t predicted = SIZE_MAX;
-  auto predict = [&] {
-    if (queue.empty() || queue.top().node == predicted) {
-      client->Settle();  // asked already, or nothing to ask
-    } else {
-      predicted = queue.top().node;
-      client->Prefetch(make_request(tree.node(predicted).text));
-    }
+  // Requests made for predictions, by node, so that a node predicted at
+  // several expansions and then expanded retrieves its premises once.
+  std::unordered_map<std::size_t, GenerationRequest> predicted;
+  auto request_for = [&](std::size_t node) -> const GenerationRequest& {
+    auto [it, added] = predicted.try_emplace(node);
+    if (added) it->second = make_request(tree.node(node).text);
+    return it->second;
+  };
+  // The nodes expanded next if no child of the current node overtook them:
+  // the queue's best, asked for with each request.
+  auto predictions = [&] {
+    std::vector<GenerationRequest> next;
+    if (!speculate) return next;
+    for (auto it = queue.begin(); it != queue.end() && next.size() < options.speculation_depth;
+         ++it)
+      next.push_back(request_for(it->node));
+    return next;
   };
   // Prefetched answers belong to this search only.
   struct Forget {
@@ -96,8 +106,8 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
       end = SearchStatus::kFailed;
       break;
     }
-    const Queued top = queue.top();
-    queue.pop();
+    const Queued top = *queue.begin();
+    queue.erase(queue.begin());
     const std::size_t node = top.node;
     const std::string state = tree.node(node).text;
     const double base = tree.node(node).cumulative_logprob;
@@ -105,14 +115,18 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
     auto t0 = Clock::now();
     std::vector<Candidate> candidates;
     if (client) {
-      // The prediction for the next expansion goes with this request, so
-      // that it is queued before this one's answer comes back.
-      std::optional<GenerationRequest> next;
-      if (speculate && !queue.empty() && queue.top().node != predicted) {
-        predicted = queue.top().node;
-        next = make_request(tree.node(predicted).text);
+      // The predictions go with this request, so that they are queued
+      // before this one's answer comes back.
+      GenerationRequest request;
+      if (auto known = predicted.find(node); known != predicted.end()) {
+        request = std::move(known->second);
+        predicted.erase(known);
+      } else {
+        request = make_request(state);
       }
-      candidates = client->Get(make_request(state), next ? &*next : nullptr);
+      const std::vector<GenerationRequest> next = predictions();
+      candidates = client->Get(request, next);
+      if (speculate && next.empty()) client->Settle();  // nothing left to predict
     } else {
       std::vector<std::vector<Candidate>> answer = generator.Generate({make_request(state)});
       if (answer.size() != 1)
@@ -121,7 +135,6 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
       candidates = std::move(answer[0]);
     }
     result.generator_s += Since(t0);
-    if (speculate) predict();
 
     // The node's tactics run together (independent: each on the same
     // state), and their outcomes are taken in order, as if run one by one;
@@ -152,8 +165,7 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
           env.Release(reached->handle);
         } else {
           dst = tree.AddState(std::move(reached->pretty), base + c.logprob);
-          queue.push({base + c.logprob, dst, reached->handle});
-          if (speculate) predict();
+          queue.insert({base + c.logprob, dst, reached->handle});
         }
       } else if (std::holds_alternative<ProofClosed>(outcome)) {
         dst = tree.AddProofFinished();

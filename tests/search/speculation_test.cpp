@@ -170,6 +170,77 @@ TEST(Prefetch, ForgetDropsAnswersAndTheUnsentPrediction) {
   EXPECT_EQ(g.stats().prefetch_hits, 0u);
 }
 
+TEST(Predict, EveryClientsFirstPredictionGoesBeforeAnySecondOne) {
+  auto inner = std::make_shared<Recorder>(/*gated=*/true);
+  BatchingOptions o;
+  o.max_batch = 3;
+  o.max_wait = kForever;
+  BatchingGenerator g(inner, o);
+  BatchingGenerator::Client a(g), b(g), c(g);
+  a.Settle();
+  b.Settle();
+  std::thread tc([&] {
+    EXPECT_EQ(c.Get(Req("z")).front().tactic, "z!");
+    c.Settle();
+  });
+  inner->WaitEntered();  // "z" is with the generator
+  a.Predict({Req("x1"), Req("x2")});
+  b.Predict({Req("y1"), Req("y2")});
+  inner->Open();
+  tc.join();
+  EXPECT_EQ(a.Get(Req("x2")).front().tactic, "x2!");
+  a.Settle();
+  EXPECT_EQ(b.Get(Req("y2")).front().tactic, "y2!");
+  EXPECT_EQ(inner->batches(), (Batches{{"z"}, {"x1", "y1", "x2"}, {"y2"}}));
+}
+
+TEST(Predict, ANewListWithdrawsTheUnsentPredictionsItNoLongerHolds) {
+  auto inner = std::make_shared<Recorder>(/*gated=*/true);
+  BatchingOptions o;
+  o.max_wait = kForever;
+  BatchingGenerator g(inner, o);
+  BatchingGenerator::Client a(g);
+  a.Predict({Req("x")});
+  inner->WaitEntered();             // "x" is with the generator
+  a.Predict({Req("y"), Req("w")});  // both queued behind it
+  a.Predict({Req("w"), Req("v")});  // "y" withdrawn, "w" first now
+  inner->Open();
+  EXPECT_EQ(a.Get(Req("w")).front().tactic, "w!");
+  EXPECT_EQ(a.Get(Req("v")).front().tactic, "v!");
+  EXPECT_EQ(a.Get(Req("x")).front().tactic, "x!");  // sent, so kept for later
+  EXPECT_EQ(a.Get(Req("y")).front().tactic, "y!");  // withdrawn: asked now
+  EXPECT_EQ(inner->batches(), (Batches{{"x"}, {"w", "v"}, {"y"}}));
+  EXPECT_EQ(g.stats().prefetch_hits, 3u);
+}
+
+TEST(Predict, AClientWithTwoAnswersInHandDoesNotHoldABatch) {
+  auto inner = std::make_shared<Recorder>();
+  BatchingOptions o;
+  o.max_wait = kForever;  // a client wrongly waited for hangs the test
+  BatchingGenerator g(inner, o);
+  BatchingGenerator::Client a(g), b(g), c(g);
+  a.Predict({Req("p1"), Req("p2")});
+  b.Settle();
+  // Once c has its answer, a's two predictions (in the same batch) are
+  // answered too.
+  EXPECT_EQ(c.Get(Req("d")).front().tactic, "d!");
+  c.Settle();
+  EXPECT_EQ(b.Get(Req("q")).front().tactic, "q!");
+  EXPECT_EQ(inner->batches(), (Batches{{"d", "p1", "p2"}, {"q"}}));
+}
+
+TEST(Predict, ForgetCountsSentPredictionsNeverTaken) {
+  auto inner = std::make_shared<Recorder>();
+  BatchingOptions o;
+  o.max_wait = kForever;
+  BatchingGenerator g(inner, o);
+  BatchingGenerator::Client a(g);
+  a.Predict({Req("p1"), Req("p2")});
+  EXPECT_EQ(a.Get(Req("p1")).front().tactic, "p1!");
+  a.Forget();
+  EXPECT_EQ(g.stats().prefetch_unused, 1u);  // "p2"
+}
+
 // Graphs where children often overtake the predicted node and merges and
 // cycles occur: speculation must change nothing the search finds or runs.
 struct Graph {
@@ -210,7 +281,7 @@ Graph MakeGraph() {
   return g;
 }
 
-SearchResult Search(const Graph& graph, bool speculate, BatchingStats* stats,
+SearchResult Search(const Graph& graph, std::size_t depth, BatchingStats* stats,
                     std::vector<std::pair<std::string, std::string>>* calls) {
   auto scripted =
       std::make_shared<ScriptedGenerator>(ScriptedGenerator::FromJson(graph.scripted, "g"));
@@ -221,7 +292,8 @@ SearchResult Search(const Graph& graph, bool speculate, BatchingStats* stats,
   testing::FakeEnvironment env(graph.root, graph.table);
   SearchOptions so;
   so.batching = &client;
-  so.speculate = speculate;
+  so.speculate = depth > 0;
+  so.speculation_depth = depth;
   SearchResult r = BestFirstSearch(env, g, so);
   *stats = g.stats();
   *calls = env.calls;
@@ -230,21 +302,30 @@ SearchResult Search(const Graph& graph, bool speculate, BatchingStats* stats,
 
 TEST(SpeculativeSearch, FindsAndRunsExactlyWhatPlainSearchDoes) {
   const Graph graph = MakeGraph();
-  BatchingStats plain_stats, spec_stats;
-  std::vector<std::pair<std::string, std::string>> plain_calls, spec_calls;
-  SearchResult plain = Search(graph, false, &plain_stats, &plain_calls);
-  SearchResult spec = Search(graph, true, &spec_stats, &spec_calls);
+  BatchingStats plain_stats;
+  std::vector<std::pair<std::string, std::string>> plain_calls;
+  SearchResult plain = Search(graph, 0, &plain_stats, &plain_calls);
   EXPECT_EQ(plain.status, SearchStatus::kProved);
   EXPECT_GT(plain.expansions, 5u);
-  EXPECT_EQ(spec.status, plain.status);
-  EXPECT_EQ(spec.proof, plain.proof);
-  EXPECT_EQ(spec.expansions, plain.expansions);
-  EXPECT_EQ(spec.states, plain.states);
-  EXPECT_EQ(spec_calls, plain_calls);
-  EXPECT_EQ(plain_stats.prefetch_hits, 0u);
-  // Every expansion after the root's used a prediction (the chain of
-  // predictions includes the node actually expanded next).
-  EXPECT_EQ(spec_stats.prefetch_hits, spec.expansions - 1);
+  EXPECT_EQ(plain_stats.prefetched + plain_stats.prefetch_hits, 0u);
+  for (std::size_t depth : {1, 2, 3}) {
+    SCOPED_TRACE("speculation depth " + std::to_string(depth));
+    BatchingStats spec_stats;
+    std::vector<std::pair<std::string, std::string>> spec_calls;
+    SearchResult spec = Search(graph, depth, &spec_stats, &spec_calls);
+    EXPECT_EQ(spec.status, plain.status);
+    EXPECT_EQ(spec.proof, plain.proof);
+    EXPECT_EQ(spec.expansions, plain.expansions);
+    EXPECT_EQ(spec.states, plain.states);
+    EXPECT_EQ(spec_calls, plain_calls);
+    // Predictions were made and some were right, and nothing was asked
+    // twice: every request sent served an expansion, or was a prediction
+    // never taken.
+    EXPECT_GT(spec_stats.prefetched, 0u);
+    EXPECT_GT(spec_stats.prefetch_hits, 0u);
+    EXPECT_LE(spec_stats.prefetch_hits, spec.expansions - 1);
+    EXPECT_EQ(spec_stats.requests, spec.expansions + spec_stats.prefetch_unused);
+  }
 }
 
 TEST(SpeculativeSearch, OffForAGeneratorThatIsNotDeterministic) {

@@ -18,15 +18,18 @@
 // (all of tatami's generators do, except sampling with a shared random
 // stream).
 //
-// Asking ahead of need: a Client can Prefetch a request it expects to need
-// soon (the node its search will probably expand next). Prefetched requests
-// queue like the others but go into a batch after every waiting demand, at
-// most one is queued per client (a newer prediction replaces one not yet
-// sent), and a later Get of the same request takes the prefetched answer or
-// waits for it. From the first Prefetch on, a dispatcher thread sends
-// every batch (callers only wait), so that predictions go to the generator
-// while their searches run tactics in Lean; before that, a waiting caller
-// sends the batch itself.
+// Asking ahead of need: a Client can Predict the requests it expects to
+// need soon, most likely first (the nodes its search will probably expand
+// next). Predicted requests queue like the others but go into a batch after
+// every waiting demand, every client's first prediction before any second
+// one, and so on; a newer prediction list withdraws the requests of the
+// older one it no longer holds that were not sent yet; and a later Get of
+// the same request takes the predicted answer or waits for it. Predicting
+// more than one request keeps a search's next answers coming while its
+// current tactics take longer than one model call. From the first
+// prediction on, a dispatcher thread sends every batch (callers only wait),
+// so that predictions go to the generator while their searches run tactics
+// in Lean; before that, a waiting caller sends the batch itself.
 //
 // Thread-safety: thread-safe. A Client is used by one search (thread) at a
 // time.
@@ -53,10 +56,11 @@ struct BatchingOptions {
 
 // Counters since construction.
 struct BatchingStats {
-  std::size_t calls = 0;          // Generate calls of the generator behind
-  std::size_t requests = 0;       // requests sent through them
-  std::size_t prefetched = 0;     // of those, sent as prefetches (before a Get asked)
-  std::size_t prefetch_hits = 0;  // Gets answered by (or waiting on) a prefetch
+  std::size_t calls = 0;            // Generate calls of the generator behind
+  std::size_t requests = 0;         // requests sent through them
+  std::size_t prefetched = 0;       // of those, sent as prefetches (before a Get asked)
+  std::size_t prefetch_hits = 0;    // Gets answered by (or waiting on) a prefetch
+  std::size_t prefetch_unused = 0;  // sent as prefetches, dropped unasked by Forget
 };
 
 class BatchingGenerator : public TacticGenerator {
@@ -86,30 +90,36 @@ class BatchingGenerator : public TacticGenerator {
 
     BatchingGenerator& generator() const { return g_; }
 
-    // The candidates for one request: the answer of an earlier Prefetch of
-    // the same request when there is one (waiting for it if it is not back
-    // yet), otherwise generated now like Generate({request}). Throws what
-    // the generator behind threw for the batch that held the request.
+    // The candidates for one request: the answer of an earlier prediction
+    // of the same request when there is one (waiting for it if it is not
+    // back yet), otherwise generated now like Generate({request}). Throws
+    // what the generator behind threw for the batch that held the request.
     //
-    // With `next`, also Prefetch(*next) before waiting, so that the
-    // prediction is queued while this request is still with the generator
-    // and can go in the batch that follows it at once.
+    // `next` replaces the client's predictions, as Predict(next) does,
+    // before waiting, so that they are queued while this request is still
+    // with the generator and can go in the batch that follows it at once;
+    // with no `next`, the client has none.
     std::vector<Candidate> Get(const GenerationRequest& request,
-                               const GenerationRequest* next = nullptr);
-    // Queues `request` ahead of need and returns at once; the client then
-    // counts as accounted for until its next Get. A request already
-    // prefetched (queued, in flight or answered) is not asked again; another
-    // prefetch of this client not yet sent is withdrawn. Answers wait until
-    // a Get takes them or Forget drops them.
+                               const std::vector<GenerationRequest>& next = {});
+    // Declares the requests this client expects to need next, most likely
+    // first, and returns at once; the client then counts as accounted for
+    // until its next Get, unless every prediction is answered already (it
+    // will soon ask again). A request already predicted (queued, in flight
+    // or answered) is not asked again; a queued prediction the new list no
+    // longer holds is withdrawn. Answers wait until a Get takes them or
+    // Forget drops them.
+    void Predict(const std::vector<GenerationRequest>& requests);
+    // Predict({request}).
     void Prefetch(const GenerationRequest& request);
     // Declares that the client asks nothing until its next Get (its next
-    // need is prefetched already, or it has none).
+    // need is predicted already, or it has none).
     void Settle();
-    // Drops every prefetch of this client (a search ended).
+    // Drops every prediction of this client and their answers (a search
+    // ended).
     void Forget();
 
    private:
-    void QueuePrefetch(const GenerationRequest& request);  // with the lock held
+    void PredictLocked(const std::vector<GenerationRequest>& requests);
     BatchingGenerator& g_;
     std::unique_ptr<ClientState> state_;
   };

@@ -19,7 +19,7 @@
 // empty (kFailed).
 //
 // Speculation (SearchOptions::speculate) asks a batching generator ahead of
-// need for the node predicted to be expanded next; it changes when the
+// need for the nodes predicted to be expanded next; it changes when the
 // generator works, never what the search finds.
 //
 // Thread-safety: a call uses its environment alone; the generator must be
@@ -61,14 +61,19 @@ struct SearchOptions {
   // makes speculation possible. Default: none.
   BatchingGenerator::Client* batching = nullptr;
   // With `batching` and a Deterministic() generator: while a node's tactics
-  // run in Lean, the candidates of the node that would be expanded next if
-  // the expansion ended now (the queue's best, children included as they
-  // are found) are asked for ahead of need, so that the model works while
+  // run in Lean, the candidates of the nodes that would be expanded next if
+  // no child of it overtook them (the best `speculation_depth` nodes left in
+  // the queue) are asked for ahead of need, so that the model works while
   // Lean does. Results are unchanged: a deterministic generator gives a
   // state the same candidates whenever it is asked. Costs model work for
   // predictions a later child overtakes (their answers are kept until the
   // search ends, for when the node is expanded after all). Default: true.
   bool speculate = true;
+  // How many of the queue's best nodes speculation asks for. One hides
+  // Lean's time behind the model's only when a node's tactics take less
+  // than one model call; two also cover a node whose tactics take longer,
+  // at the cost of more model work on overtaken predictions. Default: 2.
+  std::size_t speculation_depth = 2;
 };
 
 enum class SearchStatus { kProved, kFailed, kOpen };
