@@ -125,8 +125,10 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
         request = make_request(state);
       }
       const std::vector<GenerationRequest> next = predictions();
+      // With nothing to predict (the queue is empty), the search still asks
+      // again after this expansion unless it ends (and then it forgets), so
+      // it does not settle: a batch may wait for its next request.
       candidates = client->Get(request, next);
-      if (speculate && next.empty()) client->Settle();  // nothing left to predict
     } else {
       std::vector<std::vector<Candidate>> answer = generator.Generate({make_request(state)});
       if (answer.size() != 1)

@@ -205,7 +205,7 @@ TEST(Predict, ANewListWithdrawsTheUnsentPredictionsItNoLongerHolds) {
   a.Predict({Req("y"), Req("w")});  // both queued behind it
   a.Predict({Req("w"), Req("v")});  // "y" withdrawn, "w" first now
   inner->Open();
-  EXPECT_EQ(a.Get(Req("w")).front().tactic, "w!");
+  EXPECT_EQ(a.Get(Req("w"), {Req("v")}).front().tactic, "w!");
   EXPECT_EQ(a.Get(Req("v")).front().tactic, "v!");
   EXPECT_EQ(a.Get(Req("x")).front().tactic, "x!");  // sent, so kept for later
   EXPECT_EQ(a.Get(Req("y")).front().tactic, "y!");  // withdrawn: asked now
@@ -229,6 +229,26 @@ TEST(Predict, AClientWithTwoAnswersInHandDoesNotHoldABatch) {
   EXPECT_EQ(inner->batches(), (Batches{{"d", "p1", "p2"}, {"q"}}));
 }
 
+TEST(Predict, AnEmptyListWithdrawsEveryUnsentPrediction) {
+  auto inner = std::make_shared<Recorder>(/*gated=*/true);
+  BatchingOptions o;
+  o.max_wait = kForever;
+  BatchingGenerator g(inner, o);
+  BatchingGenerator::Client a(g), b(g);
+  a.Settle();
+  std::thread tb([&] {
+    EXPECT_EQ(b.Get(Req("d")).front().tactic, "d!");
+    b.Settle();
+  });
+  inner->WaitEntered();  // "d" is with the generator
+  a.Predict({Req("p1"), Req("p2")});
+  a.Predict({});  // as a Get without predictions does
+  inner->Open();
+  tb.join();
+  EXPECT_EQ(a.Get(Req("q")).front().tactic, "q!");
+  EXPECT_EQ(inner->batches(), (Batches{{"d"}, {"q"}}));
+}
+
 TEST(Predict, ForgetCountsSentPredictionsNeverTaken) {
   auto inner = std::make_shared<Recorder>();
   BatchingOptions o;
@@ -236,7 +256,8 @@ TEST(Predict, ForgetCountsSentPredictionsNeverTaken) {
   BatchingGenerator g(inner, o);
   BatchingGenerator::Client a(g);
   a.Predict({Req("p1"), Req("p2")});
-  EXPECT_EQ(a.Get(Req("p1")).front().tactic, "p1!");
+  // Still predicted, so sent with "p1" at the latest.
+  EXPECT_EQ(a.Get(Req("p1"), {Req("p2")}).front().tactic, "p1!");
   a.Forget();
   EXPECT_EQ(g.stats().prefetch_unused, 1u);  // "p2"
 }
