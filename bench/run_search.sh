@@ -2,7 +2,7 @@
 # Proof-search benchmark, run through scripts/bench.sh search
 #   [--theorems N] [--seed S] [--gen-ms MS] [--lean-ms MS] [--batch-wait-ms MS]
 #   [--speculation-depth N] [--nice N]
-#   (defaults 50, 7, 10, 2, the batch wait equal to --gen-ms, 2, and nice -10
+#   (defaults 50, 7, 10, 2, the batch wait equal to --gen-ms, 3, and nice -10
 #   when permitted, 0 = leave the priority alone)
 #
 # All on random proof-state graphs (tests/search/random_graphs.py) served by
@@ -20,7 +20,7 @@
 # overlap: 16 at once, wall time with both Lean cost (the double waits
 #          --lean-ms per request) and generator cost, over the sum of the
 #          wall times with only one of them.
-# Both with speculation (docs/search.md; --speculation-depth, default 2, as
+# Both with speculation (docs/search.md; --speculation-depth, default 3, as
 # `tatami prove`); their references without it when that is faster.
 # The last line holds every figure as key=value pairs.
 set -euo pipefail
@@ -34,7 +34,7 @@ batch_wait_ms=""  # the batcher's longest wait for a fuller batch; default: --ge
 nice_level=-10    # as bench/run_repl.sh: load from elsewhere on the machine otherwise dominates
 gen_ms=10
 lean_ms=2
-depth=2    # speculation depth: the queue's best nodes asked for ahead of need
+depth=3    # speculation depth: the queue's best nodes asked for ahead of need
 while [ $# -gt 0 ]; do
   case "$1" in
     --theorems) theorems="$2"; shift 2 ;;

@@ -71,9 +71,10 @@ struct SearchOptions {
   bool speculate = true;
   // How many of the queue's best nodes speculation asks for. One hides
   // Lean's time behind the model's only when a node's tactics take less
-  // than one model call; two also cover a node whose tactics take longer,
-  // at the cost of more model work on overtaken predictions. Default: 2.
-  std::size_t speculation_depth = 2;
+  // than a model call; more leave a search answers in hand for nodes whose
+  // tactics take longer, at the cost of model work on predictions that
+  // children overtake. Default: 3.
+  std::size_t speculation_depth = 3;
 };
 
 enum class SearchStatus { kProved, kFailed, kOpen };
