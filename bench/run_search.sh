@@ -14,6 +14,9 @@
 #          start, left out); their per-theorem results must be identical.
 #          Measured unpinned (ratio_python) and with both sides and the
 #          double pinned to one CPU (ratio_python_pinned).
+# double_us_per_exp: the double's own CPU time per expansion in our run, and
+#          ratio_ceiling: Python's time per expansion over it (the highest
+#          ratio_python possible against this double).
 # batch_eff_16: 16 theorems of 30 expansions, generator cost --gen-ms per call whatever the
 #          batch (as a GPU): throughput with 16 searches at once over 16x the
 #          throughput of one at a time.
@@ -117,6 +120,38 @@ read -r _ ours_pinned python_pinned < <(ratio taskset -c "$pin_cpu")
 ratio_python_pinned=$(python3 -c "print(f'{$ours_pinned / $python_pinned:.2f}')")
 echo "  pinned to CPU $pin_cpu: identical results; ours $ours_pinned/s, python $python_pinned/s" >&2
 
+# The double's own CPU time per expansion in our run: a floor under our time
+# per expansion (one search at a time waits for every answer of the double,
+# which works in one thread), so Python's time per expansion over it is the
+# highest ratio_python this double allows, were tatami's own side free. The
+# double runs through bench/child_cpu.py in a session of its own (so that the
+# pool's kill at shutdown does not take the measurement with it), once
+# serving the search and once loading the graph only, whose CPU time is
+# subtracted.
+echo "== the double's own CPU time" >&2
+rm -f "$tmp/ours.jsonl"
+"$tatami" prove "$tmp/theorems.jsonl" -o "$tmp/ours.jsonl" --generator "scripted:$tmp/scripted.json" \
+  --jobs 1 --no-progress --max-expansions "$max_exp" \
+  --repl-cmd "setsid -w python3 $PWD/bench/child_cpu.py $tmp/double_cpu $repl" 2>"$tmp/ours.err"
+python3 bench/child_cpu.py "$tmp/startup_cpu" $repl </dev/null >/dev/null 2>&1
+read -r double_us_per_exp ratio_ceiling < <(python3 - "$tmp" "$python_exp_s" <<'PY3'
+import json, os, sys, time
+tmp, python_exp_s = sys.argv[1], float(sys.argv[2])
+# The double ends when the pool closes its pipes, just after tatami exits.
+for _ in range(100):
+    if os.path.exists(f"{tmp}/double_cpu"):
+        break
+    time.sleep(0.05)
+runs = [float(l.split()[0]) for l in open(f"{tmp}/double_cpu")]
+startup = float(open(f"{tmp}/startup_cpu").read().split()[0])
+exp = sum(json.loads(l)["expansions"] for l in open(f"{tmp}/ours.jsonl"))
+us = (sum(runs) - len(runs) * startup) / exp * 1e6
+print(f"{us:.1f} {1e6 / python_exp_s / us:.2f}")
+PY3
+)
+echo "  $double_us_per_exp us of the double's CPU per expansion; Python takes" \
+  "$(python3 -c "print(f'{1e6 / $python_exp_s:.1f}')") us: ceiling $ratio_ceiling" >&2
+
 run() {  # jobs gen_ms lean_ms speculation_depth(0 = none) -> "expansions seconds"
   local r
   r=$("$bench" --repl-cmd "$double --script $tmp/conc/graph.json --latency-ms $3" \
@@ -148,4 +183,4 @@ sl=$(best "$sla" "$slb")
 read -r _ sb < <(run 16 "$gen_ms" "$lean_ms" "$depth")
 overlap=$(python3 -c "print(f'{$sb / ($sg + $sl):.2f}')")
 
-echo "ours_exp_s=$ours_exp_s python_exp_s=$python_exp_s ratio_python=$ratio_python ratio_python_pinned=$ratio_python_pinned batch_eff_16=$batch_eff_16 overlap=$overlap expansions=$exp"
+echo "ours_exp_s=$ours_exp_s python_exp_s=$python_exp_s ratio_python=$ratio_python ratio_python_pinned=$ratio_python_pinned batch_eff_16=$batch_eff_16 overlap=$overlap expansions=$exp double_us_per_exp=$double_us_per_exp ratio_ceiling=$ratio_ceiling"
