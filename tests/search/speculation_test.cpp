@@ -170,6 +170,15 @@ TEST(Prefetch, ForgetDropsAnswersAndTheUnsentPrediction) {
   EXPECT_EQ(g.stats().prefetch_hits, 0u);
 }
 
+// On a thread of its own: asks for `state`, checks the answer, then declares
+// that the client needs nothing more.
+std::thread AskThenSettle(BatchingGenerator::Client& client, std::string state) {
+  return std::thread([&client, state = std::move(state)] {
+    EXPECT_EQ(client.Get(Req(state)).front().tactic, state + "!");
+    client.Settle();
+  });
+}
+
 TEST(Predict, EveryClientsFirstPredictionGoesBeforeAnySecondOne) {
   auto inner = std::make_shared<Recorder>(/*gated=*/true);
   BatchingOptions o;
@@ -179,10 +188,7 @@ TEST(Predict, EveryClientsFirstPredictionGoesBeforeAnySecondOne) {
   BatchingGenerator::Client a(g), b(g), c(g);
   a.Settle();
   b.Settle();
-  std::thread tc([&] {
-    EXPECT_EQ(c.Get(Req("z")).front().tactic, "z!");
-    c.Settle();
-  });
+  std::thread tc = AskThenSettle(c, "z");
   inner->WaitEntered();  // "z" is with the generator
   a.Predict({Req("x1"), Req("x2")});
   b.Predict({Req("y1"), Req("y2")});
@@ -236,10 +242,7 @@ TEST(Predict, AnEmptyListWithdrawsEveryUnsentPrediction) {
   BatchingGenerator g(inner, o);
   BatchingGenerator::Client a(g), b(g);
   a.Settle();
-  std::thread tb([&] {
-    EXPECT_EQ(b.Get(Req("d")).front().tactic, "d!");
-    b.Settle();
-  });
+  std::thread tb = AskThenSettle(b, "d");
   inner->WaitEntered();  // "d" is with the generator
   a.Predict({Req("p1"), Req("p2")});
   a.Predict({});  // as a Get without predictions does
