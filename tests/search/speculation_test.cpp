@@ -22,6 +22,13 @@ namespace {
 // (and the test times out) instead of passing late.
 constexpr auto kForever = std::chrono::hours(24);
 
+BatchingOptions NoTimeFlush(std::size_t max_batch = BatchingOptions{}.max_batch) {
+  BatchingOptions o;
+  o.max_batch = max_batch;
+  o.max_wait = kForever;
+  return o;
+}
+
 GenerationRequest Req(std::string state) {
   GenerationRequest r;
   r.state = std::move(state);
@@ -74,10 +81,7 @@ using Batches = std::vector<std::vector<std::string>>;
 
 TEST(BatchingFlush, GoesWhenEveryClientIsWaitingOrSettled) {
   auto inner = std::make_shared<Recorder>();
-  BatchingOptions o;
-  o.max_batch = 8;
-  o.max_wait = kForever;
-  BatchingGenerator g(inner, o);
+  BatchingGenerator g(inner, NoTimeFlush(8));
   BatchingGenerator::Client a(g), b(g), c(g);
   a.Settle();  // a needs nothing: b and c waiting make "everyone"
   std::string from_b, from_c;
@@ -93,9 +97,7 @@ TEST(BatchingFlush, GoesWhenEveryClientIsWaitingOrSettled) {
 
 TEST(BatchingFlush, AClientThatLeavesNoLongerHoldsTheBatch) {
   auto inner = std::make_shared<Recorder>();
-  BatchingOptions o;
-  o.max_wait = kForever;
-  BatchingGenerator g(inner, o);
+  BatchingGenerator g(inner, NoTimeFlush());
   BatchingGenerator::Client a(g);
   auto b = std::make_unique<BatchingGenerator::Client>(g);
   std::string got;
@@ -107,9 +109,7 @@ TEST(BatchingFlush, AClientThatLeavesNoLongerHoldsTheBatch) {
 
 TEST(Prefetch, ItsAnswerServesTheLaterGetWithoutAskingAgain) {
   auto inner = std::make_shared<Recorder>();
-  BatchingOptions o;
-  o.max_wait = kForever;
-  BatchingGenerator g(inner, o);
+  BatchingGenerator g(inner, NoTimeFlush());
   BatchingGenerator::Client a(g);
   a.Prefetch(Req("p"));
   a.Prefetch(Req("p"));  // asked already: not queued twice
@@ -123,9 +123,7 @@ TEST(Prefetch, ItsAnswerServesTheLaterGetWithoutAskingAgain) {
 
 TEST(Prefetch, ANewerPredictionWithdrawsOneNotYetSent) {
   auto inner = std::make_shared<Recorder>(/*gated=*/true);
-  BatchingOptions o;
-  o.max_wait = kForever;
-  BatchingGenerator g(inner, o);
+  BatchingGenerator g(inner, NoTimeFlush());
   BatchingGenerator::Client a(g);
   a.Prefetch(Req("x"));
   inner->WaitEntered();  // "x" is with the generator
@@ -140,10 +138,7 @@ TEST(Prefetch, ANewerPredictionWithdrawsOneNotYetSent) {
 
 TEST(Prefetch, DemandsGoBeforePrefetchesInABatch) {
   auto inner = std::make_shared<Recorder>();
-  BatchingOptions o;
-  o.max_batch = 2;
-  o.max_wait = kForever;
-  BatchingGenerator g(inner, o);
+  BatchingGenerator g(inner, NoTimeFlush(2));
   BatchingGenerator::Client a(g), b(g);
   a.Prefetch(Req("p"));  // first in the queue; b is not accounted for yet
   std::string got;
@@ -156,9 +151,7 @@ TEST(Prefetch, DemandsGoBeforePrefetchesInABatch) {
 
 TEST(Prefetch, ForgetDropsAnswersAndTheUnsentPrediction) {
   auto inner = std::make_shared<Recorder>(/*gated=*/true);
-  BatchingOptions o;
-  o.max_wait = kForever;
-  BatchingGenerator g(inner, o);
+  BatchingGenerator g(inner, NoTimeFlush());
   BatchingGenerator::Client a(g);
   a.Prefetch(Req("x"));
   inner->WaitEntered();
@@ -181,10 +174,7 @@ std::thread AskThenSettle(BatchingGenerator::Client& client, std::string state) 
 
 TEST(Predict, EveryClientsFirstPredictionGoesBeforeAnySecondOne) {
   auto inner = std::make_shared<Recorder>(/*gated=*/true);
-  BatchingOptions o;
-  o.max_batch = 3;
-  o.max_wait = kForever;
-  BatchingGenerator g(inner, o);
+  BatchingGenerator g(inner, NoTimeFlush(3));
   BatchingGenerator::Client a(g), b(g), c(g);
   a.Settle();
   b.Settle();
@@ -202,9 +192,7 @@ TEST(Predict, EveryClientsFirstPredictionGoesBeforeAnySecondOne) {
 
 TEST(Predict, ANewListWithdrawsTheUnsentPredictionsItNoLongerHolds) {
   auto inner = std::make_shared<Recorder>(/*gated=*/true);
-  BatchingOptions o;
-  o.max_wait = kForever;
-  BatchingGenerator g(inner, o);
+  BatchingGenerator g(inner, NoTimeFlush());
   BatchingGenerator::Client a(g);
   a.Predict({Req("x")});
   inner->WaitEntered();             // "x" is with the generator
@@ -221,9 +209,8 @@ TEST(Predict, ANewListWithdrawsTheUnsentPredictionsItNoLongerHolds) {
 
 TEST(Predict, AClientWithTwoAnswersInHandDoesNotHoldABatch) {
   auto inner = std::make_shared<Recorder>();
-  BatchingOptions o;
-  o.max_wait = kForever;  // a client wrongly waited for hangs the test
-  BatchingGenerator g(inner, o);
+  // A client wrongly waited for hangs the test.
+  BatchingGenerator g(inner, NoTimeFlush());
   BatchingGenerator::Client a(g), b(g), c(g);
   a.Predict({Req("p1"), Req("p2")});
   b.Settle();
@@ -237,9 +224,7 @@ TEST(Predict, AClientWithTwoAnswersInHandDoesNotHoldABatch) {
 
 TEST(Predict, AnEmptyListWithdrawsEveryUnsentPrediction) {
   auto inner = std::make_shared<Recorder>(/*gated=*/true);
-  BatchingOptions o;
-  o.max_wait = kForever;
-  BatchingGenerator g(inner, o);
+  BatchingGenerator g(inner, NoTimeFlush());
   BatchingGenerator::Client a(g), b(g);
   a.Settle();
   std::thread tb = AskThenSettle(b, "d");
@@ -254,9 +239,7 @@ TEST(Predict, AnEmptyListWithdrawsEveryUnsentPrediction) {
 
 TEST(Predict, ForgetCountsSentPredictionsNeverTaken) {
   auto inner = std::make_shared<Recorder>();
-  BatchingOptions o;
-  o.max_wait = kForever;
-  BatchingGenerator g(inner, o);
+  BatchingGenerator g(inner, NoTimeFlush());
   BatchingGenerator::Client a(g);
   a.Predict({Req("p1"), Req("p2")});
   // Still predicted, so sent with "p1" at the latest.
@@ -309,9 +292,7 @@ SearchResult Search(const Graph& graph, std::size_t depth, BatchingStats* stats,
                     std::vector<std::pair<std::string, std::string>>* calls) {
   auto scripted =
       std::make_shared<ScriptedGenerator>(ScriptedGenerator::FromJson(graph.scripted, "g"));
-  BatchingOptions o;
-  o.max_wait = kForever;
-  BatchingGenerator g(scripted, o);
+  BatchingGenerator g(scripted, NoTimeFlush());
   BatchingGenerator::Client client(g);
   testing::FakeEnvironment env(graph.root, graph.table);
   SearchOptions so;
@@ -358,9 +339,7 @@ TEST(SpeculativeSearch, OffForAGeneratorThatIsNotDeterministic) {
     bool Deterministic() const override { return false; }
   };
   auto inner = std::make_shared<Sampling>();
-  BatchingOptions o;
-  o.max_wait = kForever;
-  BatchingGenerator g(inner, o);
+  BatchingGenerator g(inner, NoTimeFlush());
   BatchingGenerator::Client client(g);
   testing::FakeEnvironment env("R", {{"R", {{"R!", "=A"}}}, {"A", {}}});
   SearchOptions so;
