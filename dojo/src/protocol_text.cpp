@@ -11,6 +11,7 @@
 // become nlohmann::json. The rules are those of the tree-based Parse*
 // functions in protocol.cpp; the conformance tests check that both agree on
 // every recorded response.
+#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -45,6 +46,13 @@ struct Path {
   }
 };
 
+// An equality test the compiler inlines as a few loads (a string_view
+// comparison calls out to compare()).
+template <std::size_t N>
+bool KeyIs(std::string_view key, const char (&name)[N]) {
+  return key.size() == N - 1 && std::memcmp(key.data(), name, N - 1) == 0;
+}
+
 Path Field(const Path& parent, std::string_view key) { return Path{&parent, key, 0}; }
 Path Element(const Path& parent, std::size_t i) { return Path{&parent, {}, i}; }
 
@@ -73,31 +81,48 @@ std::string_view TypeName(dom::element v) {
   return "number";
 }
 
-Err WrongType(const Path& path, std::string_view expected, dom::element got) {
+// The error paths are kept out of line, so that the readers of the common
+// case stay small enough to be inlined where they are called.
+[[gnu::cold, gnu::noinline]] Err WrongType(const Path& path, std::string_view expected,
+                                           dom::element got) {
   return ParseError{path.ToString(),
                     "expected " + std::string(expected) + ", got " + std::string(TypeName(got))};
 }
 
 Err ReadString(dom::element v, const Path& path, std::string* out) {
   std::string_view s;
-  if (v.get_string().get(s)) return WrongType(path, "a string", v);
+  if (v.get_string().get(s)) [[unlikely]]
+    return WrongType(path, "a string", v);
   out->assign(s);
   return std::nullopt;
 }
 
-// Lean's Nat: a non-negative integer (fits in int64 here). simdjson reads an
-// integer as UINT64 only when it does not fit in int64.
-Err ReadNat(dom::element v, const Path& path, std::int64_t* out) {
+[[gnu::cold, gnu::noinline]] Err NotANat(dom::element v, const Path& path) {
   std::int64_t value;
   if (v.get_int64().get(value)) {  // a DOUBLE, a UINT64, not a number
     if (v.type() == dom::element_type::UINT64)
       return ParseError{path.ToString(), "number too large"};
     return WrongType(path, "a natural number", v);
   }
-  if (value < 0)
-    return ParseError{path.ToString(), "expected a natural number, got " + std::to_string(value)};
+  return ParseError{path.ToString(), "expected a natural number, got " + std::to_string(value)};
+}
+
+// Lean's Nat: a non-negative integer (fits in int64 here). simdjson reads an
+// integer as UINT64 only when it does not fit in int64.
+Err ReadNat(dom::element v, const Path& path, std::int64_t* out) {
+  std::int64_t value;
+  if (v.get_int64().get(value) || value < 0) [[unlikely]]
+    return NotANat(v, path);
   *out = value;
   return std::nullopt;
+}
+
+Json ToNlohmann(dom::element v);
+
+// object[key] = value, the last of repeated keys winning (as with
+// nlohmann's own parser), without first making a null value to assign to.
+void SetField(Json::object_t* object, std::string_view key, Json value) {
+  object->insert_or_assign(std::string(key), std::move(value));
 }
 
 // The value as nlohmann::json, with the number types nlohmann's own parser
@@ -106,18 +131,22 @@ Err ReadNat(dom::element v, const Path& path, std::int64_t* out) {
 Json ToNlohmann(dom::element v) {
   switch (v.type()) {
     case dom::element_type::ARRAY: {
-      Json out = Json::array();
-      for (dom::element item : dom::array(v)) out.push_back(ToNlohmann(item));
+      const dom::array items(v);
+      Json out(Json::value_t::array);
+      auto& array = out.get_ref<Json::array_t&>();
+      array.reserve(items.size());
+      for (dom::element item : items) array.push_back(ToNlohmann(item));
       return out;
     }
     case dom::element_type::OBJECT: {
-      Json out = Json::object();
+      Json out(Json::value_t::object);
+      auto& object = out.get_ref<Json::object_t&>();
       for (dom::key_value_pair field : dom::object(v))
-        out[std::string(field.key)] = ToNlohmann(field.value);
+        SetField(&object, field.key, ToNlohmann(field.value));
       return out;
     }
     case dom::element_type::STRING:
-      return Json(std::string(std::string_view(v)));
+      return Json(std::string_view(v));
     case dom::element_type::BOOL:
       return Json(bool(v));
     case dom::element_type::NULL_VALUE:
@@ -141,7 +170,8 @@ Err ReadJson(dom::element v, const Path&, Json* out) {
 }
 
 Err KeepExtra(dom::element v, std::string_view key, Json* extra) {
-  (*extra)[std::string(key)] = ToNlohmann(v);
+  if (!extra->is_object()) *extra = Json(Json::value_t::object);  // null until the first
+  SetField(&extra->get_ref<Json::object_t&>(), key, ToNlohmann(v));
   return std::nullopt;
 }
 
@@ -162,16 +192,14 @@ Err ReadStrings(dom::element v, const Path& path, std::vector<std::string>* out)
   return ReadList(v, path, "an array of strings", out, ReadString);
 }
 
+// Reads in place (on an error the value is discarded with the whole result).
 template <class T, class Read>
 Err ReadNullable(dom::element v, const Path& path, Nullable<T>* out, Read read) {
   if (v.is_null()) {
     *out = Nullable<T>::Null();
     return std::nullopt;
   }
-  T value;
-  TATAMI_TRY(read(v, path, &value));
-  *out = Nullable<T>(std::move(value));
-  return std::nullopt;
+  return read(v, path, &out->emplace());
 }
 
 // Reads in place (on an error the value is discarded with the whole result).
@@ -192,7 +220,7 @@ Err ForEachField(dom::element v, const Path& path, OnField on_field) {
   return std::nullopt;
 }
 
-Err Missing(const Path& path, std::string_view key) {
+[[gnu::cold, gnu::noinline]] Err Missing(const Path& path, std::string_view key) {
   return ParseError{Field(path, key).ToString(), "missing"};
 }
 
@@ -200,11 +228,11 @@ Err ReadPos(dom::element v, const Path& path, Pos* pos) {
   bool line = false, column = false;
   TATAMI_TRY(
       ForEachField(v, path, [&](std::string_view key, dom::element value, const Path& at) -> Err {
-        if (key == "line") {
+        if (KeyIs(key, "line")) {
           line = true;
           return ReadNat(value, at, &pos->line);
         }
-        if (key == "column") {
+        if (KeyIs(key, "column")) {
           column = true;
           return ReadNat(value, at, &pos->column);
         }
@@ -215,27 +243,44 @@ Err ReadPos(dom::element v, const Path& path, Pos* pos) {
   return std::nullopt;
 }
 
+// ParseSeverity, and the spelling kept when it is not the canonical one;
+// the canonical spellings are told apart without a string comparison call.
+void ReadSeverity(std::string_view text, Message* m) {
+  Severity canonical = Severity::kOther;
+  if (KeyIs(text, "error"))
+    canonical = Severity::kError;
+  else if (KeyIs(text, "warning"))
+    canonical = Severity::kWarning;
+  else if (KeyIs(text, "info"))
+    canonical = Severity::kInfo;
+  else if (KeyIs(text, "trace"))
+    canonical = Severity::kTrace;
+  if (canonical != Severity::kOther) {
+    m->severity = canonical;
+    m->severity_spelling.clear();
+  } else {
+    m->severity = ParseSeverity(text);  // kOther, or kInfo spelt "information"
+    m->severity_spelling.assign(text);
+  }
+}
+
 Err ReadMessage(dom::element v, const Path& path, Message* m) {
   bool severity = false, pos = false, data = false;
   TATAMI_TRY(
       ForEachField(v, path, [&](std::string_view key, dom::element value, const Path& at) -> Err {
-        if (key == "severity") {
+        if (KeyIs(key, "severity")) {
           severity = true;
           std::string_view text;
           if (value.get_string().get(text)) return WrongType(at, "a string", value);
-          m->severity = ParseSeverity(text);
-          if (m->severity == Severity::kOther || ToString(m->severity) != text)
-            m->severity_spelling.assign(text);
-          else
-            m->severity_spelling.clear();
+          ReadSeverity(text, m);
           return Err();
         }
-        if (key == "pos") {
+        if (KeyIs(key, "pos")) {
           pos = true;
           return ReadPos(value, at, &m->pos);
         }
-        if (key == "endPos") return ReadNullable(value, at, &m->end_pos, ReadPos);
-        if (key == "data") {
+        if (KeyIs(key, "endPos")) return ReadNullable(value, at, &m->end_pos, ReadPos);
+        if (KeyIs(key, "data")) {
           data = true;
           return ReadString(value, at, &m->data);
         }
@@ -251,13 +296,13 @@ Err ReadSorry(dom::element v, const Path& path, Sorry* s) {
   bool goal = false;
   TATAMI_TRY(
       ForEachField(v, path, [&](std::string_view key, dom::element value, const Path& at) -> Err {
-        if (key == "pos") return ReadOptional(value, at, &s->pos, ReadPos);
-        if (key == "endPos") return ReadOptional(value, at, &s->end_pos, ReadPos);
-        if (key == "goal") {
+        if (KeyIs(key, "pos")) return ReadOptional(value, at, &s->pos, ReadPos);
+        if (KeyIs(key, "endPos")) return ReadOptional(value, at, &s->end_pos, ReadPos);
+        if (KeyIs(key, "goal")) {
           goal = true;
           return ReadString(value, at, &s->goal);
         }
-        if (key == "proofState") return ReadNullable(value, at, &s->proof_state, ReadNat);
+        if (KeyIs(key, "proofState")) return ReadNullable(value, at, &s->proof_state, ReadNat);
         return KeepExtra(value, key, &s->extra);
       }));
   if (!goal) return Missing(path, "goal");
@@ -268,24 +313,25 @@ Err ReadTactic(dom::element v, const Path& path, Tactic* t) {
   bool pos = false, end_pos = false, goals = false, tactic = false;
   TATAMI_TRY(
       ForEachField(v, path, [&](std::string_view key, dom::element value, const Path& at) -> Err {
-        if (key == "pos") {
+        if (KeyIs(key, "pos")) {
           pos = true;
           return ReadPos(value, at, &t->pos);
         }
-        if (key == "endPos") {
+        if (KeyIs(key, "endPos")) {
           end_pos = true;
           return ReadPos(value, at, &t->end_pos);
         }
-        if (key == "goals") {
+        if (KeyIs(key, "goals")) {
           goals = true;
           return ReadString(value, at, &t->goals);
         }
-        if (key == "tactic") {
+        if (KeyIs(key, "tactic")) {
           tactic = true;
           return ReadString(value, at, &t->tactic);
         }
-        if (key == "proofState") return ReadNullable(value, at, &t->proof_state, ReadNat);
-        if (key == "usedConstants") return ReadOptional(value, at, &t->used_constants, ReadStrings);
+        if (KeyIs(key, "proofState")) return ReadNullable(value, at, &t->proof_state, ReadNat);
+        if (KeyIs(key, "usedConstants"))
+          return ReadOptional(value, at, &t->used_constants, ReadStrings);
         return KeepExtra(value, key, &t->extra);
       }));
   if (!pos) return Missing(path, "pos");
@@ -306,17 +352,17 @@ Err ReadCommandResponse(dom::element v, const Path& path, CommandResponse* r) {
   bool env = false;
   TATAMI_TRY(
       ForEachField(v, path, [&](std::string_view key, dom::element value, const Path& at) -> Err {
-        if (key == "env") {
+        if (KeyIs(key, "env")) {
           env = true;
           return ReadNat(value, at, &r->env);
         }
-        if (key == "messages")
+        if (KeyIs(key, "messages"))
           return ReadOptional(value, at, &r->messages, ListReader<Message>(ReadMessage));
-        if (key == "sorries")
+        if (KeyIs(key, "sorries"))
           return ReadOptional(value, at, &r->sorries, ListReader<Sorry>(ReadSorry));
-        if (key == "tactics")
+        if (KeyIs(key, "tactics"))
           return ReadOptional(value, at, &r->tactics, ListReader<Tactic>(ReadTactic));
-        if (key == "infotree") return ReadOptional(value, at, &r->infotree, ReadJson);
+        if (KeyIs(key, "infotree")) return ReadOptional(value, at, &r->infotree, ReadJson);
         return KeepExtra(value, key, &r->extra);
       }));
   if (!env) return Missing(path, "env");
@@ -327,20 +373,20 @@ Err ReadProofStepResponse(dom::element v, const Path& path, ProofStepResponse* r
   bool proof_state = false, goals = false;
   TATAMI_TRY(
       ForEachField(v, path, [&](std::string_view key, dom::element value, const Path& at) -> Err {
-        if (key == "proofState") {
+        if (KeyIs(key, "proofState")) {
           proof_state = true;
           return ReadNat(value, at, &r->proof_state);
         }
-        if (key == "goals") {
+        if (KeyIs(key, "goals")) {
           goals = true;
           return ReadStrings(value, at, &r->goals);
         }
-        if (key == "messages")
+        if (KeyIs(key, "messages"))
           return ReadOptional(value, at, &r->messages, ListReader<Message>(ReadMessage));
-        if (key == "sorries")
+        if (KeyIs(key, "sorries"))
           return ReadOptional(value, at, &r->sorries, ListReader<Sorry>(ReadSorry));
-        if (key == "traces") return ReadOptional(value, at, &r->traces, ReadStrings);
-        if (key == "proofStatus") return ReadOptional(value, at, &r->proof_status, ReadString);
+        if (KeyIs(key, "traces")) return ReadOptional(value, at, &r->traces, ReadStrings);
+        if (KeyIs(key, "proofStatus")) return ReadOptional(value, at, &r->proof_status, ReadString);
         return KeepExtra(value, key, &r->extra);
       }));
   if (!proof_state) return Missing(path, "proofState");
@@ -352,7 +398,7 @@ Err ReadErrorResponse(dom::element v, const Path& path, ErrorResponse* r) {
   bool message = false;
   TATAMI_TRY(
       ForEachField(v, path, [&](std::string_view key, dom::element value, const Path& at) -> Err {
-        if (key == "message") {
+        if (KeyIs(key, "message")) {
           message = true;
           return ReadString(value, at, &r->message);
         }
@@ -379,16 +425,18 @@ template <class T, class Read>
 ParseResult<T> ParseText(const std::string& text, Read read) {
   dom::element root;
   if (auto e = ParseDocument(text).get(root)) return NotJson(e);
-  T out;
-  if (Err err = read(root, Path{}, &out)) return *err;
-  return out;
+  ParseResult<T> result(std::in_place);  // read in place, as ReadAs below
+  if (Err err = read(root, Path{}, &result.value())) result = std::move(*err);
+  return result;
 }
 
+// Reads into the result in place: a CommandResponse moved costs its
+// members' moves and the moved-from destructors.
 template <class T, class Read>
 ParseResult<Response> ReadAs(dom::element root, Read read) {
-  T out;
-  if (Err err = read(root, Path{}, &out)) return *err;
-  return Response(std::move(out));
+  ParseResult<Response> result(std::in_place, std::in_place_type<T>);
+  if (Err err = read(root, Path{}, &std::get<T>(result.value()))) result = std::move(*err);
+  return result;
 }
 
 ParseResult<Response> ParseShaped(const std::string& text, std::optional<RequestKind> answered) {
@@ -398,10 +446,10 @@ ParseResult<Response> ParseShaped(const std::string& text, std::optional<Request
   if (root.get_object().get(object)) return *WrongType(Path{}, "an object", root);
   internal::ResponseKeys keys;
   for (dom::key_value_pair field : object) {
-    keys.message = keys.message || field.key == "message";
-    keys.env = keys.env || field.key == "env";
-    keys.proof_state = keys.proof_state || field.key == "proofState";
-    keys.goals = keys.goals || field.key == "goals";
+    keys.message = keys.message || KeyIs(field.key, "message");
+    keys.env = keys.env || KeyIs(field.key, "env");
+    keys.proof_state = keys.proof_state || KeyIs(field.key, "proofState");
+    keys.goals = keys.goals || KeyIs(field.key, "goals");
   }
   switch (internal::ShapeOf(keys, answered)) {
     case internal::ResponseShape::kError:

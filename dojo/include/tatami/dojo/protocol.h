@@ -57,6 +57,14 @@ class Nullable {
     return n;
   }
 
+  // Makes it present with a value built from `args` (in place, for readers
+  // that fill the value field by field); returns the value.
+  template <class... Args>
+  T& emplace(Args&&... args) {
+    present_ = true;
+    return value_.emplace(std::forward<Args>(args)...);
+  }
+
   bool present() const { return present_; }             // absent -> false
   bool is_null() const { return present_ && !value_; }  // present as null
   bool has_value() const { return value_.has_value(); }
@@ -89,6 +97,11 @@ class ParseResult {
  public:
   ParseResult(T value) : v_(std::move(value)) {}           // NOLINT: implicit by design
   ParseResult(ParseError error) : v_(std::move(error)) {}  // NOLINT: implicit by design
+  // A value built in place from `args` (for readers that fill it field by
+  // field, so that it is never moved).
+  template <class... Args>
+  explicit ParseResult(std::in_place_t, Args&&... args)
+      : v_(std::in_place_index<0>, std::forward<Args>(args)...) {}
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -96,6 +109,10 @@ class ParseResult {
   // Throws std::logic_error when !ok() (asking for a value that is not there
   // is misuse, not bad input).
   const T& value() const& {
+    if (!ok()) throw std::logic_error("ParseResult::value() on error: " + error().ToString());
+    return std::get<0>(v_);
+  }
+  T& value() & {
     if (!ok()) throw std::logic_error("ParseResult::value() on error: " + error().ToString());
     return std::get<0>(v_);
   }
