@@ -272,6 +272,7 @@ int RunProve(ProveFlags flags) {
   if (flags.num_tactics <= 0) throw std::invalid_argument("--num-tactics must be positive");
   if (!(flags.timeout_s > 0)) throw std::invalid_argument("--timeout must be positive");
   if (flags.jobs == 0) throw std::invalid_argument("--jobs must be at least 1");
+  if (!(flags.batch_wait_ms >= 0)) throw std::invalid_argument("--batch-wait-ms must be >= 0");
   if (flags.tactic_timeout) flags.config.timeout = flags.tactic_timeout;
   dj::Config config = ResolveConfig(flags.config);
   config.workers = flags.jobs;
@@ -472,9 +473,9 @@ void AddProveCommand(CLI::App& app, int* exit_code) {
                   "default: fixed)");
   cmd->add_option("--num-tactics", flags->num_tactics,
                   "candidates asked per expansion" + DefaultText(flags->num_tactics));
-  cmd->add_option(
-      "--max-expansions", flags->max_expansions,
-      "most expansions per theorem; 0 = unlimited" + DefaultText(flags->max_expansions));
+  cmd->add_option("--max-expansions", flags->max_expansions,
+                  "most expansions per theorem; 0 = unlimited" + DefaultText(flags->max_expansions))
+      ->check(Count(0));
   AddConfigFlags(*cmd, &flags->config);
   // --timeout is the search budget here; the per-request deadline is --tactic-timeout.
   cmd->remove_option(cmd->get_option("--timeout"));
@@ -484,22 +485,26 @@ void AddProveCommand(CLI::App& app, int* exit_code) {
                   "deadline of one Lean request, e.g. 60s (the workers' --timeout elsewhere; "
                   "default: 60s)");
   cmd->add_option("-j,--jobs", flags->jobs,
-                  "theorems searched at once = worker processes (default: 1)");
+                  "theorems searched at once = worker processes (default: 1)")
+      ->check(Count(1));
   cmd->add_option("--tree-dir", flags->tree_dir,
                   "write each theorem's search tree as NAME.json and NAME.dot here");
   cmd->add_option("--shard", flags->shard,
                   "run shard i of N (theorems whose input position is i mod N), e.g. 0/4; "
                   "default from SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX");
   cmd->add_option("--num-shards", flags->num_shards,
-                  "shard count when the index comes from JOB_COMPLETION_INDEX");
+                  "shard count when the index comes from JOB_COMPLETION_INDEX")
+      ->check(Count(0));
   cmd->add_option("--batch-size", flags->batch_size,
-                  "most generator requests per model call" + DefaultText(flags->batch_size));
+                  "most generator requests per model call" + DefaultText(flags->batch_size))
+      ->check(Count(1));
   cmd->add_option("--batch-wait-ms", flags->batch_wait_ms,
                   "longest wait for a fuller batch, ms" + DefaultText(flags->batch_wait_ms));
   cmd->add_option("--speculation-depth", flags->speculation_depth,
                   "nodes each search asks the model for ahead of need while Lean runs "
                   "(0 = none)" +
-                      DefaultText(flags->speculation_depth));
+                      DefaultText(flags->speculation_depth))
+      ->check(Count(0));
   cmd->add_option("--index", flags->index,
                   "premise index (tatami index build): retrieval-augmented generation as "
                   "ReProver's; needs --encoder");
@@ -508,7 +513,8 @@ void AddProveCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--num-premises", flags->num_premises,
                   "premises retrieved per state with --index" + DefaultText(flags->num_premises));
   AddIndexFlags(*cmd, &flags->config);
-  cmd->add_option("--limit", flags->limit, "search at most this many new theorems");
+  cmd->add_option("--limit", flags->limit, "search at most this many new theorems")
+      ->check(Count(0));
   cmd->add_flag("--no-progress", flags->no_progress, "no progress bar even on a terminal");
   cmd->callback([flags, exit_code] {
     try {

@@ -9,8 +9,10 @@
 // Thread-safety: not thread-safe (CLI parsing is single-threaded).
 #pragma once
 
+#include <cctype>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +20,30 @@
 #include "tatami/dojo/config.h"
 
 namespace tatami::cli {
+
+// A check for an unsigned count option: a whole number of at least `min`.
+// CLI11 alone would read "-1" into an unsigned option as its largest value,
+// and its numeric range checks print the range of a double.
+inline CLI::Validator Count(unsigned long long min) {
+  return CLI::Validator(
+      [min](std::string& text) -> std::string {
+        bool ok = !text.empty() && std::isdigit(static_cast<unsigned char>(text[0]));
+        std::size_t used = 0;
+        unsigned long long value = 0;
+        if (ok) {
+          try {
+            value = std::stoull(text, &used);
+          } catch (const std::exception&) {
+            ok = false;
+          }
+        }
+        if (!ok || used != text.size() || value < min)
+          return "expected a whole number of at least " + std::to_string(min) + ", got '" + text +
+                 "'";
+        return {};
+      },
+      "");
+}
 
 // Flag values as given; unset flags leave lower layers in force.
 struct ConfigFlags {

@@ -288,4 +288,19 @@ TEST_F(ProveCliTest, BadGeneratorSpecsAreClearErrors) {
   EXPECT_NE(Stderr().find("generator model model.pt: no such file"), std::string::npos) << Stderr();
 }
 
+TEST_F(ProveCliTest, NegativeCountsAreClearErrors) {
+  // An unsigned option would otherwise take -1 as its largest value.
+  for (const std::string flag :
+       {"--jobs", "--batch-size", "--speculation-depth", "--max-expansions", "--limit"}) {
+    SCOPED_TRACE(flag);
+    const std::string cmd = "'" + std::string(TATAMI_CLI) + "' prove '" +
+                            (dir_ / "in.jsonl").string() + "' " + flag + " -1 2>'" +
+                            (dir_ / "stderr.txt").string() + "'";
+    const int status = std::system(cmd.c_str());
+    EXPECT_NE(WEXITSTATUS(status), 0);
+    EXPECT_NE(Stderr().find(flag), std::string::npos) << Stderr();
+    EXPECT_FALSE(fs::exists(dir_ / "in.out.jsonl"));
+  }
+}
+
 }  // namespace
