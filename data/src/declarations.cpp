@@ -130,7 +130,8 @@ std::vector<Declaration> ListDeclarations(std::string_view text) {
             full = std::string(name.substr(7));
           } else {
             full = current_namespace();
-            full += (full.empty() ? "" : ".") + std::string(name);
+            if (!full.empty()) full += '.';
+            full += name;
           }
           current.premise.full_name = full;
           current_start = line_start;

@@ -141,7 +141,7 @@ std::string ReadImport(Scanner& s) {
     s.SkipTrivia();
     const std::string_view next = s.PeekWord();
     if (!next.empty() && next != "import" && IsModuleName(next)) {
-      command += " " + std::string(word);
+      command.append(" ").append(word);
       word = s.TakeWord();
     } else {
       s.set_pos(after_modifier);  // `all` is the module's name
@@ -152,7 +152,7 @@ std::string ReadImport(Scanner& s) {
   if (!IsModuleName(word))
     throw std::invalid_argument(
         fmt::format("line {}: `{}` is not a valid module name in `import`", line, word));
-  command += " " + std::string(word);
+  command.append(" ").append(word);
   return command;
 }
 
