@@ -23,10 +23,16 @@ TEST(ReplOutcomeTest, RetryOnFreshWorkerExcludesTimeoutAndIncludesRejection) {
   EXPECT_TRUE(RetryOnFreshWorker(ReplRejected{})) << "it never reached a live worker";
 }
 
+ReplCrash CrashFor(std::string reason) {
+  ReplCrash crash;
+  crash.reason = std::move(reason);
+  return crash;
+}
+
 TEST(ReplOutcomeTest, NeverRanIsACrashBeforeTheReplReachedTheRequest) {
-  EXPECT_TRUE(NeverRan(ReplCrash{.reason = "not sent: the worker died"}));
-  EXPECT_TRUE(NeverRan(ReplCrash{.reason = "not run: the worker died"}));
-  EXPECT_FALSE(NeverRan(ReplCrash{.reason = "exited with code 1"}));
+  EXPECT_TRUE(NeverRan(CrashFor("not sent: the worker died")));
+  EXPECT_TRUE(NeverRan(CrashFor("not run: the worker died")));
+  EXPECT_FALSE(NeverRan(CrashFor("exited with code 1")));
   EXPECT_FALSE(NeverRan(ReplTimeout{}));
   EXPECT_FALSE(NeverRan(ReplRejected{"not sent: looks like one, but is a rejection"}));
 }
