@@ -183,7 +183,7 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
     for (std::size_t i = 0; i < requests.size(); ++i)
       AsyncRequest(requests[i], std::move(done[i]), timeout);
     holding_ = false;
-    SendNext();
+    Flush();
   }
 
   void Enqueue(std::string bytes, Callback done, std::optional<milliseconds> timeout) {
@@ -202,7 +202,7 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
     }
     queue_.push_back(
         Pending{std::move(bytes), std::move(done), timeout.value_or(options_.request_timeout)});
-    SendNext();
+    Flush();
   }
 
   void Kill() {
@@ -277,7 +277,7 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
     if (startup.empty()) {
       state_ = State::kReady;
       Post([done = std::move(done)] { done(StartResult{true, std::nullopt, {}}); });
-      SendNext();
+      Flush();
       return;
     }
     state_ = State::kStarting;
@@ -287,7 +287,7 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
       queue_.push_front(Pending{std::move(startup[static_cast<std::size_t>(i)]), nullptr,
                                 options_.startup_timeout, i});
     }
-    SendNext();
+    Flush();
   }
 
   void FailLaunch(StartCallback done, const std::string& error) {
@@ -309,8 +309,6 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
   // wake-up. Start-up requests are not overtaken: nothing is written behind
   // one until it is answered (a failed import must not see the requests
   // meant for its env).
-  void SendNext() { Flush(); }
-
   void Flush() {
     if (holding_ || dispatching_ || !child_alive_ || stdout_closed_) return;
     const std::size_t window = std::max<std::size_t>(1, options_.max_pipelined_requests);
@@ -433,7 +431,7 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
           "response exceeds the limit of " + std::to_string(options_.max_response_bytes) + " bytes",
           splitter_.pending());
     }
-    SendNext();  // also serves a child launched by a callback meanwhile
+    Flush();  // also serves a child launched by a callback meanwhile
     if (Current(gen)) ReadStdout();
   }
 
