@@ -45,15 +45,7 @@ struct BatchingGenerator::ClientState {
   // hand, so a batch waits for it, up to max_wait, rather than leave its
   // next request to a batch of its own. With two answers in hand it has a
   // whole expansion to spare, and the batch goes without it.
-  bool AboutToAsk() const {
-    if (predictions.empty() || !predictions.front()->done) return false;
-    std::size_t answered = 0;
-    for (const auto& p : predictions) {
-      if (!p->done) return false;
-      ++answered;
-    }
-    return answered < 2;
-  }
+  bool AboutToAsk() const { return predictions.size() == 1 && predictions.front()->done; }
 };
 
 struct BatchingGenerator::State {
@@ -189,31 +181,32 @@ void BatchingGenerator::Client::Predict(const std::vector<GenerationRequest>& re
   s.changed.notify_all();
 }
 
-void BatchingGenerator::Client::Prefetch(const GenerationRequest& request) { Predict({request}); }
-
 void BatchingGenerator::Client::PredictLocked(const std::vector<GenerationRequest>& requests) {
   State& s = *g_.state_;
   ClientState& cs = *state_;
   std::vector<std::shared_ptr<Call>> now;
   now.reserve(requests.size());
   for (const GenerationRequest& request : requests) {
-    std::shared_ptr<Call>& known = cs.ahead[request.state];
-    if (known && !SameRequest(known->owned.front(), request)) {
-      if (std::find(cs.predictions.begin(), cs.predictions.end(), known) != cs.predictions.end())
-        s.Withdraw(cs, known);
-      known.reset();
+    std::shared_ptr<Call> known;
+    if (auto it = cs.ahead.find(request.state); it != cs.ahead.end()) {
+      known = it->second;
+      if (!SameRequest(known->owned.front(), request)) {
+        s.Withdraw(cs, known);  // a different request for the state: not its answer
+        cs.ahead.erase(request.state);
+        known.reset();
+      }
     }
     if (!known) {
-      auto call = std::make_shared<Call>();
-      call->owned = {request};
-      call->requests = &call->owned;
-      call->client = &cs;
-      call->speculative = true;
-      call->queued = Clock::now();
-      s.queue.push_back(call);
+      known = std::make_shared<Call>();
+      known->owned = {request};
+      known->requests = &known->owned;
+      known->client = &cs;
+      known->speculative = true;
+      known->queued = Clock::now();
+      s.queue.push_back(known);
       s.queued_requests += 1;
       ++cs.queued;
-      known = call;
+      cs.ahead[request.state] = known;
     }
     if (std::find(now.begin(), now.end(), known) != now.end()) continue;  // listed twice
     if (!known->sent) known->rank = now.size() + 1;

@@ -2,6 +2,7 @@
 // ahead of need: prefetches, their answers taken by Get, withdrawn
 // predictions, demands before prefetches, and speculative search finding
 // exactly what plain search finds.
+#include <condition_variable>
 #include <future>
 #include <map>
 #include <mutex>
@@ -52,6 +53,7 @@ class Recorder : public TacticGenerator {
       batches_.push_back(states);
       wait = gated_ && batches_.size() == 1;
     }
+    recorded_.notify_all();
     if (wait) {
       entered_.set_value();
       gate_.get_future().wait();
@@ -65,6 +67,12 @@ class Recorder : public TacticGenerator {
 
   void WaitEntered() { entered_.get_future().wait(); }
   void Open() { gate_.set_value(); }
+  // Returns once `n` batches have been sent (their requests are no longer
+  // queued).
+  void WaitForBatches(std::size_t n) {
+    std::unique_lock lock(mu_);
+    recorded_.wait(lock, [&] { return batches_.size() >= n; });
+  }
   std::vector<std::vector<std::string>> batches() {
     std::lock_guard lock(mu_);
     return batches_;
@@ -73,6 +81,7 @@ class Recorder : public TacticGenerator {
  private:
   bool gated_;
   std::mutex mu_;
+  std::condition_variable recorded_;
   std::vector<std::vector<std::string>> batches_;
   std::promise<void> entered_, gate_;
 };
@@ -111,8 +120,8 @@ TEST(Prefetch, ItsAnswerServesTheLaterGetWithoutAskingAgain) {
   auto inner = std::make_shared<Recorder>();
   BatchingGenerator g(inner, NoTimeFlush());
   BatchingGenerator::Client a(g);
-  a.Prefetch(Req("p"));
-  a.Prefetch(Req("p"));  // asked already: not queued twice
+  a.Predict({Req("p")});
+  a.Predict({Req("p")});  // asked already: not queued twice
   EXPECT_EQ(a.Get(Req("p")), (std::vector<Candidate>{{"p!", -1}}));
   EXPECT_EQ(inner->batches(), (Batches{{"p"}}));
   EXPECT_EQ(g.stats().prefetch_hits, 1u);
@@ -125,10 +134,10 @@ TEST(Prefetch, ANewerPredictionWithdrawsOneNotYetSent) {
   auto inner = std::make_shared<Recorder>(/*gated=*/true);
   BatchingGenerator g(inner, NoTimeFlush());
   BatchingGenerator::Client a(g);
-  a.Prefetch(Req("x"));
-  inner->WaitEntered();  // "x" is with the generator
-  a.Prefetch(Req("y"));  // queued behind it ...
-  a.Prefetch(Req("z"));  // ... and replaced before it was sent
+  a.Predict({Req("x")});
+  inner->WaitEntered();   // "x" is with the generator
+  a.Predict({Req("y")});  // queued behind it ...
+  a.Predict({Req("z")});  // ... and replaced before it was sent
   inner->Open();
   EXPECT_EQ(a.Get(Req("z")).front().tactic, "z!");
   EXPECT_EQ(a.Get(Req("x")).front().tactic, "x!");  // kept for later
@@ -140,7 +149,7 @@ TEST(Prefetch, DemandsGoBeforePrefetchesInABatch) {
   auto inner = std::make_shared<Recorder>();
   BatchingGenerator g(inner, NoTimeFlush(2));
   BatchingGenerator::Client a(g), b(g);
-  a.Prefetch(Req("p"));  // first in the queue; b is not accounted for yet
+  a.Predict({Req("p")});  // first in the queue; b is not accounted for yet
   std::string got;
   std::thread tb([&] { got = b.Get(Req("d")).front().tactic; });
   tb.join();
@@ -153,9 +162,9 @@ TEST(Prefetch, ForgetDropsAnswersAndTheUnsentPrediction) {
   auto inner = std::make_shared<Recorder>(/*gated=*/true);
   BatchingGenerator g(inner, NoTimeFlush());
   BatchingGenerator::Client a(g);
-  a.Prefetch(Req("x"));
+  a.Predict({Req("x")});
   inner->WaitEntered();
-  a.Prefetch(Req("y"));
+  a.Predict({Req("y")});
   a.Forget();
   inner->Open();
   EXPECT_EQ(a.Get(Req("x")).front().tactic, "x!");  // asked again
@@ -184,6 +193,8 @@ TEST(Predict, EveryClientsFirstPredictionGoesBeforeAnySecondOne) {
   b.Predict({Req("y1"), Req("y2")});
   inner->Open();
   tc.join();
+  // Sent before the Gets below, which would otherwise withdraw what is left.
+  inner->WaitForBatches(2);
   EXPECT_EQ(a.Get(Req("x2")).front().tactic, "x2!");
   a.Settle();
   EXPECT_EQ(b.Get(Req("y2")).front().tactic, "y2!");

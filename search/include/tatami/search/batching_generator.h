@@ -6,8 +6,8 @@
 // A call to Generate queues its requests and waits. When the generator
 // behind is free, the queued requests go as one batch as soon as every
 // registered client is accounted for (it has a request queued, or it
-// declared through its Client that it needs nothing more for now and its
-// latest Prefetch, if any, is not answered yet), or
+// declared through its Client that it needs nothing more for now and is
+// not about to ask: it does not hold just one prediction, answered), or
 // `max_batch` requests are queued, or `max_wait` has passed since the oldest
 // was queued or since the last batch came back, whichever is later (so the
 // searches that just got answers and went to Lean can make the next batch
@@ -109,8 +109,6 @@ class BatchingGenerator : public TacticGenerator {
     // longer holds is withdrawn. Answers wait until a Get takes them or
     // Forget drops them.
     void Predict(const std::vector<GenerationRequest>& requests);
-    // Predict({request}).
-    void Prefetch(const GenerationRequest& request);
     // Declares that the client asks nothing until its next Get (its next
     // need is predicted already, or it has none).
     void Settle();
