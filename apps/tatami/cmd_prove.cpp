@@ -54,6 +54,7 @@
 #include "tatami/search/best_first_search.h"
 #include "tatami/search/dojo_environment.h"
 #include "tatami/search/generator_factory.h"
+#include "tatami/search/retrieval_augmented_generator.h"
 #include "tatami/search/tree_export.h"
 
 namespace tatami::cli {
@@ -288,9 +289,18 @@ int RunProve(ProveFlags flags) {
   std::shared_ptr<se::TacticGenerator> base = se::MakeGenerator(flags.generator);
   // Opened before any search starts, so a wrong index or encoder is reported at once.
   std::unique_ptr<ProveRetrieval> retrieval;
-  if (!flags.index.empty())
+  if (!flags.index.empty()) {
     retrieval = std::make_unique<ProveRetrieval>(flags.index, flags.encoder, flags.num_premises,
                                                  IndexOpenOptionsFor(config));
+    // In front of the model and behind the batching: each model batch's
+    // states (of every search, predictions included) are embedded in one
+    // encoder call.
+    base = std::make_shared<se::RetrievalAugmentedGenerator>(
+        base, [r = retrieval.get()](const std::vector<std::string>& states,
+                                    const std::vector<std::uint64_t>& scopes) {
+          return r->Premises(states, scopes);
+        });
+  }
 
   int bad = 0;
   std::vector<Theorem> all = ReadInputs(flags, config.project_dir, &bad);
@@ -357,15 +367,11 @@ int RunProve(ProveFlags flags) {
                                                 : dojo.EnterFromFile(t.file, t.name);
           se::DojoEnvironment env(dojo, std::move(root));
           // Per theorem, since which premises it may use depends on where it
-          // is. Through SearchOptions::premises rather than a wrapping
-          // generator, so that speculative requests carry premises too.
-          mine.premises = nullptr;
-          if (retrieval) {
-            mine.premises = [&retrieval, mask = retrieval->MaskFor(t.corpus_file, t.position)](
-                                const std::string& state) {
-              return std::move(retrieval->Premises({state}, mask).front());
-            };
-          }
+          // is; known to the premise source while the search runs.
+          std::optional<ProveRetrieval::Scope> scope;
+          if (retrieval)
+            scope.emplace(retrieval->AddScope(retrieval->MaskFor(t.corpus_file, t.position)));
+          mine.premise_scope = scope ? scope->id() : 0;
           se::SearchResult r = se::BestFirstSearch(env, mine.batching ? *generator : *base, mine);
           if (r.cancelled) return;
           line["status"] = se::ToString(r.status);
@@ -376,8 +382,7 @@ int RunProve(ProveFlags flags) {
           line["lean_s"] = r.lean_s;
           line["total_s"] =
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-          line["generator"] =
-              retrieval ? generator->Describe() + "+retrieval" : generator->Describe();
+          line["generator"] = generator->Describe();
           if (!flags.tree_dir.empty()) {
             const fs::path stem = fs::path(flags.tree_dir) / se::TreeFileStem(t.name);
             std::ofstream(fs::path(stem).concat(".json")) << se::TreeToJson(r.tree).dump(1) << "\n";

@@ -112,7 +112,11 @@ void BindSearch(py::module_& m) {
 
   py::class_<se::GenerationRequest>(m, "GenerationRequest", "One state to propose tactics for.")
       .def(py::init([](std::string state, std::vector<std::string> premises, int num_candidates) {
-             return se::GenerationRequest{std::move(state), std::move(premises), num_candidates};
+             se::GenerationRequest r;
+             r.state = std::move(state);
+             r.premises = std::move(premises);
+             r.num_candidates = num_candidates;
+             return r;
            }),
            py::arg("state"), py::arg("premises") = std::vector<std::string>{},
            py::arg("num_candidates") = 64)

@@ -15,7 +15,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 bool SameRequest(const GenerationRequest& a, const GenerationRequest& b) {
-  return a.num_candidates == b.num_candidates && a.state == b.state && a.premises == b.premises;
+  return a.num_candidates == b.num_candidates && a.state == b.state &&
+         a.premise_scope == b.premise_scope && a.premises == b.premises;
 }
 }  // namespace
 

@@ -70,12 +70,12 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
   auto make_request = [&](const std::string& state) {
     GenerationRequest request;
     request.state = state;
-    if (options.premises) request.premises = options.premises(state);
     request.num_candidates = options.num_tactics;
+    request.premise_scope = options.premise_scope;
     return request;
   };
   // Requests made for predictions, by node, so that a node predicted at
-  // several expansions and then expanded retrieves its premises once.
+  // several expansions and then expanded builds its request once.
   std::unordered_map<std::size_t, GenerationRequest> predicted;
   auto request_for = [&](std::size_t node) -> const GenerationRequest& {
     auto [it, added] = predicted.try_emplace(node);

@@ -30,14 +30,16 @@ std::vector<std::vector<Candidate>> RetrievalAugmentedGenerator::Generate(
     const std::vector<GenerationRequest>& batch) {
   std::vector<GenerationRequest> augmented = batch;
   std::vector<std::string> states;
+  std::vector<std::uint64_t> scopes;
   std::vector<std::size_t> which;
   for (std::size_t i = 0; i < augmented.size(); ++i)
     if (augmented[i].premises.empty()) {
       states.push_back(augmented[i].state);
+      scopes.push_back(augmented[i].premise_scope);
       which.push_back(i);
     }
   if (!states.empty()) {
-    std::vector<std::vector<std::string>> premises = source_(states);
+    std::vector<std::vector<std::string>> premises = source_(states, scopes);
     if (premises.size() != states.size())
       throw std::runtime_error("premise source returned " + std::to_string(premises.size()) +
                                " lists for " + std::to_string(states.size()) + " states");

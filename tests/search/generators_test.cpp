@@ -127,16 +127,41 @@ class RecordingGenerator : public TacticGenerator {
 
 TEST(RetrievalAugmentedGenerator, FillsPremisesForRequestsWithoutThem) {
   auto inner = std::make_shared<RecordingGenerator>();
-  RetrievalAugmentedGenerator g(inner, [](const std::vector<std::string>& states) {
-    std::vector<std::vector<std::string>> out;
-    for (const auto& s : states) out.push_back({"P(" + s + ")"});
-    return out;
-  });
+  RetrievalAugmentedGenerator g(
+      inner, [](const std::vector<std::string>& states, const std::vector<std::uint64_t>&) {
+        std::vector<std::vector<std::string>> out;
+        for (const auto& s : states) out.push_back({"P(" + s + ")"});
+        return out;
+      });
   GenerationRequest given = Req("b");
   given.premises = {"mine"};
   auto out = g.Generate({Req("a"), given});
   EXPECT_EQ(out[0][0].tactic, "a|P(a);");
   EXPECT_EQ(out[1][0].tactic, "b|mine;");
+}
+
+TEST(RetrievalAugmentedGenerator, AsksOnceABatchWithEachRequestsScope) {
+  auto inner = std::make_shared<RecordingGenerator>();
+  std::vector<std::pair<std::vector<std::string>, std::vector<std::uint64_t>>> calls;
+  RetrievalAugmentedGenerator g(
+      inner, [&](const std::vector<std::string>& states, const std::vector<std::uint64_t>& scopes) {
+        calls.emplace_back(states, scopes);
+        std::vector<std::vector<std::string>> out;
+        for (std::size_t i = 0; i < states.size(); ++i)
+          out.push_back({"P" + std::to_string(scopes[i]) + "(" + states[i] + ")"});
+        return out;
+      });
+  std::vector<GenerationRequest> batch{Req("a"), Req("b"), Req("c")};
+  batch[0].premise_scope = 7;
+  batch[1].premises = {"mine"};  // keeps its own; not asked for
+  batch[2].premise_scope = 9;
+  auto out = g.Generate(batch);
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].first, (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(calls[0].second, (std::vector<std::uint64_t>{7, 9}));
+  EXPECT_EQ(out[0][0].tactic, "a|P7(a);");
+  EXPECT_EQ(out[1][0].tactic, "b|mine;");
+  EXPECT_EQ(out[2][0].tactic, "c|P9(c);");
 }
 
 TEST(BatchingGenerator, GathersConcurrentCallersIntoOneBatchAndAnswersEach) {

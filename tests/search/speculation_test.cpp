@@ -130,6 +130,23 @@ TEST(Prefetch, ItsAnswerServesTheLaterGetWithoutAskingAgain) {
   EXPECT_EQ(inner->batches().size(), 2u);
 }
 
+TEST(Prefetch, APredictionForAnotherPremiseScopeIsNotTheAnswer) {
+  auto inner = std::make_shared<Recorder>();
+  BatchingGenerator g(inner, NoTimeFlush());
+  BatchingGenerator::Client a(g);
+  GenerationRequest theirs = Req("p");
+  theirs.premise_scope = 1;
+  a.Predict({theirs});
+  EXPECT_EQ(a.Get(theirs).front().tactic, "p!");
+  EXPECT_EQ(g.stats().prefetch_hits, 1u);
+  a.Predict({theirs});
+  GenerationRequest mine = Req("p");
+  mine.premise_scope = 2;  // same state, other premises: asked anew
+  EXPECT_EQ(a.Get(mine).front().tactic, "p!");
+  EXPECT_EQ(g.stats().prefetch_hits, 1u);
+  EXPECT_EQ(inner->batches(), (Batches{{"p"}, {"p"}}));  // the other withdrawn unsent
+}
+
 TEST(Prefetch, ANewerPredictionWithdrawsOneNotYetSent) {
   auto inner = std::make_shared<Recorder>(/*gated=*/true);
   BatchingGenerator g(inner, NoTimeFlush());

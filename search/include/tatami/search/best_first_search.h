@@ -29,6 +29,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -50,9 +51,9 @@ struct SearchOptions {
   std::chrono::milliseconds timeout{std::chrono::seconds(600)};
   // Most expansions per theorem; 0 = unlimited. Default: 0.
   std::size_t max_expansions = 0;
-  // Premises to condition on for a state (retrieval); empty function = none.
-  // Default: none.
-  std::function<std::vector<std::string>(const std::string& state)> premises;
+  // The premise scope of every request (GenerationRequest::premise_scope),
+  // for a RetrievalAugmentedGenerator behind the generator. Default: 0.
+  std::uint64_t premise_scope = 0;
   // When set and true, the search stops after the current expansion with
   // `cancelled` set (used on Ctrl-C). Default: none.
   const std::atomic<bool>* cancel = nullptr;

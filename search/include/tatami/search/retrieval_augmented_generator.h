@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,14 +28,17 @@ namespace tatami::search {
 std::string FormatAugmentedState(std::string_view state, const std::vector<std::string>& premises,
                                  std::size_t max_bytes = 2300);
 
-// Premises for a batch of states, best first; one list per state.
-using PremiseSource =
-    std::function<std::vector<std::vector<std::string>>(const std::vector<std::string>& states)>;
+// Premises for a batch of states, best first; one list per state. Request i
+// of the batch has state states[i] and premise scope scopes[i]
+// (GenerationRequest::premise_scope).
+using PremiseSource = std::function<std::vector<std::vector<std::string>>(
+    const std::vector<std::string>& states, const std::vector<std::uint64_t>& scopes)>;
 
 class RetrievalAugmentedGenerator : public TacticGenerator {
  public:
   // Requests that already carry premises keep them; the others get the
-  // source's premises for their state (one source call per batch).
+  // source's premises for their state and scope, all of a batch in one
+  // source call (so that an encoder embeds the batch's states together).
   RetrievalAugmentedGenerator(std::shared_ptr<TacticGenerator> inner, PremiseSource source);
 
   std::vector<std::vector<Candidate>> Generate(

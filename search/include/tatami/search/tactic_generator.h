@@ -9,6 +9,7 @@
 // several threads at once (they may serialise internally).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,11 @@ struct GenerationRequest {
   std::vector<std::string> premises;
   // Number of candidates wanted; a generator may return fewer.
   int num_candidates = 64;
+  // Which premises retrieval may give the request, for a
+  // RetrievalAugmentedGenerator whose premise source knows several sets
+  // (`tatami prove`: one per theorem, those accessible where it is stated).
+  // An identifier of the source's; 0 = its default set. Default: 0.
+  std::uint64_t premise_scope = 0;
 };
 
 // One candidate tactic and its score (natural-log probability of the whole
