@@ -68,22 +68,23 @@ bool RetryOnFreshWorker(const ReplOutcome& outcome) {
          std::holds_alternative<ReplRejected>(outcome);
 }
 
-namespace {
-void NoteProofStates(const nlohmann::json& j, std::int64_t& max_id) {
-  if (!j.is_object()) return;
-  if (auto it = j.find("proofState"); it != j.end() && it->is_number_integer())
-    max_id = std::max(max_id, it->get<std::int64_t>());
-  for (const char* list : {"sorries", "tactics"}) {
-    if (auto it = j.find(list); it != j.end() && it->is_array())
-      for (const auto& item : *it) NoteProofStates(item, max_id);
-  }
-}
-}  // namespace
-
+// The same rule as ReplProcess's reading of it (repl_process.cpp): the
+// object's "proofState" and those of the entries of its "sorries" and
+// "tactics", one level deep, as the REPL nests them.
 std::int64_t MaxProofState(const ReplResponse& response) {
   if (response.max_proof_state) return *response.max_proof_state;
   std::int64_t max_id = -1;
-  NoteProofStates(response.json.value(), max_id);
+  auto note = [&](const nlohmann::json& item) {
+    if (!item.is_object()) return;
+    if (auto it = item.find("proofState"); it != item.end() && it->is_number_integer())
+      max_id = std::max(max_id, it->get<std::int64_t>());
+  };
+  const nlohmann::json& object = response.json.value();
+  if (!object.is_object()) return max_id;
+  note(object);
+  for (const char* list : {"sorries", "tactics"})
+    if (auto it = object.find(list); it != object.end() && it->is_array())
+      for (const auto& item : *it) note(item);
   return max_id;
 }
 

@@ -60,7 +60,8 @@ const char* TypeName(simdjson::dom::element_type type) {
 }
 
 // The largest "proofState" of a response object and of its "sorries" and
-// "tactics" entries, -1 if none (ReplResponse::max_proof_state).
+// "tactics" entries, -1 if none (ReplResponse::max_proof_state; the same rule
+// as MaxProofState in repl_outcome.cpp, for responses made elsewhere).
 std::int64_t MaxProofState(simdjson::dom::element object) {
   std::int64_t max_id = -1;
   auto note = [&](simdjson::dom::element item) {

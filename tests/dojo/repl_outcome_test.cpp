@@ -44,6 +44,11 @@ TEST(ReplOutcomeTest, MaxProofStateReadsTheResponseOrTheValueReplProcessFound) {
       R"( "tactics": [{"proofState": 5}], "messages": [{"proofState": 99}]})");
   EXPECT_EQ(MaxProofState(r), 7) << "ids inside messages are not proof states";
   EXPECT_EQ(MaxProofState(ReplResponse{}), -1);
+  ReplResponse nested;
+  // One level, as ReplProcess reads it: the REPL nests no deeper.
+  nested.json =
+      ResponseJson::FromText(R"({"sorries": [{"proofState": 2, "tactics": [{"proofState": 9}]}]})");
+  EXPECT_EQ(MaxProofState(nested), 2);
   r.max_proof_state = 11;
   EXPECT_EQ(MaxProofState(r), 11);
 }
