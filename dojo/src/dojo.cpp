@@ -85,6 +85,26 @@ std::string_view ToString(LeanError::Kind kind) {
   return "unknown";
 }
 
+RunResultKind KindOf(const RunResult& result) {
+  if (const auto* e = std::get_if<LeanError>(&result)) {
+    switch (e->kind) {
+      case LeanError::kTactic:
+        return RunResultKind::kTacticError;
+      case LeanError::kProofRejected:
+        return RunResultKind::kProofRejected;
+      case LeanError::kTacticTooLong:
+        return RunResultKind::kTacticTooLong;
+      case LeanError::kWorkerFailure:
+        return RunResultKind::kWorkerFailure;
+    }
+    throw std::logic_error("KindOf: unknown LeanError kind");
+  }
+  if (std::holds_alternative<TacticState>(result)) return RunResultKind::kState;
+  if (std::holds_alternative<ProofFinished>(result)) return RunResultKind::kProofFinished;
+  if (std::holds_alternative<Timeout>(result)) return RunResultKind::kTimeout;
+  return RunResultKind::kProofGivenUp;
+}
+
 std::string Describe(const RunResult& result) {
   std::ostringstream out;
   if (const auto* s = std::get_if<TacticState>(&result)) {

@@ -2,7 +2,6 @@
 
 #include <array>
 #include <utility>
-#include <variant>
 
 namespace tatami::env {
 namespace {
@@ -18,32 +17,7 @@ constexpr std::array<std::pair<OutcomeKind, std::string_view>, 8> kNames{{
     {OutcomeKind::kProofGivenUp, "proof_given_up"},
 }};
 
-OutcomeKind KindOfLeanError(dojo::LeanError::Kind kind) {
-  switch (kind) {
-    case dojo::LeanError::kTactic:
-      return OutcomeKind::kTacticError;
-    case dojo::LeanError::kProofRejected:
-      return OutcomeKind::kProofRejected;
-    case dojo::LeanError::kTacticTooLong:
-      return OutcomeKind::kTacticTooLong;
-    case dojo::LeanError::kWorkerFailure:
-      return OutcomeKind::kWorkerFailure;
-  }
-  return OutcomeKind::kTacticError;
-}
-
 }  // namespace
-
-OutcomeKind KindOf(const dojo::RunResult& result) {
-  struct Visitor {
-    OutcomeKind operator()(const dojo::TacticState&) const { return OutcomeKind::kState; }
-    OutcomeKind operator()(const dojo::ProofFinished&) const { return OutcomeKind::kProofFinished; }
-    OutcomeKind operator()(const dojo::LeanError& e) const { return KindOfLeanError(e.kind); }
-    OutcomeKind operator()(const dojo::Timeout&) const { return OutcomeKind::kTimeout; }
-    OutcomeKind operator()(const dojo::ProofGivenUp&) const { return OutcomeKind::kProofGivenUp; }
-  };
-  return std::visit(Visitor{}, result);
-}
 
 std::string_view ToString(OutcomeKind kind) {
   for (const auto& [k, name] : kNames)

@@ -5,34 +5,34 @@
 namespace tatami::search {
 namespace {
 
-FailureKind KindOf(dojo::LeanError::Kind kind) {
-  switch (kind) {
-    case dojo::LeanError::kTactic:
-      return FailureKind::kTacticError;
-    case dojo::LeanError::kProofRejected:
-      return FailureKind::kProofRejected;
-    case dojo::LeanError::kTacticTooLong:
-      return FailureKind::kTacticTooLong;
-    case dojo::LeanError::kWorkerFailure:
-      return FailureKind::kWorkerFailure;
-  }
-  throw std::logic_error("DojoEnvironment: unknown LeanError kind");
-}
-
 // `r` holds one of the failing alternatives.
 TacticFailed Failure(const dojo::RunResult& r) {
   TacticFailed f{dojo::Describe(r), FailureKind::kTacticError, {}};
-  if (const auto* e = std::get_if<dojo::LeanError>(&r)) {
-    f.kind = KindOf(e->kind);
-    f.message = e->message;
-  } else if (std::holds_alternative<dojo::Timeout>(r)) {
-    f.kind = FailureKind::kTimeout;
-  } else if (std::holds_alternative<dojo::ProofGivenUp>(r)) {
-    f.kind = FailureKind::kGivenUp;
-  } else {
-    throw std::logic_error("DojoEnvironment: not a failure: " + f.what);
+  if (const auto* e = std::get_if<dojo::LeanError>(&r)) f.message = e->message;
+  switch (dojo::KindOf(r)) {
+    case dojo::RunResultKind::kTacticError:
+      f.kind = FailureKind::kTacticError;
+      return f;
+    case dojo::RunResultKind::kProofRejected:
+      f.kind = FailureKind::kProofRejected;
+      return f;
+    case dojo::RunResultKind::kTacticTooLong:
+      f.kind = FailureKind::kTacticTooLong;
+      return f;
+    case dojo::RunResultKind::kWorkerFailure:
+      f.kind = FailureKind::kWorkerFailure;
+      return f;
+    case dojo::RunResultKind::kTimeout:
+      f.kind = FailureKind::kTimeout;
+      return f;
+    case dojo::RunResultKind::kProofGivenUp:
+      f.kind = FailureKind::kGivenUp;
+      return f;
+    case dojo::RunResultKind::kState:
+    case dojo::RunResultKind::kProofFinished:
+      break;
   }
-  return f;
+  throw std::logic_error("DojoEnvironment: not a failure: " + f.what);
 }
 
 }  // namespace

@@ -115,6 +115,22 @@ struct ProofGivenUp {
 
 using RunResult = std::variant<TacticState, ProofFinished, LeanError, Timeout, ProofGivenUp>;
 
+// What a RunResult is, as one flat tag: its alternative, with LeanError
+// split by kind. For callers that count, reward or label outcomes (the RL
+// environment's OutcomeKind, proof search's failure leaves).
+enum class RunResultKind {
+  kState,          // the tactic ran and goals remain (TacticState)
+  kProofFinished,  // no goals remain and the whole proof passed the completion check
+  kTacticError,    // Lean rejected the tactic (LeanError::kTactic)
+  kProofRejected,  // goals closed but the completion check failed (LeanError::kProofRejected)
+  kTacticTooLong,  // longer than DojoOptions::max_tactic_bytes; not sent
+                   // (LeanError::kTacticTooLong)
+  kWorkerFailure,  // the worker kept dying and recovery gave up (LeanError::kWorkerFailure)
+  kTimeout,        // the tactic or the completion check ran out of time (Timeout)
+  kProofGivenUp,   // the tactic uses a banned tactic such as sorry (ProofGivenUp)
+};
+RunResultKind KindOf(const RunResult& result);
+
 std::string_view ToString(LeanError::Kind kind);
 // One line for logs: "state 12 (2 goals)", "lean error: unknown tactic", ...
 std::string Describe(const RunResult& result);
