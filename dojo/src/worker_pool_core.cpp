@@ -33,7 +33,6 @@ WorkerPool::Core::Core(WorkerPoolOptions options)
   if (options_.max_queue == 0) throw std::invalid_argument("WorkerPool: options.max_queue is 0");
   workers_.resize(slots_);
   for (std::size_t i = 0; i < slots_; ++i) workers_[i].slot = i;
-  inbox_.Start();
   thread_ = std::thread([this] { io_.run(); });
 }
 
@@ -45,7 +44,7 @@ void WorkerPool::Core::Shutdown() {
   std::unique_lock<std::mutex> lock(mu_);
   if (shutting_down_) return;
   shutting_down_ = true;
-  inbox_.Close([this] {
+  Post([this] {
     stopping_ = true;
     PoolError error{PoolError::kShutdown, "", "the worker pool was shut down", std::nullopt};
     queue_.Clear([&](Job& job) { FailJob(job, error); });
@@ -84,12 +83,7 @@ WorkerPool::Core::Admission WorkerPool::Core::Admit(bool may_block, std::functio
   }
   if (shutting_down_) return Admission::kShutdown;
   ++queued_;
-  lock.unlock();
-  // Shutdown() may close the inbox in between: then the place is given back.
-  if (!inbox_.Push(std::move(enqueue))) {
-    Dequeued(1);
-    return Admission::kShutdown;
-  }
+  boost::asio::post(io_, std::move(enqueue));
   return Admission::kAdmitted;
 }
 

@@ -37,7 +37,6 @@
 
 #include "fair_queue.h"
 #include "pickle_cache.h"
-#include "pool_inbox.h"
 #include "tatami/dojo/repl_process.h"
 #include "tatami/dojo/worker_pool.h"
 
@@ -153,24 +152,26 @@ class WorkerPool::Core {
   enum class Admission { kAdmitted, kFull, kShutdown };
 
   // --- worker_pool_core.cpp ---
-  // Reserves a place in the queue for one job and posts `enqueue` through
-  // the inbox (which takes nothing after Shutdown's handler). Blocks while
-  // the queue is full if `may_block`. Caller threads.
+  // Reserves a place in the queue for one job and posts `enqueue` (under the
+  // lock, so nothing is posted after Shutdown's handler). Blocks while the
+  // queue is full if `may_block`. Caller threads.
   Admission Admit(bool may_block, std::function<void()> enqueue);
   // Returns `count` places to the admission counter. Pool thread.
   void Dequeued(std::size_t count);
   void FailJob(Job& job, PoolError error);
-  // From the pool thread.
   template <typename F>
   void Post(F&& f) {
     boost::asio::post(io_, std::forward<F>(f));
   }
-  // From a caller thread, through the inbox, unless the pool is shutting
-  // down: Shutdown() closes the inbox with its handler, so nothing is taken
-  // after that handler (it would never run).
+  // Posts from a caller thread unless the pool is shutting down: the check
+  // and the post are atomic with respect to Shutdown(), so nothing is posted
+  // after the shutdown handler (it would never run).
   template <typename F>
   bool PostUnlessStopped(F&& f) {
-    return inbox_.Push(std::forward<F>(f));
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shutting_down_) return false;
+    boost::asio::post(io_, std::forward<F>(f));
+    return true;
   }
   void Bump(std::uint64_t PoolStats::*counter) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -212,7 +213,6 @@ class WorkerPool::Core {
   std::weak_ptr<Core> self_weak_;
   mutable boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  internal::PoolInbox inbox_{io_};  // caller threads' posts
   std::thread thread_;
 
   // Pool thread only.
