@@ -177,6 +177,48 @@ def main():
             check(line["status"] == "proved" and line["proof"] == [expected],
                   f"with --index-in-memory: {line}, expected the proof [{expected!r}]")
 
+        # Per theorem premises, from a LeanDojo split file: two theorems with
+        # the same goal searched at once (their states share model batches),
+        # one in the premises' file after them (all four accessible: proved
+        # as above), one in a file of the index that has none and imports
+        # nothing (no premises: the echo proposes the state's first line,
+        # which fails).
+        os.makedirs(path("project/Demo"))
+        for rel, name in (("Demo/Premises.lean", "demo_after"), ("Demo/Early.lean", "demo_early")):
+            with open(path("project/" + rel), "w", encoding="utf-8") as f:
+                f.write(f"theorem {name} (n : Nat) : n + 0 = n := by\n  sorry\n")
+        with open(path("corpus2.jsonl"), "w", encoding="utf-8") as f:
+            f.write(json.dumps({"path": CORPUS_FILE, "imports": [], "premises": premises},
+                               ensure_ascii=False) + "\n")
+            f.write(json.dumps({"path": "Demo/Early.lean", "imports": [], "premises": []}) + "\n")
+        r = run([args.tatami, "index", "build", "--corpus", path("corpus2.jsonl"),
+                 "--encoder", path("enc.pt"), "-o", path("premises2.idx")])
+        check(r.returncode == 0, f"tatami index build (two files) failed: {r.stderr}")
+        with open(path("split.json"), "w", encoding="utf-8") as f:
+            json.dump([{"file_path": CORPUS_FILE, "full_name": "demo_after", "start": [100, 0]},
+                       {"file_path": "Demo/Early.lean", "full_name": "demo_early",
+                        "start": [1, 0]}], f)
+        graph2 = {"theorems": [{"statement": f"theorem {n} (n : Nat) : n + 0 = n", "goal": STATE}
+                               for n in ("demo_after", "demo_early")],
+                  "states": graph["states"]}
+        with open(path("graph2.json"), "w", encoding="utf-8") as f:
+            json.dump(graph2, f, ensure_ascii=False)
+        r = run([args.tatami, "prove", path("split.json"), "-o", path("split_out.jsonl"),
+                 "--no-progress", "--num-tactics", "4", "--max-expansions", "2", "--jobs", "2",
+                 "--project", path("project"), "--generator", "torchscript:" + path("echo.pt"),
+                 "--repl-cmd", f"{os.path.abspath(args.double)} --script {path('graph2.json')}",
+                 "--index", path("premises2.idx"), "--encoder", path("enc.pt"),
+                 "--num-premises", "2"])
+        check(r.returncode == 0, f"prove on the split exited {r.returncode}: {r.stderr}")
+        if r.returncode == 0:
+            with open(path("split_out.jsonl"), encoding="utf-8") as f:
+                lines = {j["name"]: j for j in map(json.loads, f)}
+            after, early = lines.get("demo_after", {}), lines.get("demo_early", {})
+            check(after.get("status") == "proved" and after.get("proof") == [expected],
+                  f"the theorem after the premises: {after}, expected the proof [{expected!r}]")
+            check(early.get("status") == "failed",
+                  f"the theorem in a file with no premises: {early}, expected failed")
+
         r = prove("without.jsonl")
         check(r.returncode == 0, f"prove without --index exited {r.returncode}: {r.stderr}")
         if r.returncode == 0:
