@@ -369,8 +369,7 @@ int RunProve(ProveFlags flags) {
           // Per theorem, since which premises it may use depends on where it
           // is; known to the premise source while the search runs.
           std::optional<ProveRetrieval::Scope> scope;
-          if (retrieval)
-            scope.emplace(retrieval->AddScope(retrieval->MaskFor(t.corpus_file, t.position)));
+          if (retrieval) scope.emplace(retrieval->ScopeFor(t.corpus_file, t.position));
           mine.premise_scope = scope ? scope->id() : 0;
           se::SearchResult r = se::BestFirstSearch(env, mine.batching ? *generator : *base, mine);
           if (r.cancelled) return;

@@ -41,21 +41,13 @@ class ProveRetrieval {
         num_premises_(num_premises),
         all_(std::make_shared<const retriever::AccessMask>(opened_.index.size(), /*all=*/true)) {}
 
-  // The premises a theorem may use: at `file` (a corpus path) and
-  // `position` when both are known and the index has the file, else all.
-  retriever::AccessMask MaskFor(const std::string& file,
-                                const std::optional<retriever::Pos>& position) const {
-    if (!file.empty() && position && retriever_->accessibility().FindFile(file))
-      return retriever_->accessibility().MaskAt(file, *position);
-    return retriever::AccessMask(opened_.index.size(), /*all=*/true);
-  }
-
-  // A premise scope (GenerationRequest::premise_scope) for the premises in
-  // `mask`, known until the returned guard ends (a theorem's search).
-  // Scope 0 is every premise.
+  // The premise scope (GenerationRequest::premise_scope) of a theorem's
+  // search, known until the guard ends: for a theorem at `file` (a corpus
+  // path) and `position` when both are known and the index has the file, a
+  // scope of the premises accessible there; for any other, scope 0, every
+  // premise.
   class Scope {
    public:
-    Scope(ProveRetrieval& owner, std::uint64_t id) : owner_(&owner), id_(id) {}
     Scope(Scope&& o) noexcept : owner_(std::exchange(o.owner_, nullptr)), id_(o.id_) {}
     Scope(const Scope&) = delete;
     Scope& operator=(const Scope&) = delete;
@@ -68,22 +60,28 @@ class ProveRetrieval {
     std::uint64_t id() const { return id_; }
 
    private:
-    ProveRetrieval* owner_;
+    friend class ProveRetrieval;
+    Scope(ProveRetrieval* owner, std::uint64_t id) : owner_(owner), id_(id) {}
+    ProveRetrieval* owner_;  // null for scope 0, which is never removed
     std::uint64_t id_;
   };
-  Scope AddScope(retriever::AccessMask mask) {
-    auto shared = std::make_shared<const retriever::AccessMask>(std::move(mask));
+  Scope ScopeFor(const std::string& file, const std::optional<retriever::Pos>& position) {
+    if (file.empty() || !position || !retriever_->accessibility().FindFile(file))
+      return Scope(nullptr, 0);
+    auto mask = std::make_shared<const retriever::AccessMask>(
+        retriever_->accessibility().MaskAt(file, *position));
     std::lock_guard lock(scopes_mu_);
     const std::uint64_t id = next_scope_++;
-    scopes_.emplace(id, std::move(shared));
-    return Scope(*this, id);
+    scopes_.emplace(id, std::move(mask));
+    return Scope(this, id);
   }
 
   // The best num_premises premise texts for each state within its scope,
   // best first: the states embedded in one encoder call and searched in one
-  // batched scan. A scope no longer known (its theorem's search has ended
-  // while a batch it had asked for ahead of need was being formed; that
-  // answer is not used) gets no premises.
+  // batched scan. A scope that has ended (its theorem's search ended while a
+  // batch with a prediction of it was being formed; that answer is not used)
+  // gets no premises; one never given out is a caller's error
+  // (std::invalid_argument).
   std::vector<std::vector<std::string>> Premises(const std::vector<std::string>& states,
                                                  const std::vector<std::uint64_t>& scopes) {
     if (scopes.size() != states.size())
@@ -94,6 +92,9 @@ class ProveRetrieval {
     {
       std::lock_guard lock(scopes_mu_);
       for (std::size_t i = 0; i < scopes.size(); ++i) {
+        if (scopes[i] >= next_scope_)
+          throw std::invalid_argument("ProveRetrieval::Premises: premise scope " +
+                                      std::to_string(scopes[i]) + " was never given out");
         if (scopes[i] == 0) {
           held[i] = all_;
         } else if (auto it = scopes_.find(scopes[i]); it != scopes_.end()) {

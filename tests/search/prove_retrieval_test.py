@@ -178,7 +178,7 @@ def main():
                   f"with --index-in-memory: {line}, expected the proof [{expected!r}]")
 
         # Per theorem premises, from a LeanDojo split file: two theorems with
-        # the same goal searched at once (their states share model batches),
+        # the same goal searched at once (their states may share model batches),
         # one in the premises' file after them (all four accessible: proved
         # as above), one in a file of the index that has none and imports
         # nothing (no premises: the echo proposes the state's first line,

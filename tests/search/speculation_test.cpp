@@ -37,7 +37,8 @@ GenerationRequest Req(std::string state) {
   return r;
 }
 
-// Answers "<state>!" for each request and records the batches. With a gate,
+// Answers "<key>!" for each request and records the batches' keys (the
+// state, followed by "@<scope>" when its premise scope is not 0). With a gate,
 // its first call waits until the gate opens (so that a test can act while a
 // batch is with the generator).
 class Recorder : public TacticGenerator {
@@ -48,9 +49,9 @@ class Recorder : public TacticGenerator {
     bool wait = false;
     {
       std::lock_guard lock(mu_);
-      std::vector<std::string> states;
-      for (const auto& r : batch) states.push_back(r.state);
-      batches_.push_back(states);
+      std::vector<std::string> keys;
+      for (const auto& r : batch) keys.push_back(Key(r));
+      batches_.push_back(keys);
       wait = gated_ && batches_.size() == 1;
     }
     recorded_.notify_all();
@@ -59,8 +60,11 @@ class Recorder : public TacticGenerator {
       gate_.get_future().wait();
     }
     std::vector<std::vector<Candidate>> out;
-    for (const auto& r : batch) out.push_back({{r.state + "!", -1}});
+    for (const auto& r : batch) out.push_back({{Key(r) + "!", -1}});
     return out;
+  }
+  static std::string Key(const GenerationRequest& r) {
+    return r.premise_scope == 0 ? r.state : r.state + "@" + std::to_string(r.premise_scope);
   }
   std::string Describe() const override { return "recorder"; }
   bool Deterministic() const override { return true; }
@@ -137,14 +141,18 @@ TEST(Prefetch, APredictionForAnotherPremiseScopeIsNotTheAnswer) {
   GenerationRequest theirs = Req("p");
   theirs.premise_scope = 1;
   a.Predict({theirs});
-  EXPECT_EQ(a.Get(theirs).front().tactic, "p!");
+  EXPECT_EQ(a.Get(theirs).front().tactic, "p@1!");
   EXPECT_EQ(g.stats().prefetch_hits, 1u);
+  // Whether or not this prediction is sent before the Get below withdraws
+  // it, its answer is not the Get's.
   a.Predict({theirs});
   GenerationRequest mine = Req("p");
   mine.premise_scope = 2;  // same state, other premises: asked anew
-  EXPECT_EQ(a.Get(mine).front().tactic, "p!");
+  EXPECT_EQ(a.Get(mine).front().tactic, "p@2!");
   EXPECT_EQ(g.stats().prefetch_hits, 1u);
-  EXPECT_EQ(inner->batches(), (Batches{{"p"}, {"p"}}));  // the other withdrawn unsent
+  const Batches sent = inner->batches();
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent.back(), std::vector<std::string>{"p@2"});
 }
 
 TEST(Prefetch, ANewerPredictionWithdrawsOneNotYetSent) {
