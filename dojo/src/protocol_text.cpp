@@ -243,25 +243,13 @@ Err ReadPos(dom::element v, const Path& path, Pos* pos) {
   return std::nullopt;
 }
 
-// ParseSeverity, and the spelling kept when it is not the canonical one;
-// the canonical spellings are told apart without a string comparison call.
+// ParseSeverity, and the spelling kept when it is not ToString's.
 void ReadSeverity(std::string_view text, Message* m) {
-  Severity canonical = Severity::kOther;
-  if (KeyIs(text, "error"))
-    canonical = Severity::kError;
-  else if (KeyIs(text, "warning"))
-    canonical = Severity::kWarning;
-  else if (KeyIs(text, "info"))
-    canonical = Severity::kInfo;
-  else if (KeyIs(text, "trace"))
-    canonical = Severity::kTrace;
-  if (canonical != Severity::kOther) {
-    m->severity = canonical;
+  m->severity = ParseSeverity(text);
+  if (m->severity != Severity::kOther && ToString(m->severity) == text)
     m->severity_spelling.clear();
-  } else {
-    m->severity = ParseSeverity(text);  // kOther, or kInfo spelt "information"
+  else
     m->severity_spelling.assign(text);
-  }
 }
 
 Err ReadMessage(dom::element v, const Path& path, Message* m) {
