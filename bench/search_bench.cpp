@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   std::size_t jobs = 1, max_expansions = 0;
   int num_tactics = 64;
   double gen_ms = 0, wait_ms = 5;
-  std::size_t speculate = 2;
+  std::size_t speculate = se::SearchOptions{}.speculation_depth;
   app.add_option("--repl-cmd", repl_cmd, "worker command line")->required();
   app.add_option("--scripted", scripted, "scripted generator file")->required();
   app.add_option("--theorems", theorems, "JSON Lines {name, header, formal_statement}")->required();
@@ -100,7 +100,6 @@ int main(int argc, char** argv) {
       se::BatchingGenerator::Client client(generator);
       se::SearchOptions mine = so;
       mine.batching = &client;
-      mine.speculate = speculate > 0;
       mine.speculation_depth = speculate;
       for (std::size_t i; (i = next++) < items.size();) {
         se::DojoEnvironment env(dojo, dojo.Enter(items[i].value("header", ""),

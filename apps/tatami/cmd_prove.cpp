@@ -324,7 +324,6 @@ int RunProve(ProveFlags flags) {
   options.num_tactics = flags.num_tactics;
   options.max_expansions = flags.max_expansions;
   options.timeout = std::chrono::milliseconds(static_cast<long long>(flags.timeout_s * 1000));
-  options.speculate = flags.speculation_depth > 0;
   options.speculation_depth = flags.speculation_depth;
   // Ctrl-C stops every search after its current expansion; the handlers
   // are restored however this function ends.

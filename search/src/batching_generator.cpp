@@ -21,7 +21,7 @@ bool SameRequest(const GenerationRequest& a, const GenerationRequest& b) {
 }  // namespace
 
 struct BatchingGenerator::Call {
-  std::vector<GenerationRequest> owned;  // Get and Prefetch: the request, copied
+  std::vector<GenerationRequest> owned;  // Get and Predict: the request, copied
   const std::vector<GenerationRequest>* requests = nullptr;
   ClientState* client = nullptr;  // nullptr: a Generate call; read only while queued
   bool speculative = false;       // a prediction no Get has asked for yet
@@ -75,6 +75,21 @@ struct BatchingGenerator::State {
     } else {
       --anonymous;
     }
+  }
+
+  // Queues one request of client `cs`: a demand, or a prediction.
+  std::shared_ptr<Call> QueueRequest(ClientState& cs, const GenerationRequest& request,
+                                     bool speculative) {
+    auto call = std::make_shared<Call>();
+    call->owned = {request};
+    call->requests = &call->owned;
+    call->client = &cs;
+    call->speculative = speculative;
+    call->queued = Clock::now();
+    queue.push_back(call);
+    queued_requests += 1;
+    ++cs.queued;
+    return call;
   }
 
   // Takes a prediction that is still queued out of the queue and forgets it.
@@ -155,14 +170,7 @@ std::vector<Candidate> BatchingGenerator::Client::Get(const GenerationRequest& r
     call->rank = 0;
   } else {
     if (it != cs.ahead.end()) cs.ahead.erase(it);
-    call = std::make_shared<Call>();
-    call->owned = {request};
-    call->requests = &call->owned;
-    call->client = &cs;
-    call->queued = Clock::now();
-    s.queue.push_back(call);
-    s.queued_requests += 1;
-    ++cs.queued;
+    call = s.QueueRequest(cs, request, /*speculative=*/false);
   }
   std::erase(cs.predictions, call);
   PredictLocked(next);
@@ -198,15 +206,7 @@ void BatchingGenerator::Client::PredictLocked(const std::vector<GenerationReques
       }
     }
     if (!known) {
-      known = std::make_shared<Call>();
-      known->owned = {request};
-      known->requests = &known->owned;
-      known->client = &cs;
-      known->speculative = true;
-      known->queued = Clock::now();
-      s.queue.push_back(known);
-      s.queued_requests += 1;
-      ++cs.queued;
+      known = s.QueueRequest(cs, request, /*speculative=*/true);
       cs.ahead[request.state] = known;
     }
     if (std::find(now.begin(), now.end(), known) != now.end()) continue;  // listed twice

@@ -66,7 +66,8 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
   queue.insert({0.0, tree.AddState(env.RootPretty(), 0.0), 0});
 
   BatchingGenerator::Client* const client = options.batching;
-  const bool speculate = client && options.speculate && client->generator().Deterministic();
+  const bool speculate =
+      client && options.speculation_depth > 0 && client->generator().Deterministic();
   auto make_request = [&](const std::string& state) {
     GenerationRequest request;
     request.state = state;

@@ -333,7 +333,6 @@ SearchResult Search(const Graph& graph, std::size_t depth, BatchingStats* stats,
   testing::FakeEnvironment env(graph.root, graph.table);
   SearchOptions so;
   so.batching = &client;
-  so.speculate = depth > 0;
   so.speculation_depth = depth;
   SearchResult r = BestFirstSearch(env, g, so);
   *stats = g.stats();

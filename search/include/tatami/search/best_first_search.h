@@ -18,7 +18,7 @@
 // expansions done, or `timeout` elapsed); or before one when the queue is
 // empty (kFailed).
 //
-// Speculation (SearchOptions::speculate) asks a batching generator ahead of
+// Speculation (SearchOptions::speculation_depth) asks a batching generator ahead of
 // need for the nodes predicted to be expanded next; it changes when the
 // generator works, never what the search finds.
 //
@@ -61,20 +61,18 @@ struct SearchOptions {
   // BatchingGenerator (the `generator` argument is then not called), which
   // makes speculation possible. Default: none.
   BatchingGenerator::Client* batching = nullptr;
-  // With `batching` and a Deterministic() generator: while a node's tactics
-  // run in Lean, the candidates of the nodes that would be expanded next if
-  // no child of it overtook them (the best `speculation_depth` nodes left in
-  // the queue) are asked for ahead of need, so that the model works while
-  // Lean does. Results are unchanged: a deterministic generator gives a
-  // state the same candidates whenever it is asked. Costs model work for
-  // predictions a later child overtakes (their answers are kept until the
-  // search ends, for when the node is expanded after all). Default: true.
-  bool speculate = true;
-  // How many of the queue's best nodes speculation asks for. One hides
-  // Lean's time behind the model's only when a node's tactics take less
-  // than a model call; more leave a search answers in hand for nodes whose
-  // tactics take longer, at the cost of model work on predictions that
-  // children overtake. Default: 3.
+  // Speculation, with `batching` and a Deterministic() generator: while a
+  // node's tactics run in Lean, the candidates of the nodes that would be
+  // expanded next if no child of it overtook them (the best
+  // `speculation_depth` nodes left in the queue) are asked for ahead of
+  // need, so that the model works while Lean does. Results are unchanged: a
+  // deterministic generator gives a state the same candidates whenever it is
+  // asked. Costs model work for predictions a later child overtakes (their
+  // answers are kept until the search ends, for when the node is expanded
+  // after all). One node hides Lean's time behind the model's only when a
+  // node's tactics take less than a model call; more leave a search answers
+  // in hand for nodes whose tactics take longer. 0 = no speculation.
+  // Default: 3.
   std::size_t speculation_depth = 3;
 };
 
