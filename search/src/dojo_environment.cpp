@@ -5,34 +5,33 @@
 namespace tatami::search {
 namespace {
 
-// `r` holds one of the failing alternatives.
-TacticFailed Failure(const dojo::RunResult& r) {
-  TacticFailed f{dojo::Describe(r), FailureKind::kTacticError, {}};
-  if (const auto* e = std::get_if<dojo::LeanError>(&r)) f.message = e->message;
-  switch (dojo::KindOf(r)) {
+FailureKind FailureKindOf(dojo::RunResultKind kind, const std::string& what) {
+  switch (kind) {
     case dojo::RunResultKind::kTacticError:
-      f.kind = FailureKind::kTacticError;
-      return f;
+      return FailureKind::kTacticError;
     case dojo::RunResultKind::kProofRejected:
-      f.kind = FailureKind::kProofRejected;
-      return f;
+      return FailureKind::kProofRejected;
     case dojo::RunResultKind::kTacticTooLong:
-      f.kind = FailureKind::kTacticTooLong;
-      return f;
+      return FailureKind::kTacticTooLong;
     case dojo::RunResultKind::kWorkerFailure:
-      f.kind = FailureKind::kWorkerFailure;
-      return f;
+      return FailureKind::kWorkerFailure;
     case dojo::RunResultKind::kTimeout:
-      f.kind = FailureKind::kTimeout;
-      return f;
+      return FailureKind::kTimeout;
     case dojo::RunResultKind::kProofGivenUp:
-      f.kind = FailureKind::kGivenUp;
-      return f;
+      return FailureKind::kGivenUp;
     case dojo::RunResultKind::kState:
     case dojo::RunResultKind::kProofFinished:
       break;
   }
-  throw std::logic_error("DojoEnvironment: not a failure: " + f.what);
+  throw std::logic_error("DojoEnvironment: not a failure: " + what);
+}
+
+// `r` holds one of the failing alternatives.
+TacticFailed Failure(const dojo::RunResult& r) {
+  std::string what = dojo::Describe(r);
+  const FailureKind kind = FailureKindOf(dojo::KindOf(r), what);
+  const auto* e = std::get_if<dojo::LeanError>(&r);
+  return TacticFailed{std::move(what), kind, e ? e->message : std::string()};
 }
 
 }  // namespace
