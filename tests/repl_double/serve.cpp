@@ -109,6 +109,7 @@ class Server {
         line_.clear();
       }
       line_.append(bytes);
+      Flush();
       SleepMs(o_.slow_read_ms);
     }
     // Like the REPL, a last request cut off by EOF is still answered.
@@ -116,6 +117,7 @@ class Server {
       if (auto block = splitter_.AddLine(line_)) Handle(std::move(block->text));
     }
     if (auto block = splitter_.Finish()) Handle(std::move(block->text));
+    Flush();
     return 0;
   }
 
@@ -143,6 +145,7 @@ class Server {
     query_ = std::move(request);
     if (query_.empty() || tatami::dojo::protocol::IsCommentRequest(query_)) return;
     const std::uint64_t k = ++answered_;
+    if (o_.stderr_lines > 0) Flush();
     for (int i = 1; i <= o_.stderr_lines; ++i) {
       Stderr("tatami-repl-double: stderr line " + std::to_string(i) + " of " +
              std::to_string(o_.stderr_lines) + " for request " + std::to_string(k) + "\n");
@@ -156,6 +159,7 @@ class Server {
       if (o_.fatal_parse_errors) {
         // What the REPL's parser throws (REPL/Main.lean; not recorded).
         AppendErrorObject("Could not parse JSON:\n" + request_.error, &out_);
+        Flush();
         Stderr("uncaught exception: " + out_ + "\n");
         std::exit(1);
       }
@@ -165,6 +169,7 @@ class Server {
       new_states = responder_->Respond(request_, query_, k, &out_);
     }
     if (request_.kind == RequestKind::kCommand && HasImport(request_.cmd)) {
+      if (o_.import_delay_ms > 0) Flush();
       SleepMs(o_.import_delay_ms);
       hoard_.Add(static_cast<std::size_t>(o_.import_memory_mb) << 20);
     }
@@ -175,12 +180,25 @@ class Server {
     if (o_.latency_jitter_ms > 0) {
       delay += std::uniform_int_distribution<long>(0, o_.latency_jitter_ms)(rng_);
     }
+    // What is already answered is out before the double waits or works, as
+    // the REPL's answers would be.
+    if (delay > 0 || o_.work_us > 0) Flush();
     SleepMs(delay);
     BurnCpu(o_.work_us);
     Emit(fault, k);
   }
 
+  // Answers wait in `pending_` until the requests of one read(2) are all
+  // answered: a client that sends several requests at once gets their answers
+  // in one write(2), which spares both sides a system call and a wake-up per
+  // answer. Anything that stops or stalls the double flushes them first.
+  void Flush() {
+    WriteAll(1, pending_.data(), pending_.size());
+    pending_.clear();
+  }
+
   void Emit(Fault fault, std::uint64_t k) {
+    if (fault != Fault::kNone) Flush();
     switch (fault) {
       case Fault::kNone:
         break;
@@ -221,8 +239,8 @@ class Server {
         break;
       }
     }
-    out_ += "\n\n";
-    WriteAll(1, out_.data(), out_.size());
+    pending_.append(out_);
+    pending_ += "\n\n";
   }
 
   const DoubleOptions& o_;
@@ -237,6 +255,7 @@ class Server {
   Request request_;
   std::string query_;
   std::string out_;
+  std::string pending_;  // answers not yet written (Flush)
   std::uint64_t answered_ = 0;
   Hoard hoard_;
 };

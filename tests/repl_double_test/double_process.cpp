@@ -100,6 +100,14 @@ std::optional<std::string> DoubleProcess::ReadFrame(std::chrono::milliseconds de
   }
 }
 
+std::string DoubleProcess::ReadOnce(std::chrono::milliseconds deadline) {
+  timed_out_ = false;
+  if (!Fill(std::chrono::steady_clock::now() + deadline)) return {};
+  std::string out(splitter_.pending());
+  splitter_.Clear();
+  return out;
+}
+
 std::string DoubleProcess::ReadToEof(std::chrono::milliseconds deadline) {
   timed_out_ = false;
   auto until = std::chrono::steady_clock::now() + deadline;

@@ -29,6 +29,9 @@ class DoubleProcess {
   // deadline passes first (then timed_out() is true).
   std::optional<std::string> ReadFrame(
       std::chrono::milliseconds deadline = std::chrono::seconds(20));
+  // The bytes of one read(2) of stdout, once it is readable (empty at EOF or
+  // when the deadline passes first). Not for use after ReadFrame.
+  std::string ReadOnce(std::chrono::milliseconds deadline = std::chrono::seconds(20));
   // Everything left on stdout until EOF (including a partial last frame).
   std::string ReadToEof(std::chrono::milliseconds deadline = std::chrono::seconds(20));
   bool timed_out() const { return timed_out_; }

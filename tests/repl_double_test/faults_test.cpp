@@ -143,6 +143,27 @@ TEST(FaultTest, GarbageTruncateAndHugeAnswers) {
   EXPECT_EQ(json::parse(*normal).at("proofState"), 3);
 }
 
+// One write(2) of the client, one of the double: the answers arrive in the
+// client's first read (they are far below PIPE_BUF, so the write is atomic),
+// even though each new state takes the double milliseconds (16 MiB to touch).
+TEST(InstantTest, AnswersToRequestsReadTogetherGoOutInOneWrite) {
+  DoubleProcess p({"--instant", "--state-memory-kb", "16384"});
+  p.Send(std::string(kTactic) + kTactic + kTactic);
+  const std::string answer = "{\"proofStatus\": \"Completed\", \"proofState\": ";
+  EXPECT_EQ(p.ReadOnce(), answer + "0, \"goals\": []}\n\n" + answer + "1, \"goals\": []}\n\n" +
+                              answer + "2, \"goals\": []}\n\n");
+}
+
+// Answers already made are written before the double stops answering.
+TEST(FaultTest, AnswersBeforeAHangAreWritten) {
+  DoubleProcess p({"--instant", "--hang-on", "3"});
+  p.Send(std::string(kCmd) + kCmd + kCmd);
+  EXPECT_TRUE(p.ReadFrame());
+  EXPECT_TRUE(p.ReadFrame());
+  EXPECT_FALSE(p.ReadFrame(300ms));
+  EXPECT_TRUE(p.timed_out());
+}
+
 TEST(FaultTest, HangOnNeverAnswersButStaysAlive) {
   DoubleProcess p({"--instant", "--hang-on", "2"});
   p.Send(kCmd);
