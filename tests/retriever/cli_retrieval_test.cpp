@@ -1,7 +1,7 @@
 // `tatami index build`, `tatami retrieve` and `tatami retrieve-eval`, run as a
-// user would, with a test encoder and a synthetic corpus that holds every
-// premise the recorded LeanDojo Benchmark 4 sample annotates (the real
-// corpus.jsonl is not available; retrieval numbers on it are meaningless but
+// user would, and the premise source of `tatami prove --index` (ProveRetrieval), with a test
+// encoder and a synthetic corpus that holds every premise the recorded LeanDojo Benchmark 4 sample
+// annotates (the real corpus.jsonl is not available; retrieval numbers on it are meaningless but
 // computed end to end and checked for consistency). Also: --index-in-memory
 // and the configuration keys behind it (index.in_memory,
 // TATAMI_INDEX_IN_MEMORY) answer as the file mapping does.
@@ -25,6 +25,7 @@
 #include "config_flags.h"
 #include "encoder_test_support.h"
 #include "fixtures.h"
+#include "prove_retrieval.h"
 #include "retrieval_setup.h"
 #include "tatami/dojo/config.h"
 #include "tatami/retriever/encoder.h"
@@ -439,6 +440,67 @@ TEST_F(RetrievalCli, EvalOnTheRecordedSampleMatchesItsPredictions) {
              (dir_ / "bad.json").string()});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("JSON list"), std::string::npos) << run.err;
+}
+
+// `tatami prove --index`'s premise source answers each state as the library
+// does for its theorem's scope: a corpus file and position give the premises
+// accessible there, anything else every premise; a batch answers as its
+// states one by one; an ended scope gets nothing, an unknown one is misuse.
+TEST_F(RetrievalCli, ProveRetrievalAnswersEachStateWithinItsScope) {
+  constexpr int kPremises = 4;
+  cli::EncoderFlags flags;
+  flags.model = encoder_.string();
+  cli::ProveRetrieval source(index_.string(), flags, kPremises);
+  PremiseIndex index = PremiseIndex::Open(index_);
+  auto encoder = LoadTorchScriptEncoder(encoder_);
+  PremiseRetriever retriever(index);
+  auto texts = [&](const std::vector<Hit>& hits) {
+    std::vector<std::string> out;
+    for (const Hit& h : hits) {
+      const PremiseRecord p = index.premise(h.premise);
+      out.push_back(PremiseText(p.full_name, p.code));
+    }
+    return out;
+  };
+  const std::string other_state = "n : Nat\n\xE2\x8A\xA2 n + 0 = n";
+  const auto at_file =
+      texts(retriever.Retrieve(encoder->Encode({kState}).row(0), kFile, {50, 1}, kPremises));
+  const AccessMask all(index.size(), /*all=*/true);
+  const auto everywhere =
+      texts(retriever.retriever().Retrieve(encoder->Encode({other_state}).row(0), all, kPremises));
+  ASSERT_EQ(at_file.size(), std::size_t{kPremises});
+  ASSERT_EQ(everywhere.size(), std::size_t{kPremises});
+
+  auto scoped = source.ScopeFor(kFile, Pos{50, 1});
+  EXPECT_NE(scoped.id(), 0u);
+  // Unknown to the index, or without a position: every premise.
+  EXPECT_EQ(source.ScopeFor("Not/In/The/Index.lean", Pos{1, 1}).id(), 0u);
+  EXPECT_EQ(source.ScopeFor(kFile, std::nullopt).id(), 0u);
+
+  const auto batch = source.Premises({kState, other_state, kState}, {scoped.id(), 0, scoped.id()});
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_EQ(batch[0], at_file);
+  EXPECT_EQ(batch[1], everywhere);
+  EXPECT_EQ(batch[2], at_file);
+  EXPECT_EQ(source.Premises({kState}, {scoped.id()})[0], at_file);
+  // The scope matters: Distractors.lean imports nothing, and at line 3 one
+  // premise of its own has ended.
+  auto narrow = source.ScopeFor("Distractors.lean", Pos{3, 1});
+  const auto one = texts(
+      retriever.Retrieve(encoder->Encode({kState}).row(0), "Distractors.lean", {3, 1}, kPremises));
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(source.Premises({kState, kState}, {narrow.id(), scoped.id()}),
+            (std::vector<std::vector<std::string>>{one, at_file}));
+
+  const std::uint64_t ended = scoped.id();
+  { auto moved = std::move(scoped); }
+  const auto after = source.Premises({kState, other_state}, {ended, 0});
+  EXPECT_TRUE(after[0].empty());
+  EXPECT_EQ(after[1], everywhere);
+
+  EXPECT_THROW(source.Premises({kState}, {std::uint64_t{1} << 40}), std::invalid_argument);
+  EXPECT_THROW(source.Premises({kState, kState}, {0}), std::invalid_argument);
+  EXPECT_EQ(source.Describe(), encoder->fingerprint());
 }
 
 // The CLI's layers reach IndexOpenOptions (whose load_into_memory the index
