@@ -310,7 +310,10 @@ int RunCheck(const CheckFlags& flags) {
       std::fprintf(stderr, "tatami check: interrupted again; %zu checks abandoned\n", in_flight);
       lock.unlock();
       std::fflush(stderr);
-      ::_exit(130);  // the pool's children die with their process group; finished lines are on disk
+      // The children are in process groups of their own: end them, or they
+      // would outlive us. Finished lines are on disk.
+      dj::KillAllReplChildren();
+      ::_exit(130);
     }
     (void)submitted;
   }

@@ -8,7 +8,10 @@
 // "generator_s", "lean_s", "total_s", "generator"}, appended as each search
 // ends with one write(2) on an O_APPEND descriptor; rerunning with the same
 // output skips the names already there (a torn last line is cut off first).
-// A theorem that cannot be entered gets status "error" and an "error" text.
+// A theorem that cannot be entered (its file, imports or statement) gets
+// status "error" and an "error" text; when Lean cannot be run at all (the
+// worker does not start), the run stops with exit code 1 and writes nothing
+// for the theorems it could not enter, so that a rerun tries them again.
 //
 // With --index and --encoder, generation is retrieval-augmented as in
 // ReProver: the --num-premises best premises accessible to the theorem
@@ -29,6 +32,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -102,7 +106,30 @@ struct Theorem {
   // position there, when the input says.
   std::string corpus_file;
   std::optional<rt::Pos> position;
+  // For header + statement inputs: what tells apart theorems that share a
+  // name (ProofNet has some), in the output line as "statement_hash".
+  std::string statement_hash;
 };
+
+// 16 hex digits of the 64-bit FNV-1a hash of the header and the statement.
+std::string StatementHash(const std::string& header, const std::string& statement) {
+  std::uint64_t hash = 14695981039346656037ull;
+  auto add = [&](const std::string& text) {
+    for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+  };
+  add(header);
+  add("\x1f");
+  add(statement);
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(hash));
+  return out;
+}
+
+// What a result line and an input theorem are known by for resuming: the
+// name, and the statement's hash when there is one.
+std::string ResumeKey(const std::string& name, const std::string& statement_hash) {
+  return name + '\x1f' + statement_hash;
+}
 
 bool EndsWith(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
@@ -114,21 +141,50 @@ std::string ReadAll(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// Writes `text` to `path` through a temporary file and a rename, so that
+// `path` is either whole or absent; throws std::runtime_error naming the file
+// when it cannot be written.
+void WriteFileAtomically(const fs::path& path, const std::string& text) {
+  const fs::path tmp = fs::path(path).concat(".tmp");
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw std::runtime_error("cannot rename " + tmp.string() + ": " + ec.message());
+}
+
 // Bad lines are reported with file:line and counted in *bad.
 std::vector<Theorem> ReadInputs(const ProveFlags& flags, const fs::path& project, int* bad) {
   std::vector<Theorem> out;
+  // --theorem names that picked a theorem; one that picks none is a mistake.
+  std::set<std::string> matched;
+  bool any_lean = false;
   for (const std::string& input : flags.inputs) {
     if (EndsWith(input, ".lean")) {
+      any_lean = true;
       const std::string text = ReadAll(input);
       for (const dj::TheoremSource& t : dj::ListTheorems(text)) {
-        if (!flags.theorems.empty() &&
-            std::find(flags.theorems.begin(), flags.theorems.end(), t.name) ==
-                flags.theorems.end() &&
-            std::find(flags.theorems.begin(), flags.theorems.end(), t.full_name) ==
-                flags.theorems.end())
-          continue;
-        out.push_back(
-            {t.full_name, input + ":" + std::to_string(t.line), "", "", input, {}, std::nullopt});
+        if (!flags.theorems.empty()) {
+          bool wanted = false;
+          for (const std::string& name : flags.theorems)
+            if (name == t.name || name == t.full_name) {
+              matched.insert(name);
+              wanted = true;
+            }
+          if (!wanted) continue;
+        }
+        out.push_back({t.full_name,
+                       input + ":" + std::to_string(t.line),
+                       "",
+                       "",
+                       input,
+                       {},
+                       std::nullopt,
+                       {}});
       }
       continue;
     }
@@ -157,9 +213,14 @@ std::vector<Theorem> ReadInputs(const ProveFlags& flags, const fs::path& project
         if (t.contains("start") && t["start"].is_array() && t["start"].size() == 2 &&
             t["start"][0].is_number_integer() && t["start"][1].is_number_integer())
           start = rt::Pos{t["start"][0].get<std::int32_t>(), t["start"][1].get<std::int32_t>()};
-        out.push_back({t["full_name"].get<std::string>(), input + "[" + std::to_string(i) + "]", "",
-                       "", project / t["file_path"].get<std::string>(),
-                       t["file_path"].get<std::string>(), start});
+        out.push_back({t["full_name"].get<std::string>(),
+                       input + "[" + std::to_string(i) + "]",
+                       "",
+                       "",
+                       project / t["file_path"].get<std::string>(),
+                       t["file_path"].get<std::string>(),
+                       start,
+                       {}});
       }
       continue;
     }
@@ -194,15 +255,29 @@ std::vector<Theorem> ReadInputs(const ProveFlags& flags, const fs::path& project
         ++*bad;
         continue;
       }
-      out.push_back({j["name"].get<std::string>(),
-                     where,
-                     j.value("header", ""),
-                     j["formal_statement"].get<std::string>(),
-                     {},
-                     {},
-                     std::nullopt});
+      // The name is what the output and a rerun know the theorem by.
+      if (j["name"].get_ref<const std::string&>().empty()) {
+        std::fprintf(stderr, "tatami prove: %s: \"name\" is empty\n", where.c_str());
+        ++*bad;
+        continue;
+      }
+      Theorem t{j["name"].get<std::string>(),
+                where,
+                j.value("header", ""),
+                j["formal_statement"].get<std::string>(),
+                {},
+                {},
+                std::nullopt,
+                {}};
+      t.statement_hash = StatementHash(t.header, t.statement);
+      out.push_back(std::move(t));
     }
   }
+  if (!flags.theorems.empty() && !any_lean)
+    throw std::invalid_argument("--theorem picks theorems of .lean inputs, and there is none");
+  for (const std::string& name : flags.theorems)
+    if (!matched.count(name))
+      throw std::invalid_argument("--theorem " + name + ": no such theorem in the .lean inputs");
   return out;
 }
 
@@ -234,10 +309,26 @@ std::pair<std::size_t, std::size_t> ResolveShard(const ProveFlags& flags) {
     const char* n = std::getenv("SLURM_ARRAY_TASK_COUNT");
     if (!n)
       throw std::invalid_argument("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not");
-    index = number("SLURM_ARRAY_TASK_ID", id);
-    if (const char* min = std::getenv("SLURM_ARRAY_TASK_MIN"))
-      index -= std::min(index, number("SLURM_ARRAY_TASK_MIN", min));
+    // The array's ids run MIN, MIN+STEP, ..., MAX (--array=1-9:2); shard k
+    // is the k-th of them. An array given as a list (--array=1,4,9) has ids
+    // no shard number follows from.
+    const std::size_t id_value = number("SLURM_ARRAY_TASK_ID", id);
     count = number("SLURM_ARRAY_TASK_COUNT", n);
+    const char* min_text = std::getenv("SLURM_ARRAY_TASK_MIN");
+    const char* max_text = std::getenv("SLURM_ARRAY_TASK_MAX");
+    const char* step_text = std::getenv("SLURM_ARRAY_TASK_STEP");
+    const std::size_t min = min_text ? number("SLURM_ARRAY_TASK_MIN", min_text) : 0;
+    const std::size_t step = step_text ? number("SLURM_ARRAY_TASK_STEP", step_text) : 1;
+    if (step == 0) throw std::invalid_argument("SLURM_ARRAY_TASK_STEP is 0");
+    const bool evenly_spaced =
+        id_value >= min && (id_value - min) % step == 0 &&
+        (!max_text || number("SLURM_ARRAY_TASK_MAX", max_text) == min + (count - 1) * step);
+    if (count == 0 || !evenly_spaced)
+      throw std::invalid_argument(
+          "SLURM array task " + std::to_string(id_value) + ": the array's ids are not MIN, " +
+          "MIN+STEP, ..., MAX for SLURM_ARRAY_TASK_COUNT tasks (an array given as a list?); " +
+          "give each task its shard with --shard i/N");
+    index = (id_value - min) / step;
     source = "SLURM_ARRAY_TASK_ID/COUNT";
   } else if (const char* k8s = std::getenv("JOB_COMPLETION_INDEX")) {
     if (flags.num_shards == 0)
@@ -254,10 +345,12 @@ std::pair<std::size_t, std::size_t> ResolveShard(const ProveFlags& flags) {
   return {index, count};
 }
 
-// An output line's resumption key: the theorem's name.
-std::string NameKey(const json& j) {
-  return j.is_object() && j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>()
-                                                                      : "";
+// An output line's resumption key (ResumeKey), or "" for a line without a name.
+std::string LineKey(const json& j) {
+  if (!j.is_object() || !j.contains("name") || !j["name"].is_string()) return "";
+  const bool hashed = j.contains("statement_hash") && j["statement_hash"].is_string();
+  return ResumeKey(j["name"].get<std::string>(),
+                   hashed ? j["statement_hash"].get<std::string>() : std::string());
 }
 
 // " (default: X)" for a flag's help, X being the value the flag starts with
@@ -273,7 +366,8 @@ int RunProve(ProveFlags flags) {
   if (flags.num_tactics <= 0) throw std::invalid_argument("--num-tactics must be positive");
   if (!(flags.timeout_s > 0)) throw std::invalid_argument("--timeout must be positive");
   if (flags.jobs == 0) throw std::invalid_argument("--jobs must be at least 1");
-  if (!(flags.batch_wait_ms >= 0)) throw std::invalid_argument("--batch-wait-ms must be >= 0");
+  if (!(flags.batch_wait_ms >= 0) || flags.batch_wait_ms > 3.6e6)
+    throw std::invalid_argument("--batch-wait-ms must be between 0 and 3600000 (an hour)");
   if (flags.tactic_timeout) flags.config.timeout = flags.tactic_timeout;
   dj::Config config = ResolveConfig(flags.config);
   config.workers = flags.jobs;
@@ -304,18 +398,29 @@ int RunProve(ProveFlags flags) {
 
   int bad = 0;
   std::vector<Theorem> all = ReadInputs(flags, config.project_dir, &bad);
-  std::set<std::string> done = ResumeOutput(flags.output, "tatami prove", NameKey);
+  std::set<std::string> earlier_generators;
+  std::set<std::string> done = ResumeOutput(flags.output, "tatami prove", [&](const json& j) {
+    if (j.is_object() && j.contains("generator") && j["generator"].is_string())
+      earlier_generators.insert(j["generator"].get<std::string>());
+    return LineKey(j);
+  });
   const std::size_t resumed = done.size();
+  // Theorems that share a name but not a statement are searched each, and
+  // their trees are told apart by the statement too.
+  std::map<std::string, std::size_t> name_uses;
   std::vector<Theorem> todo;
   std::set<std::string> seen;
   for (std::size_t i = 0; i < all.size(); ++i) {
-    if (!seen.insert(all[i].name).second) {
+    const std::string key = ResumeKey(all[i].name, all[i].statement_hash);
+    if (!seen.insert(key).second) {
       std::fprintf(stderr, "tatami prove: %s: theorem %s appears again; searched once\n",
                    all[i].where.c_str(), all[i].name.c_str());
       continue;
     }
-    if (i % shards != shard || done.count(all[i].name)) continue;
-    if (flags.limit && todo.size() >= flags.limit) break;
+    ++name_uses[all[i].name];
+    // A line from before statement hashes existed stands for its name.
+    if (i % shards != shard || done.count(key) || done.count(ResumeKey(all[i].name, ""))) continue;
+    if (flags.limit && todo.size() >= flags.limit) continue;  // name_uses counts on
     todo.push_back(std::move(all[i]));
   }
   if (!flags.tree_dir.empty()) fs::create_directories(flags.tree_dir);
@@ -323,7 +428,11 @@ int RunProve(ProveFlags flags) {
   se::SearchOptions options;
   options.num_tactics = flags.num_tactics;
   options.max_expansions = flags.max_expansions;
-  options.timeout = std::chrono::milliseconds(static_cast<long long>(flags.timeout_s * 1000));
+  // A timeout of a century or more (inf included) is no limit, and stays one
+  // that a clock's deadline can hold.
+  constexpr double kLongest_s = 100.0 * 365 * 24 * 3600;
+  options.timeout = std::chrono::milliseconds(
+      static_cast<long long>(std::min(flags.timeout_s, kLongest_s) * 1000));
   options.speculation_depth = flags.speculation_depth;
   // Ctrl-C stops every search after its current expansion; the handlers
   // are restored however this function ends.
@@ -333,6 +442,12 @@ int RunProve(ProveFlags flags) {
   batching.max_batch = std::max<std::size_t>(flags.batch_size, 1);
   batching.max_wait = std::chrono::microseconds(static_cast<long long>(flags.batch_wait_ms * 1000));
   auto generator = std::make_shared<se::BatchingGenerator>(base, batching);
+  for (const std::string& other : earlier_generators)
+    if (other != generator->Describe())
+      std::fprintf(stderr,
+                   "tatami prove: warning: %s holds results of another generator (%s); they are "
+                   "kept, and their theorems are not searched again\n",
+                   flags.output.c_str(), other.c_str());
 
   JsonLinesWriter out(flags.output);
   ProgressBar progress("prove", todo.size(), !flags.no_progress);
@@ -360,8 +475,9 @@ int RunProve(ProveFlags flags) {
         }
         const Theorem& t = todo[i];
         json line = {{"name", t.name}};
+        if (!t.statement_hash.empty()) line["statement_hash"] = t.statement_hash;
+        const auto t0 = std::chrono::steady_clock::now();
         try {
-          const auto t0 = std::chrono::steady_clock::now();
           dj::TacticState root = t.file.empty() ? dojo.Enter(t.header, t.statement)
                                                 : dojo.EnterFromFile(t.file, t.name);
           se::DojoEnvironment env(dojo, std::move(root));
@@ -382,13 +498,32 @@ int RunProve(ProveFlags flags) {
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
           line["generator"] = generator->Describe();
           if (!flags.tree_dir.empty()) {
-            const fs::path stem = fs::path(flags.tree_dir) / se::TreeFileStem(t.name);
-            std::ofstream(fs::path(stem).concat(".json")) << se::TreeToJson(r.tree).dump(1) << "\n";
-            std::ofstream(fs::path(stem).concat(".dot")) << se::TreeToDot(r.tree, t.name);
+            const std::string stem = se::TreeFileStem(
+                name_uses.at(t.name) > 1 ? t.name + '\x1f' + t.statement_hash : t.name);
+            const fs::path base = fs::path(flags.tree_dir) / stem;
+            WriteFileAtomically(fs::path(base).concat(".json"),
+                                se::TreeToJson(r.tree).dump(1) + "\n");
+            WriteFileAtomically(fs::path(base).concat(".dot"), se::TreeToDot(r.tree, t.name));
+            line["tree"] = stem;
           }
         } catch (const dj::DojoError& e) {
+          if (e.kind() == dj::DojoError::kNoLean) {
+            // Not this theorem's result: stop, so that a rerun enters it again.
+            std::lock_guard lock(mu);
+            if (fatal.empty()) fatal = t.name + ": " + e.what();
+            interrupt.RequestStop();
+            return;
+          }
+          // The theorem's own result, with every field a search's line has.
           line["status"] = "error";
           line["proof"] = nullptr;
+          line["expansions"] = 0;
+          line["states"] = 0;
+          line["generator_s"] = 0.0;
+          line["lean_s"] = 0.0;
+          line["total_s"] =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          line["generator"] = generator->Describe();
           line["error"] = e.what();
         } catch (const std::exception& e) {
           // The generator or the pool failed: nothing more can be searched.
@@ -425,7 +560,10 @@ int RunProve(ProveFlags flags) {
           std::fprintf(stderr,
                        "\ntatami prove: interrupted again; searches in progress abandoned\n");
           std::fflush(stderr);
-          ::_exit(130);  // the pool's children die with their process group
+          // The children are in process groups of their own: end them, or they
+          // would outlive us. Finished lines are on disk.
+          dj::KillAllReplChildren();
+          ::_exit(130);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
@@ -482,6 +620,9 @@ void AddProveCommand(CLI::App& app, int* exit_code) {
   AddConfigFlags(*cmd, &flags->config);
   // --timeout is the search budget here; the per-request deadline is --tactic-timeout.
   cmd->remove_option(cmd->get_option("--timeout"));
+  // One worker per search: --jobs says how many (the configuration's
+  // `workers`, which serves other commands, is not used).
+  cmd->remove_option(cmd->get_option("--workers"));
   cmd->add_option("--timeout", flags->timeout_s,
                   "seconds of search per theorem" + DefaultText(flags->timeout_s));
   cmd->add_option("--tactic-timeout", flags->tactic_timeout,

@@ -17,7 +17,8 @@
 
 namespace tatami::cli {
 
-// The keys of the items already in `path` (`key_of(line)` gives an item's key,
+// The keys of the items already in `path`, if it is a regular file (none for
+// anything else, e.g. a pipe) (`key_of(line)` gives an item's key,
 // or "" for a line that names none). A last line without its newline was cut
 // by an interruption: it is removed from the file. A line that is not JSON
 // means `path` is not this command's output: std::runtime_error naming the
@@ -26,7 +27,9 @@ template <class KeyOf>
 std::set<std::string> ResumeOutput(const std::string& path, const char* command, KeyOf key_of) {
   std::set<std::string> done;
   std::error_code ec;
-  if (path.empty() || !std::filesystem::exists(path, ec)) return done;
+  // Only a regular file holds earlier runs' lines: a pipe or a terminal
+  // (-o /dev/stdout) would be read instead of written.
+  if (path.empty() || !std::filesystem::is_regular_file(path, ec)) return done;
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read output file " + path);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -1,5 +1,6 @@
 #include "tatami/data/export.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -123,7 +124,27 @@ ExportSummary ExportTrainingData(const ExportOptions& options) {
         summary.problems.push_back(where + ": proved, but \"proof\" is not a list of tactics");
         continue;
       }
-      const fs::path tree_path = tree_dir / (options.tree_file_stem(name) + ".json");
+      // The run names the tree file in the line; older runs did not.
+      std::string stem = options.tree_file_stem(name);
+      if (result.contains("tree")) {
+        const json& t = result["tree"];
+        if (!t.is_string() || t.get_ref<const std::string&>().empty() ||
+            t.get_ref<const std::string&>().find('/') != std::string::npos ||
+            t.get_ref<const std::string&>()[0] == '.') {
+          summary.problems.push_back(where + ": \"tree\" is not a file name in the tree directory");
+          continue;
+        }
+        stem = t.get<std::string>();
+      }
+      fs::path tree_path = tree_dir / (stem + ".json");
+      if (!result.contains("tree") && !fs::exists(tree_path)) {
+        // Runs before stems were one to one replaced each unsafe byte by '_'.
+        std::string old;
+        for (unsigned char c : name)
+          old += (std::isalnum(c) || c == '_' || c == '-' || c == '.') ? static_cast<char>(c) : '_';
+        if (old.empty() || old[0] == '.') old = "_" + old;
+        if (fs::exists(tree_dir / (old + ".json"))) tree_path = tree_dir / (old + ".json");
+      }
       std::ifstream tree_in(tree_path, std::ios::binary);
       if (!tree_in) {
         summary.problems.push_back(fmt::format(

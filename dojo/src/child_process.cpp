@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <system_error>
@@ -28,6 +29,18 @@
 #include <boost/process/start_dir.hpp>
 
 namespace tatami::dojo::internal {
+
+namespace {
+
+// The children started and not yet reaped, for KillAllChildren. A pid leaves
+// before it is reaped, so that the ids killed here are never a reused pid.
+std::mutex live_mu;
+std::set<int>& LiveChildren() {
+  static std::set<int> live;
+  return live;
+}
+
+}  // namespace
 
 namespace bp = boost::process;
 namespace fs = std::filesystem;
@@ -296,6 +309,10 @@ SpawnedChild SpawnChild(const SpawnSpec& spec) {
   }
   SpawnedChild out;
   out.pid = child.id();
+  {
+    std::lock_guard lock(live_mu);
+    LiveChildren().insert(out.pid);
+  }
   // From here on we own the pid: Boost's child would otherwise kill it in its
   // destructor, and its running()/wait() would reap it behind our back.
   child.detach();
@@ -333,7 +350,19 @@ std::optional<ExitStatus> PeekExited(int pid) {
   return s;
 }
 
+void KillAllChildren() {
+  std::lock_guard lock(live_mu);
+  for (int pid : LiveChildren()) {
+    ::kill(-pid, SIGKILL);
+    ::kill(pid, SIGKILL);
+  }
+}
+
 ExitStatus KillGroupAndReap(int pid) {
+  {
+    std::lock_guard lock(live_mu);
+    LiveChildren().erase(pid);
+  }
   // The group id is the pid: the child called setpgid(0, 0) before execve,
   // and an unreaped zombie keeps that id from being reused.
   ::kill(-pid, SIGKILL);

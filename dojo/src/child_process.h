@@ -20,10 +20,10 @@
 namespace tatami::dojo::internal {
 
 struct SpawnSpec {
-  std::vector<std::string> argv;             // argv[0] is looked up on PATH unless it has a '/'
-  std::filesystem::path working_directory;   // empty = ours
+  std::vector<std::string> argv;            // argv[0] is looked up on PATH unless it has a '/'
+  std::filesystem::path working_directory;  // empty = ours
   std::map<std::string, std::string> environment;  // added to ours
-  std::uint64_t memory_limit_bytes = 0;      // RLIMIT_AS; 0 = none
+  std::uint64_t memory_limit_bytes = 0;            // RLIMIT_AS; 0 = none
 };
 
 // The parent's ends of the child's standard streams. All are close-on-exec
@@ -62,6 +62,11 @@ std::optional<ExitStatus> PeekExited(int pid);
 // `pid` (blocking; SIGKILL cannot be caught, so this is prompt) and returns
 // how it ended. Safe when `pid` already terminated but was not reaped.
 ExitStatus KillGroupAndReap(int pid);
+
+// Sends SIGKILL to the process group of every child SpawnChild started that
+// KillGroupAndReap has not taken yet, without waiting: for a process about to
+// exit at once (a second Ctrl-C), so that no REPL outlives it.
+void KillAllChildren();
 
 // "exited with code 1", "was killed by signal 9 (SIGKILL)", ...
 std::string DescribeExit(const ExitStatus& status);

@@ -198,9 +198,14 @@ class Dojo::Impl {
     thm->dojo_id = id_;
     thm->statement_line = CountLines(thm->context) + 1;
     auto acquired = pool_->Acquire(thm->header);
-    if (auto* err = std::get_if<PoolError>(&acquired))
-      throw DojoError("cannot enter theorem '" + thm->name + "' from " + thm->source + ": " +
-                      Describe(*err));
+    if (auto* err = std::get_if<PoolError>(&acquired)) {
+      // A header whose imports fail is the theorem's; the rest is the pool's.
+      const bool theorem =
+          err->kind == PoolError::kImportFailed || err->kind == PoolError::kImportTimeout;
+      throw DojoError(
+          "cannot enter theorem '" + thm->name + "' from " + thm->source + ": " + Describe(*err),
+          theorem ? DojoError::kTheorem : DojoError::kNoLean);
+    }
     thm->lease = std::move(std::get<Lease>(acquired));
 
     auto root = std::make_shared<StateNode>();
@@ -209,11 +214,16 @@ class Dojo::Impl {
     root->id = next_state_id_++;
     std::lock_guard lock(thm->mu);
     std::string error;
+    // Whether the last attempt failed to start a worker at all (no Lean), or
+    // Lean died on the statement (the theorem's).
+    bool no_worker = false;
     for (int attempt = 0;; ++attempt) {
       if (attempt > options_.max_recoveries)
-        throw DojoError("cannot enter theorem '" + thm->name + "' from " + thm->source + ": " +
-                        error);
-      if (thm->lease.broken() && !Restart(*thm, &error)) continue;
+        throw DojoError(
+            "cannot enter theorem '" + thm->name + "' from " + thm->source + ": " + error,
+            no_worker ? DojoError::kNoLean : DojoError::kTheorem);
+      no_worker = thm->lease.broken() && !Restart(*thm, &error);
+      if (no_worker) continue;
       const EnterOutcome e = RunEnter(*thm, root.get());
       if (e.ok) break;
       if (!e.worker_failure)

@@ -914,4 +914,6 @@ ReplOutcome ReplClient::Send(const nlohmann::json& request,
 
 ReplProcess& ReplClient::process() { return *impl_->process; }
 
+void KillAllReplChildren() { internal::KillAllChildren(); }
+
 }  // namespace tatami::dojo

@@ -9,7 +9,8 @@
 
 namespace tatami::python {
 
-// `seconds` as milliseconds, rounded to the nearest. Throws
+// `seconds` as milliseconds, rounded to the nearest; at most 100 years (any
+// longer time is no limit in practice, and would overflow a deadline). Throws
 // std::invalid_argument naming `what` when it is negative or not finite.
 std::chrono::milliseconds Milliseconds(double seconds, std::string_view what);
 

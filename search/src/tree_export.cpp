@@ -1,6 +1,7 @@
 #include "tatami/search/tree_export.h"
 
 #include <cctype>
+#include <cstdint>
 
 #include <fmt/format.h>
 
@@ -73,11 +74,24 @@ std::string TreeToDot(const SearchTree& tree, const std::string& title) {
 }
 
 std::string TreeFileStem(const std::string& theorem) {
+  if (theorem.empty()) return "%";
   std::string out;
-  for (unsigned char c : theorem)
-    out += (std::isalnum(c) || c == '_' || c == '-' || c == '.') ? static_cast<char>(c) : '_';
-  if (out.empty() || out[0] == '.') out = "_" + out;
-  return out;
+  for (std::size_t i = 0; i < theorem.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(theorem[i]);
+    const bool kept = std::isalnum(c) || c == '_' || c == '-' || (c == '.' && i > 0);
+    out += kept ? std::string(1, static_cast<char>(c)) : fmt::format("%{:02X}", c);
+  }
+  constexpr std::size_t kLongest = 200, kKept = 180;
+  if (out.size() <= kLongest) return out;
+  std::size_t cut = kKept;
+  // Not inside a %XX.
+  if (out[cut - 1] == '%')
+    cut -= 1;
+  else if (out[cut - 2] == '%')
+    cut -= 2;
+  std::uint64_t hash = 14695981039346656037ull;  // FNV-1a, 64 bits
+  for (unsigned char c : theorem) hash = (hash ^ c) * 1099511628211ull;
+  return out.substr(0, cut) + fmt::format("~{:016x}", hash);
 }
 
 }  // namespace tatami::search

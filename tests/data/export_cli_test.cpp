@@ -122,8 +122,8 @@ TEST_F(ExportCliTest, RowsAlongTheProofWithProvenanceEachOnce) {
   const json& src = tactics[0]["source"];
   EXPECT_EQ(src["run"], P("run.jsonl"));
   EXPECT_EQ(src["theorem"], "Nat.t1'");
-  EXPECT_EQ(src["tree"], (dir_ / "trees" / "Nat.t1_.json").string());  // prove's file name
-  const json tree = json::parse(Read(dir_ / "trees" / "Nat.t1_.json"));
+  EXPECT_EQ(src["tree"], (dir_ / "trees" / "Nat.t1%27.json").string());  // prove's file name
+  const json tree = json::parse(Read(dir_ / "trees" / "Nat.t1%27.json"));
   for (const json& row : tactics) {
     const json& e = tree["edges"][row["source"]["edge"].get<std::size_t>()];
     EXPECT_EQ(e["src"], row["source"]["node"]);

@@ -4,6 +4,9 @@
 
 #include <filesystem>
 #include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -120,12 +123,32 @@ TEST(RowsFromTreeTest, ProofsNotInTheTreeAndBrokenTreesAreErrors) {
             std::string::npos);
 }
 
-TEST(TreeFileStemTest, ReplacesUnsafeCharacters) {
-  EXPECT_EQ(se::TreeFileStem("Nat.add_comm'"), "Nat.add_comm_");
-  EXPECT_EQ(se::TreeFileStem("a/b c"), "a_b_c");
-  EXPECT_EQ(se::TreeFileStem(".hidden"), "_.hidden");
-  EXPECT_EQ(se::TreeFileStem(""), "_");
-  EXPECT_EQ(se::TreeFileStem("α"), "__");  // two UTF-8 bytes
+TEST(TreeFileStemTest, EscapesUnsafeBytesOneToOne) {
+  EXPECT_EQ(se::TreeFileStem("Nat.add_comm'"), "Nat.add_comm%27");
+  EXPECT_EQ(se::TreeFileStem("a/b c"), "a%2Fb%20c");
+  EXPECT_EQ(se::TreeFileStem(".hidden"), "%2Ehidden");
+  EXPECT_EQ(se::TreeFileStem(""), "%");
+  EXPECT_EQ(se::TreeFileStem("\xCE\xB1"), "%CE%B1");  // α in UTF-8
+  EXPECT_EQ(se::TreeFileStem("100%"), "100%25");
+  // Names that the old mapping (each unsafe byte to '_') sent to one file.
+  const std::vector<std::string> names = {
+      "lem_\xCE\xB1", "lem_\xCE\xB2", "lem___", "foo'", "foo_", "%", "", "_"};
+  std::set<std::string> stems;
+  for (const auto& n : names) stems.insert(se::TreeFileStem(n));
+  EXPECT_EQ(stems.size(), names.size());
+  // Long names stay within file-name limits and apart.
+  const std::string a(300, 'x'), b = std::string(299, 'x') + "y";
+  const std::string long_unsafe(120, '\'');
+  for (const std::string& n : {a, b, long_unsafe}) {
+    EXPECT_LE(se::TreeFileStem(n).size(), 200u) << n;
+    EXPECT_EQ(se::TreeFileStem(n).find('/'), std::string::npos);
+  }
+  EXPECT_NE(se::TreeFileStem(a), se::TreeFileStem(b));
+  EXPECT_EQ(se::TreeFileStem(long_unsafe).substr(0, 180), [] {
+    std::string s;
+    for (int i = 0; i < 60; ++i) s += "%27";
+    return s;
+  }());
 }
 
 // A rejected tactic's leaf holds what the Dojo writes for it, so the export

@@ -5,12 +5,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -126,6 +129,15 @@ TEST_F(ProveCliTest, WritesOneResultPerTheoremAndReportsBadInput) {
   EXPECT_EQ(r["stuck"]["expansions"], 1);
   EXPECT_EQ(r["unknown"]["status"], "error");
   EXPECT_NE(r["unknown"]["error"].get<std::string>().find("unknown"), std::string::npos);
+  // Every line has every field, an error's too.
+  for (const auto& [name, line] : r) {
+    for (const char* key : {"proof", "expansions", "states", "generator_s", "lean_s", "total_s",
+                            "generator", "statement_hash"})
+      EXPECT_TRUE(line.contains(key)) << name << " lacks " << key;
+    EXPECT_EQ(line.contains("tree"), name != "unknown") << name;  // no search, no tree
+  }
+  EXPECT_EQ(r["unknown"]["expansions"], 0);
+  EXPECT_EQ(r["and_swap"]["tree"], "and_swap");
   EXPECT_TRUE(fs::exists(dir_ / "trees" / "and_swap.json"));
   EXPECT_TRUE(fs::exists(dir_ / "trees" / "and_swap.dot"));
   const json tree = json::parse(std::ifstream(dir_ / "trees" / "and_swap.json"));
@@ -300,6 +312,163 @@ TEST_F(ProveCliTest, NegativeCountsAreClearErrors) {
     EXPECT_NE(WEXITSTATUS(status), 0);
     EXPECT_NE(Stderr().find(flag), std::string::npos) << Stderr();
     EXPECT_FALSE(fs::exists(dir_ / "in.out.jsonl"));
+  }
+}
+
+// When no worker can be started, nothing is Lean's verdict on a theorem:
+// the run stops with exit code 1, writes no line, and a rerun with a working
+// Lean searches every theorem.
+TEST_F(ProveCliTest, NoLeanStopsTheRunAndWritesNothing) {
+  const fs::path out = dir_ / "out.jsonl";
+  const std::string cmd = "'" + std::string(TATAMI_CLI) + "' prove --no-progress '" +
+                          (dir_ / "in.jsonl").string() + "' -o '" + out.string() +
+                          "' --repl-cmd /nonexistent/repl 2>'" + (dir_ / "stderr.txt").string() +
+                          "'";
+  const int status = std::system(cmd.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(Stderr().find("/nonexistent/repl"), std::string::npos) << Stderr();
+  EXPECT_EQ(LineCount(out), 0u);
+  EXPECT_EQ(Prove("'" + (dir_ / "in.jsonl").string() + "' -o '" + out.string() + "'"), 1)
+      << Stderr();  // the line that is not JSON
+  EXPECT_EQ(Results(out).size(), 4u);
+}
+
+// ProveNet-like input: a name used by two statements (both searched, each
+// with its own tree file), and the same theorem twice (searched once).
+TEST_F(ProveCliTest, TheoremsSharingANameAreEachSearched) {
+  std::ofstream(dir_ / "dup.jsonl")
+      << json{{"name", "dup"},
+              {"formal_statement", "theorem and_swap (p q : Prop) (h : p ∧ q) : q ∧ p := by sorry"}}
+             .dump()
+      << "\n"
+      << json{{"name", "dup"}, {"formal_statement", "theorem stuck : 2 = 2"}}.dump() << "\n"
+      << json{{"name", "dup"}, {"formal_statement", "theorem stuck : 2 = 2"}}.dump() << "\n";
+  const fs::path out = dir_ / "out.jsonl", trees = dir_ / "trees";
+  const std::string args = "'" + (dir_ / "dup.jsonl").string() + "' -o '" + out.string() +
+                           "' --tree-dir '" + trees.string() + "'";
+  EXPECT_EQ(Prove(args), 0) << Stderr();
+  EXPECT_NE(Stderr().find("dup.jsonl:3: theorem dup appears again"), std::string::npos) << Stderr();
+  std::ifstream in(out);
+  std::map<std::string, json> by_status;
+  for (std::string line; std::getline(in, line);) {
+    const json j = json::parse(line);
+    by_status[j["status"]] = j;
+  }
+  ASSERT_EQ(by_status.size(), 2u);
+  ASSERT_TRUE(by_status.count("proved") && by_status.count("failed"));
+  const std::string a = by_status["proved"]["tree"], b = by_status["failed"]["tree"];
+  EXPECT_NE(a, b);
+  EXPECT_NE(by_status["proved"]["statement_hash"], by_status["failed"]["statement_hash"]);
+  const json proved_tree = json::parse(std::ifstream(trees / (a + ".json")));
+  EXPECT_EQ(proved_tree["nodes"][0]["status"], "proved");
+  const json failed_tree = json::parse(std::ifstream(trees / (b + ".json")));
+  EXPECT_EQ(failed_tree["nodes"][0]["status"], "failed");
+  // Both are known to a rerun, which searches nothing.
+  EXPECT_EQ(Prove(args), 0) << Stderr();
+  EXPECT_EQ(LineCount(out), 2u);
+  EXPECT_NE(Stderr().find("2 already in the output"), std::string::npos) << Stderr();
+  // Results of another generator are kept, with a warning.
+  std::ofstream(dir_ / "other.json") << json{{kSwap, json::array()}}.dump();
+  const std::string other = "'" + std::string(TATAMI_CLI) + "' prove --no-progress " + args +
+                            " --generator 'scripted:" + (dir_ / "other.json").string() + "' 2>'" +
+                            (dir_ / "stderr.txt").string() + "'";
+  EXPECT_EQ(WEXITSTATUS(std::system(other.c_str())), 0);
+  EXPECT_NE(Stderr().find("holds results of another generator"), std::string::npos) << Stderr();
+  EXPECT_EQ(LineCount(out), 2u);
+}
+
+// A second Ctrl-C (or SIGTERM) ends the run at once, and its Lean workers
+// with it: they are in process groups of their own, which the terminal's
+// signal misses. (SIGINT then SIGTERM: two SIGINTs sent at once may arrive
+// as one.)
+TEST_F(ProveCliTest, ASecondInterruptKillsTheWorkers) {
+  const fs::path pid_file = dir_ / "double.pid";
+  // The worker records its pid, then answers every request after 30 s.
+  const fs::path wrapper = dir_ / "double.sh";
+  std::ofstream(wrapper) << "#!/bin/sh\necho $$ > '" << pid_file.string() << "'\nexec '"
+                         << TATAMI_REPL_DOUBLE << "' --script '" << (dir_ / "graph.json").string()
+                         << "' --latency-ms 30000\n";
+  fs::permissions(wrapper, fs::perms::owner_all);
+  const std::string cmd =
+      "'" + std::string(TATAMI_CLI) + "' prove --no-progress '" + (dir_ / "in.jsonl").string() +
+      "' -o '" + (dir_ / "out.jsonl").string() +
+      "' --generator 'scripted:" + (dir_ / "scripted.json").string() + "' --repl-cmd '" +
+      wrapper.string() + "' 2>'" + (dir_ / "stderr.txt").string() + "' & p=$!; while [ ! -s '" +
+      pid_file.string() + "' ]; do sleep 0.05; done; kill -INT $p; kill -TERM $p; wait $p";
+  const int status = std::system(cmd.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 130) << Stderr();
+  EXPECT_NE(Stderr().find("interrupted again"), std::string::npos) << Stderr();
+  int pid = 0;
+  std::ifstream(pid_file) >> pid;
+  ASSERT_GT(pid, 0);
+  // Killed: gone, or a zombie waiting for whoever adopted it.
+  auto alive = [pid] {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    if (!std::getline(stat, text)) return false;
+    const std::size_t close = text.rfind(')');
+    return close != std::string::npos && close + 2 < text.size() && text[close + 2] != 'Z';
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (alive() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  EXPECT_FALSE(alive()) << "worker " << pid << " outlived tatami";
+  if (alive()) ::kill(pid, SIGKILL);
+}
+
+TEST_F(ProveCliTest, OutputToAPipeIsWrittenNotRead) {
+  const fs::path copy = dir_ / "copy.jsonl";
+  const std::string cmd =
+      "timeout 120 '" + std::string(TATAMI_CLI) + "' prove --no-progress '" +
+      (dir_ / "in.jsonl").string() +
+      "' -o /dev/stdout --generator 'scripted:" + (dir_ / "scripted.json").string() +
+      "' --repl-cmd '" + std::string(TATAMI_REPL_DOUBLE) + " --script " +
+      (dir_ / "graph.json").string() + "' 2>'" + (dir_ / "stderr.txt").string() + "' | cat > '" +
+      copy.string() + "'";
+  std::system(cmd.c_str());
+  EXPECT_EQ(LineCount(copy), 4u) << Stderr();
+}
+
+TEST_F(ProveCliTest, TheoremFlagsAndNamesThatPickNothingAreInputErrors) {
+  std::ofstream(dir_ / "a.lean") << "theorem a_true : True := trivial\n";
+  EXPECT_EQ(Prove("'" + (dir_ / "a.lean").string() + "' --theorem no_such_theorem"), 2);
+  EXPECT_NE(Stderr().find("--theorem no_such_theorem: no such theorem"), std::string::npos)
+      << Stderr();
+  EXPECT_EQ(Prove("'" + (dir_ / "in.jsonl").string() + "' --theorem and_swap"), 2);
+  EXPECT_NE(Stderr().find("there is none"), std::string::npos) << Stderr();
+  std::ofstream(dir_ / "empty_name.jsonl")
+      << json{{"name", ""}, {"formal_statement", "theorem stuck : 2 = 2"}}.dump() << "\n";
+  EXPECT_EQ(Prove("'" + (dir_ / "empty_name.jsonl").string() + "' -o '" +
+                  (dir_ / "o.jsonl").string() + "'"),
+            1);
+  EXPECT_NE(Stderr().find("empty_name.jsonl:1: \"name\" is empty"), std::string::npos) << Stderr();
+  EXPECT_EQ(LineCount(dir_ / "o.jsonl"), 0u);
+}
+
+// An array --array=1-5:2 has the ids 1, 3, 5: id 5 is shard 2 of 3. An array
+// given as a list has no shard numbers.
+TEST_F(ProveCliTest, SlurmArraysWithAStepShardByPosition) {
+  const std::string in = "'" + (dir_ / "in.jsonl").string() + "'";
+  const fs::path flag = dir_ / "flag.jsonl", slurm = dir_ / "slurm.jsonl";
+  Prove(in + " -o '" + flag.string() + "' --shard 2/3");
+  Prove(in + " -o '" + slurm.string() + "'",
+        "SLURM_ARRAY_TASK_ID=5 SLURM_ARRAY_TASK_COUNT=3 SLURM_ARRAY_TASK_MIN=1 "
+        "SLURM_ARRAY_TASK_MAX=5 SLURM_ARRAY_TASK_STEP=2");
+  ASSERT_GT(LineCount(flag), 0u);
+  EXPECT_EQ(Results(slurm).size(), Results(flag).size());
+  for (const auto& [name, line] : Results(flag)) EXPECT_TRUE(Results(slurm).count(name)) << name;
+  EXPECT_EQ(Prove(in,
+                  "SLURM_ARRAY_TASK_ID=4 SLURM_ARRAY_TASK_COUNT=3 SLURM_ARRAY_TASK_MIN=1 "
+                  "SLURM_ARRAY_TASK_MAX=9"),
+            2);
+  EXPECT_NE(Stderr().find("give each task its shard with --shard"), std::string::npos) << Stderr();
+}
+
+// "Unlimited" said as a huge or infinite number of seconds.
+TEST_F(ProveCliTest, AnInfiniteTimeoutIsNoLimit) {
+  for (const std::string t : {"inf", "1e17"}) {
+    const fs::path out = dir_ / ("t" + t + ".jsonl");
+    Prove("'" + (dir_ / "in.jsonl").string() + "' -o '" + out.string() + "' --timeout " + t);
+    EXPECT_EQ(Results(out)["and_swap"]["status"], "proved") << t;
   }
 }
 

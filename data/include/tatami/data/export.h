@@ -33,7 +33,8 @@ struct ExportOptions {
   // Where tactics.jsonl and preferences.jsonl go; created when missing,
   // files replaced. Required.
   std::filesystem::path output_dir;
-  // The file name (without ".json") of a theorem's tree in a tree directory:
+  // The file name (without ".json") of a theorem's tree in a tree directory,
+  // for result lines that do not name it in "tree" (runs before it existed):
   // search::TreeFileStem for `tatami prove` runs, passed in because this
   // library does not link the search module. Required.
   std::function<std::string(const std::string& theorem)> tree_file_stem;

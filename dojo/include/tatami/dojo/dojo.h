@@ -37,7 +37,9 @@
 //
 // Bad input (file missing, theorem not in the file, header that fails to
 // import, statement that does not elaborate) throws DojoError naming the
-// input; the pool and every other theorem carry on. A state from another
+// input; the pool and every other theorem carry on. So does a Lean that
+// cannot be run at all (the worker does not start, the pool is shutting
+// down), with kind() telling the two apart. A state from another
 // Dojo, or an empty one, is misuse: std::invalid_argument.
 //
 // Thread-safety: thread-safe. RunTac on states of different theorems runs in
@@ -66,7 +68,22 @@ namespace tatami::dojo {
 // A theorem could not be entered; the message names the input.
 class DojoError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  enum Kind {
+    // The theorem itself: its file or name, its header or imports, or its
+    // statement, which Lean rejects (or dies on, again and again). Entering
+    // it again would fail the same way.
+    kTheorem,
+    // Not the theorem: no Lean to enter it in (the worker process could not
+    // be started, the pool is full or shutting down). Another theorem would
+    // fail the same way; a later run may succeed.
+    kNoLean,
+  };
+  explicit DojoError(const std::string& what, Kind kind = kTheorem)
+      : std::runtime_error(what), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
 };
 
 struct DojoOptions {

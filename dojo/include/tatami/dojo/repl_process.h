@@ -190,4 +190,10 @@ class ReplClient {
   std::unique_ptr<Impl> impl_;
 };
 
+// Sends SIGKILL to the process group of every REPL child this process has
+// started and not yet reaped, without waiting. For a process that is about
+// to end at once (e.g. with _exit on a second Ctrl-C) without destroying its
+// pools: none of its children outlives it. Thread-safe.
+void KillAllReplChildren();
+
 }  // namespace tatami::dojo

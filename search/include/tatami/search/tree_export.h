@@ -22,9 +22,13 @@ nlohmann::json TreeToJson(const SearchTree& tree);
 std::string TreeToDot(const SearchTree& tree, const std::string& title = "search");
 
 // The file name, without extension, of `theorem`'s tree in a tree directory
-// (`tatami prove --tree-dir`; `tatami data export` finds trees by it): every
-// character other than letters, digits, '_', '-' and '.' becomes '_', and a
-// name that is empty or starts with '.' gets a leading '_'.
+// (`tatami prove --tree-dir` writes it into each result line as "tree";
+// `tatami data export` falls back to it for older lines). One to one, so
+// that no two theorems share a file: letters, digits, '_', '-' and '.' stay
+// (a leading '.' does not), every other byte becomes %XX (UTF-8 bytes, '%'
+// itself), and "" becomes "%". A stem longer than 200 bytes is cut to its
+// first 180 and followed by '~' and 16 hex digits of a 64-bit hash of the
+// whole name (FNV-1a), to stay within file-name limits.
 std::string TreeFileStem(const std::string& theorem);
 
 }  // namespace tatami::search
