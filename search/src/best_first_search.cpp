@@ -16,6 +16,19 @@ double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+// When a search that started at `start` with `timeout` ends. The clock
+// counts nanoseconds, so `start + timeout` overflows for a timeout above
+// about 292 years (e.g. milliseconds::max() meant as "no limit"), which
+// ended such a search after one expansion; those get the clock's end.
+Clock::time_point Deadline(Clock::time_point start, std::chrono::milliseconds timeout) {
+  if (timeout <= std::chrono::milliseconds::zero()) return start;
+  // Rounded down to milliseconds: this unit cannot overflow.
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::time_point::max() - start);
+  if (timeout >= left) return Clock::time_point::max();
+  return start + timeout;
+}
+
 // Queue entry: higher cumulative log-prob first, then the node created first
 // (node ids grow with creation).
 struct Queued {
@@ -60,6 +73,7 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
   if (options.num_tactics <= 0)
     throw std::invalid_argument("SearchOptions::num_tactics must be positive");
   const auto start = Clock::now();
+  const Clock::time_point deadline = Deadline(start, options.timeout);
   SearchResult result;
   SearchTree& tree = result.tree;
   std::set<Queued, ExpandsFirst> queue;
@@ -193,7 +207,7 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
     else if (tree.root_status() == NodeStatus::kFailed)
       end = SearchStatus::kFailed;
     else if ((options.max_expansions && result.expansions >= options.max_expansions) ||
-             Clock::now() - start >= options.timeout)
+             Clock::now() >= deadline)
       end = SearchStatus::kOpen;
     else if (options.cancel && options.cancel->load()) {
       result.cancelled = true;

@@ -2,6 +2,8 @@
 // tactics, merges, cycles, dead ends, errors, ties, limits and the proof.
 #include "tatami/search/best_first_search.h"
 
+#include <chrono>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -80,7 +82,8 @@ TEST(BestFirstSearch, ExpandsHighestCumulativeLogprobFirstAndTiesByCreation) {
   FakeEnvironment env("R", {{"R", {{"a", "=A"}, {"b", "=B"}, {"c", "=C"}}}, {"A", {{"d", "=D"}}}});
   auto gen = Gen({{"R", {{"a", -1}, {"b", -1}, {"c", -0.5}}}, {"A", {{"d", -0.1}}}});
   SearchResult r = BestFirstSearch(env, gen, {});
-  // C (-0.5) was created after A and B but ranks first; A before B (created first).
+  // C (-0.5) was created after A and B but ranks first; A before B (created
+  // first).
   EXPECT_EQ(ExpansionOrder(r.tree), (Tactics{"R", "C", "A", "B", "D"}));
   EXPECT_EQ(r.status, SearchStatus::kFailed);
   EXPECT_EQ(r.expansions, 5u);
@@ -203,6 +206,23 @@ TEST(BestFirstSearch, CancelStopsAfterTheCurrentExpansion) {
   EXPECT_TRUE(r.cancelled);
   EXPECT_EQ(r.status, SearchStatus::kOpen);
   EXPECT_EQ(r.expansions, 1u);
+}
+
+TEST(BestFirstSearch, AnEnormousTimeoutDoesNotEndTheSearch) {
+  // Converting these to the clock's nanoseconds overflows; the search must
+  // still read them as "not yet".
+  for (std::chrono::milliseconds timeout :
+       {std::chrono::milliseconds::max(),
+        std::chrono::milliseconds(std::chrono::seconds(10'000'000'000)),
+        std::chrono::milliseconds(std::chrono::seconds(10'000'000'000'000))}) {
+    FakeEnvironment env("R", {{"R", {{"a", "=A"}}}, {"A", {{"b", "=B"}}}, {"B", {{"c", "done"}}}});
+    auto gen = Gen({{"R", {{"a", -1}}}, {"A", {{"b", -1}}}, {"B", {{"c", -1}}}});
+    SearchOptions o;
+    o.timeout = timeout;
+    SearchResult r = BestFirstSearch(env, gen, o);
+    EXPECT_EQ(r.status, SearchStatus::kProved) << timeout.count();
+    EXPECT_EQ(r.expansions, 3u);
+  }
 }
 
 TEST(BestFirstSearch, RejectsNonPositiveNumTactics) {

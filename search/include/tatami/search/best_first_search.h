@@ -46,8 +46,9 @@ struct SearchOptions {
   // Candidates asked of the generator per expansion (ReProver's
   // num_sampled_tactics). Default: 64.
   int num_tactics = 64;
-  // Wall-clock budget of one theorem's search, checked after each expansion.
-  // Default: 600 s (ReProver's timeout).
+  // Wall-clock budget of one theorem's search, checked after each expansion;
+  // 0 or less: the limit is reached at the first check. Any length works
+  // (milliseconds::max() is no limit). Default: 600 s (ReProver's timeout).
   std::chrono::milliseconds timeout{std::chrono::seconds(600)};
   // Most expansions per theorem; 0 = unlimited. Default: 0.
   std::size_t max_expansions = 0;
