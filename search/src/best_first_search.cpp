@@ -163,12 +163,16 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
     t0 = Clock::now();
     std::vector<TacticOutcome> outcomes = env.RunAll(top.handle, tactics);
     result.lean_s += Since(t0);
-    if (outcomes.size() > ordered.size() ||
-        (outcomes.size() < ordered.size() &&
-         (outcomes.empty() || !std::holds_alternative<ProofClosed>(outcomes.back()))))
+    // RunAll gives the outcomes up to the first ProofClosed at least
+    // (search_environment.h); the loop below uses them up to it and drops
+    // the rest.
+    const bool closes = std::any_of(outcomes.begin(), outcomes.end(), [](const auto& o) {
+      return std::holds_alternative<ProofClosed>(o);
+    });
+    if (outcomes.size() > ordered.size() || (outcomes.size() < ordered.size() && !closes))
       throw std::logic_error("search environment returned " + std::to_string(outcomes.size()) +
                              " outcomes for " + std::to_string(ordered.size()) +
-                             " tactics (fewer only when the last closes the proof)");
+                             " tactics (fewer only when one closes the proof)");
     std::vector<std::size_t> edges;
     std::size_t taken = 0;
     for (; taken < outcomes.size(); ++taken) {

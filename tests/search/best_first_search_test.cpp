@@ -3,6 +3,7 @@
 #include "tatami/search/best_first_search.h"
 
 #include <chrono>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -206,6 +207,45 @@ TEST(BestFirstSearch, CancelStopsAfterTheCurrentExpansion) {
   EXPECT_TRUE(r.cancelled);
   EXPECT_EQ(r.status, SearchStatus::kOpen);
   EXPECT_EQ(r.expansions, 1u);
+}
+
+// RunAll may give outcomes after the first ProofClosed (search_environment.h):
+// here, one outcome after it for three tactics.
+class ExtraAfterProof : public FakeEnvironment {
+ public:
+  using FakeEnvironment::FakeEnvironment;
+  std::vector<std::vector<TacticOutcome>> answers;  // one per RunAll, in order
+  std::vector<TacticOutcome> RunAll(std::size_t, const std::vector<std::string>&) override {
+    std::vector<TacticOutcome> out = answers.front();
+    answers.erase(answers.begin());
+    return out;
+  }
+};
+
+TEST(BestFirstSearch, OutcomesAfterTheFirstProofClosedAreIgnored) {
+  ExtraAfterProof env("R", {});
+  env.answers = {{ProofClosed{}, TacticFailed{"boom", FailureKind::kTacticError, "boom"}}};
+  auto gen = Gen({{"R", {{"a", -1}, {"b", -2}, {"c", -3}}}});
+  SearchResult r = BestFirstSearch(env, gen, {});
+  EXPECT_EQ(r.status, SearchStatus::kProved);
+  EXPECT_EQ(r.proof, (Tactics{"a"}));
+  EXPECT_EQ(r.tree.num_nodes(),
+            2u);  // the root and the proof: "b"'s failure is not used
+}
+
+TEST(BestFirstSearch, RunAllOutcomesThatBreakTheContractAreALogicError) {
+  auto gen = Gen({{"R", {{"a", -1}, {"b", -2}, {"c", -3}}}});
+  const TacticFailed failed{"boom", FailureKind::kTacticError, "boom"};
+  {
+    ExtraAfterProof env("R", {});  // fewer, with no proof among them
+    env.answers = {{failed, failed}};
+    EXPECT_THROW(BestFirstSearch(env, gen, {}), std::logic_error);
+  }
+  {
+    ExtraAfterProof env("R", {});  // more than the tactics
+    env.answers = {{failed, failed, failed, ProofClosed{}}};
+    EXPECT_THROW(BestFirstSearch(env, gen, {}), std::logic_error);
+  }
 }
 
 TEST(BestFirstSearch, AnEnormousTimeoutDoesNotEndTheSearch) {
