@@ -1,8 +1,10 @@
 // Best-first search semantics on hand-made graphs: order of expansion and of
-// tactics, merges, cycles, dead ends, errors, ties, limits and the proof.
+// tactics, merges, cycles, dead ends, errors, ties, limits and the proof;
+// scores that are not numbers, and environments that answer more than asked.
 #include "tatami/search/best_first_search.h"
 
 #include <chrono>
+#include <limits>
 #include <stdexcept>
 
 #include <gtest/gtest.h>
@@ -83,8 +85,7 @@ TEST(BestFirstSearch, ExpandsHighestCumulativeLogprobFirstAndTiesByCreation) {
   FakeEnvironment env("R", {{"R", {{"a", "=A"}, {"b", "=B"}, {"c", "=C"}}}, {"A", {{"d", "=D"}}}});
   auto gen = Gen({{"R", {{"a", -1}, {"b", -1}, {"c", -0.5}}}, {"A", {{"d", -0.1}}}});
   SearchResult r = BestFirstSearch(env, gen, {});
-  // C (-0.5) was created after A and B but ranks first; A before B (created
-  // first).
+  // C (-0.5) was created after A and B but ranks first; A before B (created first).
   EXPECT_EQ(ExpansionOrder(r.tree), (Tactics{"R", "C", "A", "B", "D"}));
   EXPECT_EQ(r.status, SearchStatus::kFailed);
   EXPECT_EQ(r.expansions, 5u);
@@ -209,6 +210,72 @@ TEST(BestFirstSearch, CancelStopsAfterTheCurrentExpansion) {
   EXPECT_EQ(r.expansions, 1u);
 }
 
+// Candidates from a table, with scores JSON cannot hold (NaN, -inf).
+class TableGenerator : public TacticGenerator {
+ public:
+  explicit TableGenerator(std::map<std::string, std::vector<Candidate>> table)
+      : table_(std::move(table)) {}
+  std::vector<std::vector<Candidate>> Generate(
+      const std::vector<GenerationRequest>& batch) override {
+    std::vector<std::vector<Candidate>> out;
+    for (const auto& r : batch) {
+      auto it = table_.find(r.state);
+      out.push_back(it == table_.end() ? std::vector<Candidate>{} : it->second);
+    }
+    return out;
+  }
+  std::string Describe() const override { return "table"; }
+
+ private:
+  std::map<std::string, std::vector<Candidate>> table_;
+};
+
+TEST(BestFirstSearch, ANanLogprobIsAnErrorNamingTheStateAndTactic) {
+  // Before this was checked, the NaN child was silently left out of the
+  // queue and the search went on without it.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::string root = "R " + std::string(500, 'x');
+  FakeEnvironment env(root, {{root, {{"a", "=A"}, {"b", "=B"}}}, {"B", {{"p", "done"}}}});
+  TableGenerator gen({{root, {{"a", nan}, {"b", -1.0}}}, {"B", {{"p", -1.0}}}});
+  try {
+    BestFirstSearch(env, gen, {});
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("NaN"), std::string::npos) << what;
+    EXPECT_NE(what.find("\"a\""), std::string::npos) << what;  // the tactic
+    EXPECT_NE(what.find("R xxx"), std::string::npos) << what;  // the state ...
+    EXPECT_LT(what.size(), 400u) << what;                      // ... cut short
+    EXPECT_NE(what.find("table"), std::string::npos) << what;  // the generator
+  }
+  EXPECT_TRUE(env.calls.empty());  // nothing ran on a half-ordered list
+}
+
+TEST(BestFirstSearch, APathWhoseLogprobSumIsNanIsAnError) {
+  const double inf = std::numeric_limits<double>::infinity();
+  FakeEnvironment env("R", {{"R", {{"a", "=A"}}}, {"A", {{"b", "=B"}}}});
+  TableGenerator gen({{"R", {{"a", -inf}}}, {"A", {{"b", inf}}}});  // -inf + inf
+  EXPECT_THROW(BestFirstSearch(env, gen, {}), std::runtime_error);
+}
+
+TEST(OrderCandidates, RejectsANanLogprob) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THROW(OrderCandidates({{"a", -1}, {"b", nan}}), std::invalid_argument);
+}
+
+TEST(BestFirstSearch, MinusInfinityLogprobsAreQueuedAndTiedByCreation) {
+  const double inf = std::numeric_limits<double>::infinity();
+  // A (-inf) and B (-inf) tie below C (-1); A, created first, goes before B.
+  FakeEnvironment env("R",
+                      {{"R", {{"a", "=A"}, {"b", "=B"}, {"c", "=C"}}}, {"B", {{"p", "done"}}}});
+  TableGenerator gen({{"R", {{"a", -inf}, {"b", -inf}, {"c", -1.0}}}, {"B", {{"p", -inf}}}});
+  SearchResult r = BestFirstSearch(env, gen, {});
+  EXPECT_EQ(r.status, SearchStatus::kProved);
+  EXPECT_EQ(r.proof, (Tactics{"b", "p"}));
+  EXPECT_EQ(ExpansionOrder(r.tree), (Tactics{"R", "C", "A", "B"}));
+  EXPECT_EQ(r.states, 4u);
+}
+
 // RunAll may give outcomes after the first ProofClosed (search_environment.h):
 // here, one outcome after it for three tactics.
 class ExtraAfterProof : public FakeEnvironment {
@@ -229,8 +296,7 @@ TEST(BestFirstSearch, OutcomesAfterTheFirstProofClosedAreIgnored) {
   SearchResult r = BestFirstSearch(env, gen, {});
   EXPECT_EQ(r.status, SearchStatus::kProved);
   EXPECT_EQ(r.proof, (Tactics{"a"}));
-  EXPECT_EQ(r.tree.num_nodes(),
-            2u);  // the root and the proof: "b"'s failure is not used
+  EXPECT_EQ(r.tree.num_nodes(), 2u);  // the root and the proof: "b"'s failure is not used
 }
 
 TEST(BestFirstSearch, RunAllOutcomesThatBreakTheContractAreALogicError) {

@@ -18,6 +18,11 @@
 // expansions done, or `timeout` elapsed); or before one when the queue is
 // empty (kFailed).
 //
+// A candidate whose log-prob is NaN (or whose path's sum is, +inf after
+// -inf) cannot be ordered: the search throws std::runtime_error naming the
+// generator, the tactic and the state, as for other failures of the
+// generator. -inf is a score like any other (ties: the node created first).
+//
 // Speculation (SearchOptions::speculation_depth) asks a batching generator ahead of
 // need for the nodes predicted to be expanded next; it changes when the
 // generator works, never what the search finds.
@@ -96,7 +101,8 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
                              const SearchOptions& options);
 
 // The candidates in the order search tries them: duplicates dropped (first
-// kept), then stably sorted by descending log-prob.
+// kept), then stably sorted by descending log-prob. Throws
+// std::invalid_argument for a NaN log-prob, which has no place in the order.
 std::vector<Candidate> OrderCandidates(std::vector<Candidate> candidates);
 
 }  // namespace tatami::search
