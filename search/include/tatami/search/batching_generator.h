@@ -16,7 +16,8 @@
 // once. Answers do not depend on how calls were grouped as long as
 // the generator behind answers each request independently of the others
 // (all of tatami's generators do, except sampling with a shared random
-// stream).
+// stream; a TorchScript model only up to floating-point differences between
+// batch shapes, see TacticGenerator::Deterministic).
 //
 // Asking ahead of need: a Client can Predict the requests it expects to
 // need soon, most likely first (the nodes its search will probably expand
@@ -119,9 +120,9 @@ class BatchingGenerator : public TacticGenerator {
     // first, and returns at once; the client then counts as accounted for
     // until its next Get, unless every prediction is answered already (it
     // will soon ask again). A request already predicted (queued, in flight,
-    // answered or failed) is not asked again; a queued prediction the new list no
-    // longer holds is withdrawn. Answers wait until a Get takes them or
-    // Forget drops them.
+    // answered or failed) is not asked again; a queued prediction the new
+    // list no longer holds is withdrawn. Answers wait until a Get takes them
+    // or Forget drops them.
     void Predict(const std::vector<GenerationRequest>& requests);
     // Declares that the client asks nothing until its next Get (its next
     // need is predicted already, or it has none).

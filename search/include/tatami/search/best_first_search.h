@@ -25,7 +25,8 @@
 //
 // Speculation (SearchOptions::speculation_depth) asks a batching generator ahead of
 // need for the nodes predicted to be expanded next; it changes when the
-// generator works, never what the search finds.
+// generator works, not what the search finds (up to floating-point
+// differences between batch shapes, tactic_generator.h).
 //
 // Thread-safety: a call uses its environment alone; the generator must be
 // thread-safe (see tactic_generator.h) when searches run in parallel.
@@ -73,12 +74,13 @@ struct SearchOptions {
   // `speculation_depth` nodes left in the queue) are asked for ahead of
   // need, so that the model works while Lean does. Results are unchanged: a
   // deterministic generator gives a state the same candidates whenever it is
-  // asked. Costs model work for predictions a later child overtakes (their
-  // answers are kept until the search ends, for when the node is expanded
-  // after all). One node hides Lean's time behind the model's only when a
-  // node's tactics take less than a model call; more leave a search answers
-  // in hand for nodes whose tactics take longer. 0 = no speculation.
-  // Default: 3.
+  // asked (up to floating-point differences between batch shapes,
+  // TacticGenerator::Deterministic). Costs model work for predictions a
+  // later child overtakes (their answers are kept until the search ends, for
+  // when the node is expanded after all). One node hides Lean's time behind
+  // the model's only when a node's tactics take less than a model call; more
+  // leave a search answers in hand for nodes whose tactics take longer. 0 =
+  // no speculation. Default: 3.
   std::size_t speculation_depth = 3;
 };
 
