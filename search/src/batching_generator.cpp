@@ -161,7 +161,11 @@ std::vector<Candidate> BatchingGenerator::Client::Get(const GenerationRequest& r
   cs.settled = false;
   std::shared_ptr<Call> call;
   auto it = cs.ahead.find(request.state);
-  if (it != cs.ahead.end() && SameRequest(it->second->owned.front(), request)) {
+  // A prediction that failed (its batch did, RunBatch) is asked anew: the
+  // failure may have been another prediction's, and a request of its own
+  // gets what it would have got without speculation.
+  if (it != cs.ahead.end() && SameRequest(it->second->owned.front(), request) &&
+      !it->second->error) {
     call = std::move(it->second);
     cs.ahead.erase(it);
     ++s.stats.prefetch_hits;
@@ -308,6 +312,27 @@ void BatchingGenerator::ServeOnce(std::unique_lock<std::mutex>& lock) {
   }
 }
 
+std::exception_ptr BatchingGenerator::CallInner(const std::vector<GenerationRequest>& requests,
+                                                std::unique_lock<std::mutex>& lock,
+                                                std::vector<std::vector<Candidate>>* answers) {
+  State& s = *state_;
+  ++s.stats.calls;
+  s.stats.requests += requests.size();
+  lock.unlock();
+  std::exception_ptr error;
+  try {
+    *answers = inner_->Generate(requests);
+    if (answers->size() != requests.size())
+      throw std::runtime_error("tactic generator " + inner_->Describe() + " returned " +
+                               std::to_string(answers->size()) + " lists for " +
+                               std::to_string(requests.size()) + " requests");
+  } catch (...) {
+    error = std::current_exception();
+  }
+  lock.lock();
+  return error;
+}
+
 void BatchingGenerator::RunBatch(std::unique_lock<std::mutex>& lock) {
   State& s = *state_;
   s.busy = true;
@@ -319,30 +344,46 @@ void BatchingGenerator::RunBatch(std::unique_lock<std::mutex>& lock) {
   std::vector<std::shared_ptr<Call>> order(s.queue.begin(), s.queue.end());
   std::stable_sort(order.begin(), order.end(),
                    [](const auto& a, const auto& b) { return a->rank < b->rank; });
+  bool with_predictions = false;
   for (const std::shared_ptr<Call>& c : order) {
     if (!calls.empty() && requests.size() + c->requests->size() > options_.max_batch) break;
     requests.insert(requests.end(), c->requests->begin(), c->requests->end());
-    if (c->speculative) s.stats.prefetched += c->requests->size();
+    if (c->speculative) {
+      s.stats.prefetched += c->requests->size();
+      with_predictions = true;
+    }
     c->sent = true;
     s.Dequeue(c);
     calls.push_back(c);
   }
   std::erase_if(s.queue, [](const std::shared_ptr<Call>& c) { return c->sent; });
-  ++s.stats.calls;
-  s.stats.requests += requests.size();
-  lock.unlock();
   std::vector<std::vector<Candidate>> answers;
-  std::exception_ptr error;
-  try {
-    answers = inner_->Generate(requests);
-    if (answers.size() != requests.size())
-      throw std::runtime_error("tactic generator " + inner_->Describe() + " returned " +
-                               std::to_string(answers.size()) + " lists for " +
-                               std::to_string(requests.size()) + " requests");
-  } catch (...) {
-    error = std::current_exception();
+  std::exception_ptr error = CallInner(requests, lock, &answers);
+  if (error && with_predictions) {
+    // A model fails a whole batch for one bad input (out of memory, say),
+    // and that input may be a prediction the search never needs: without
+    // speculation the requests that are needed now would have succeeded.
+    // So they are asked again together, without the predictions. Each
+    // failed prediction keeps the error; a Get that later asks for it asks
+    // anew (Client::Get), as it would have without speculation. A
+    // prediction a Get took while it was with the generator is needed now,
+    // and is asked again with the others.
+    std::vector<std::shared_ptr<Call>> needed;
+    for (const std::shared_ptr<Call>& c : calls) {
+      if (c->speculative) {
+        c->error = error;
+        c->done = true;
+      } else {
+        needed.push_back(c);
+      }
+    }
+    calls = std::move(needed);
+    requests.clear();
+    for (const std::shared_ptr<Call>& c : calls)
+      requests.insert(requests.end(), c->requests->begin(), c->requests->end());
+    answers.clear();
+    error = requests.empty() ? nullptr : CallInner(requests, lock, &answers);
   }
-  lock.lock();
   std::size_t at = 0;
   for (const std::shared_ptr<Call>& c : calls) {
     if (error) {

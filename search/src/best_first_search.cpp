@@ -1,6 +1,7 @@
 #include "tatami/search/best_first_search.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <set>
 #include <stdexcept>
@@ -14,6 +15,37 @@ using Clock = std::chrono::steady_clock;
 
 double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// When a search that started at `start` with `timeout` ends. The clock
+// counts nanoseconds, so `start + timeout` overflows for a timeout above
+// about 292 years (e.g. milliseconds::max() meant as "no limit"), which
+// ended such a search after one expansion; those get the clock's end.
+Clock::time_point Deadline(Clock::time_point start, std::chrono::milliseconds timeout) {
+  if (timeout <= std::chrono::milliseconds::zero()) return start;
+  // Rounded down to milliseconds: this unit cannot overflow.
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::time_point::max() - start);
+  if (timeout >= left) return Clock::time_point::max();
+  return start + timeout;
+}
+
+// A state or tactic in an error message: at most `max` bytes, cut at a UTF-8
+// character boundary (Lean's states are full of multi-byte symbols).
+std::string Excerpt(const std::string& text, std::size_t max) {
+  if (text.size() <= max) return text;
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return text.substr(0, n) + "... (" + std::to_string(text.size()) + " bytes)";
+}
+
+// The generator's error for a candidate that cannot be ordered, reported as
+// the search reports other generator failures (std::runtime_error).
+[[noreturn]] void BadLogprob(const TacticGenerator& generator, const std::string& state,
+                             const std::string& tactic, const std::string& what) {
+  throw std::runtime_error("tactic generator " + generator.Describe() + " gave " + what +
+                           " for tactic \"" + Excerpt(tactic, 100) + "\" on state \"" +
+                           Excerpt(state, 120) + "\"");
 }
 
 // Queue entry: higher cumulative log-prob first, then the node created first
@@ -46,6 +78,12 @@ std::string_view ToString(SearchStatus status) {
 }
 
 std::vector<Candidate> OrderCandidates(std::vector<Candidate> candidates) {
+  // NaN is neither above nor below anything, which breaks the strict weak
+  // ordering stable_sort needs.
+  for (const Candidate& c : candidates)
+    if (std::isnan(c.logprob))
+      throw std::invalid_argument("OrderCandidates: tactic \"" + Excerpt(c.tactic, 100) +
+                                  "\" has a NaN log-prob");
   std::vector<Candidate> unique;
   std::unordered_set<std::string> seen;
   for (Candidate& c : candidates)
@@ -60,14 +98,23 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
   if (options.num_tactics <= 0)
     throw std::invalid_argument("SearchOptions::num_tactics must be positive");
   const auto start = Clock::now();
+  const Clock::time_point deadline = Deadline(start, options.timeout);
   SearchResult result;
   SearchTree& tree = result.tree;
   std::set<Queued, ExpandsFirst> queue;
-  queue.insert({0.0, tree.AddState(env.RootPretty(), 0.0), 0});
+  // Every queued node must be in the queue: a refused insert (an entry
+  // "equal" to one already there) would drop a node without a trace.
+  auto enqueue = [&](const Queued& q) {
+    if (!queue.insert(q).second)
+      throw std::logic_error("search queue refused node " + std::to_string(q.node));
+  };
+  enqueue({0.0, tree.AddState(env.RootPretty(), 0.0), 0});
 
   BatchingGenerator::Client* const client = options.batching;
   const bool speculate =
       client && options.speculation_depth > 0 && client->generator().Deterministic();
+  // The generator that answers, for error messages.
+  const TacticGenerator& source = client ? client->generator() : generator;
   auto make_request = [&](const std::string& state) {
     GenerationRequest request;
     request.state = state;
@@ -138,6 +185,11 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
       candidates = std::move(answer[0]);
     }
     result.generator_s += Since(t0);
+    // A NaN log-prob has no place in the order of the tactics or of the
+    // queue (std::set would take it as equal to a queued node and drop the
+    // child): the generator is broken. -inf is a score like any other.
+    for (const Candidate& c : candidates)
+      if (std::isnan(c.logprob)) BadLogprob(source, state, c.tactic, "a NaN log-prob");
 
     // The node's tactics run together (independent: each on the same
     // state), and their outcomes are taken in order, as if run one by one;
@@ -149,12 +201,16 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
     t0 = Clock::now();
     std::vector<TacticOutcome> outcomes = env.RunAll(top.handle, tactics);
     result.lean_s += Since(t0);
-    if (outcomes.size() > ordered.size() ||
-        (outcomes.size() < ordered.size() &&
-         (outcomes.empty() || !std::holds_alternative<ProofClosed>(outcomes.back()))))
+    // RunAll gives the outcomes up to the first ProofClosed at least
+    // (search_environment.h); the loop below uses them up to it and drops
+    // the rest.
+    const bool closes = std::any_of(outcomes.begin(), outcomes.end(), [](const auto& o) {
+      return std::holds_alternative<ProofClosed>(o);
+    });
+    if (outcomes.size() > ordered.size() || (outcomes.size() < ordered.size() && !closes))
       throw std::logic_error("search environment returned " + std::to_string(outcomes.size()) +
                              " outcomes for " + std::to_string(ordered.size()) +
-                             " tactics (fewer only when the last closes the proof)");
+                             " tactics (fewer only when one closes the proof)");
     std::vector<std::size_t> edges;
     std::size_t taken = 0;
     for (; taken < outcomes.size(); ++taken) {
@@ -167,8 +223,14 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
           dst = *known;
           env.Release(reached->handle);
         } else {
-          dst = tree.AddState(std::move(reached->pretty), base + c.logprob);
-          queue.insert({base + c.logprob, dst, reached->handle});
+          const double priority = base + c.logprob;
+          // Finite and -inf log-probs sum to a number, but a +inf one on a
+          // path with a -inf one sums to NaN.
+          if (std::isnan(priority))
+            BadLogprob(source, state, c.tactic,
+                       "log-prob " + std::to_string(c.logprob) + " (the path's sum is NaN)");
+          dst = tree.AddState(std::move(reached->pretty), priority);
+          enqueue({priority, dst, reached->handle});
         }
       } else if (std::holds_alternative<ProofClosed>(outcome)) {
         dst = tree.AddProofFinished();
@@ -193,7 +255,7 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
     else if (tree.root_status() == NodeStatus::kFailed)
       end = SearchStatus::kFailed;
     else if ((options.max_expansions && result.expansions >= options.max_expansions) ||
-             Clock::now() - start >= options.timeout)
+             Clock::now() >= deadline)
       end = SearchStatus::kOpen;
     else if (options.cancel && options.cancel->load()) {
       result.cancelled = true;

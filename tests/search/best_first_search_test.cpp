@@ -1,6 +1,11 @@
 // Best-first search semantics on hand-made graphs: order of expansion and of
-// tactics, merges, cycles, dead ends, errors, ties, limits and the proof.
+// tactics, merges, cycles, dead ends, errors, ties, limits and the proof;
+// scores that are not numbers, and environments that answer more than asked.
 #include "tatami/search/best_first_search.h"
+
+#include <chrono>
+#include <limits>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -203,6 +208,127 @@ TEST(BestFirstSearch, CancelStopsAfterTheCurrentExpansion) {
   EXPECT_TRUE(r.cancelled);
   EXPECT_EQ(r.status, SearchStatus::kOpen);
   EXPECT_EQ(r.expansions, 1u);
+}
+
+// Candidates from a table, with scores JSON cannot hold (NaN, -inf).
+class TableGenerator : public TacticGenerator {
+ public:
+  explicit TableGenerator(std::map<std::string, std::vector<Candidate>> table)
+      : table_(std::move(table)) {}
+  std::vector<std::vector<Candidate>> Generate(
+      const std::vector<GenerationRequest>& batch) override {
+    std::vector<std::vector<Candidate>> out;
+    for (const auto& r : batch) {
+      auto it = table_.find(r.state);
+      out.push_back(it == table_.end() ? std::vector<Candidate>{} : it->second);
+    }
+    return out;
+  }
+  std::string Describe() const override { return "table"; }
+
+ private:
+  std::map<std::string, std::vector<Candidate>> table_;
+};
+
+TEST(BestFirstSearch, ANanLogprobIsAnErrorNamingTheStateAndTactic) {
+  // Before this was checked, the NaN child was silently left out of the
+  // queue and the search went on without it.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::string root = "R " + std::string(500, 'x');
+  FakeEnvironment env(root, {{root, {{"a", "=A"}, {"b", "=B"}}}, {"B", {{"p", "done"}}}});
+  TableGenerator gen({{root, {{"a", nan}, {"b", -1.0}}}, {"B", {{"p", -1.0}}}});
+  try {
+    BestFirstSearch(env, gen, {});
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("NaN"), std::string::npos) << what;
+    EXPECT_NE(what.find("\"a\""), std::string::npos) << what;  // the tactic
+    EXPECT_NE(what.find("R xxx"), std::string::npos) << what;  // the state ...
+    EXPECT_LT(what.size(), 400u) << what;                      // ... cut short
+    EXPECT_NE(what.find("table"), std::string::npos) << what;  // the generator
+  }
+  EXPECT_TRUE(env.calls.empty());  // nothing ran on a half-ordered list
+}
+
+TEST(BestFirstSearch, APathWhoseLogprobSumIsNanIsAnError) {
+  const double inf = std::numeric_limits<double>::infinity();
+  FakeEnvironment env("R", {{"R", {{"a", "=A"}}}, {"A", {{"b", "=B"}}}});
+  TableGenerator gen({{"R", {{"a", -inf}}}, {"A", {{"b", inf}}}});  // -inf + inf
+  EXPECT_THROW(BestFirstSearch(env, gen, {}), std::runtime_error);
+}
+
+TEST(OrderCandidates, RejectsANanLogprob) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THROW(OrderCandidates({{"a", -1}, {"b", nan}}), std::invalid_argument);
+}
+
+TEST(BestFirstSearch, MinusInfinityLogprobsAreQueuedAndTiedByCreation) {
+  const double inf = std::numeric_limits<double>::infinity();
+  // A (-inf) and B (-inf) tie below C (-1); A, created first, goes before B.
+  FakeEnvironment env("R",
+                      {{"R", {{"a", "=A"}, {"b", "=B"}, {"c", "=C"}}}, {"B", {{"p", "done"}}}});
+  TableGenerator gen({{"R", {{"a", -inf}, {"b", -inf}, {"c", -1.0}}}, {"B", {{"p", -inf}}}});
+  SearchResult r = BestFirstSearch(env, gen, {});
+  EXPECT_EQ(r.status, SearchStatus::kProved);
+  EXPECT_EQ(r.proof, (Tactics{"b", "p"}));
+  EXPECT_EQ(ExpansionOrder(r.tree), (Tactics{"R", "C", "A", "B"}));
+  EXPECT_EQ(r.states, 4u);
+}
+
+// RunAll may give outcomes after the first ProofClosed (search_environment.h):
+// here, one outcome after it for three tactics.
+class ExtraAfterProof : public FakeEnvironment {
+ public:
+  using FakeEnvironment::FakeEnvironment;
+  std::vector<std::vector<TacticOutcome>> answers;  // one per RunAll, in order
+  std::vector<TacticOutcome> RunAll(std::size_t, const std::vector<std::string>&) override {
+    std::vector<TacticOutcome> out = answers.front();
+    answers.erase(answers.begin());
+    return out;
+  }
+};
+
+TEST(BestFirstSearch, OutcomesAfterTheFirstProofClosedAreIgnored) {
+  ExtraAfterProof env("R", {});
+  env.answers = {{ProofClosed{}, TacticFailed{"boom", FailureKind::kTacticError, "boom"}}};
+  auto gen = Gen({{"R", {{"a", -1}, {"b", -2}, {"c", -3}}}});
+  SearchResult r = BestFirstSearch(env, gen, {});
+  EXPECT_EQ(r.status, SearchStatus::kProved);
+  EXPECT_EQ(r.proof, (Tactics{"a"}));
+  EXPECT_EQ(r.tree.num_nodes(), 2u);  // the root and the proof: "b"'s failure is not used
+}
+
+TEST(BestFirstSearch, RunAllOutcomesThatBreakTheContractAreALogicError) {
+  auto gen = Gen({{"R", {{"a", -1}, {"b", -2}, {"c", -3}}}});
+  const TacticFailed failed{"boom", FailureKind::kTacticError, "boom"};
+  {
+    ExtraAfterProof env("R", {});  // fewer, with no proof among them
+    env.answers = {{failed, failed}};
+    EXPECT_THROW(BestFirstSearch(env, gen, {}), std::logic_error);
+  }
+  {
+    ExtraAfterProof env("R", {});  // more than the tactics
+    env.answers = {{failed, failed, failed, ProofClosed{}}};
+    EXPECT_THROW(BestFirstSearch(env, gen, {}), std::logic_error);
+  }
+}
+
+TEST(BestFirstSearch, AnEnormousTimeoutDoesNotEndTheSearch) {
+  // Converting these to the clock's nanoseconds overflows; the search must
+  // still read them as "not yet".
+  for (std::chrono::milliseconds timeout :
+       {std::chrono::milliseconds::max(),
+        std::chrono::milliseconds(std::chrono::seconds(10'000'000'000)),
+        std::chrono::milliseconds(std::chrono::seconds(10'000'000'000'000))}) {
+    FakeEnvironment env("R", {{"R", {{"a", "=A"}}}, {"A", {{"b", "=B"}}}, {"B", {{"c", "done"}}}});
+    auto gen = Gen({{"R", {{"a", -1}}}, {"A", {{"b", -1}}}, {"B", {{"c", -1}}}});
+    SearchOptions o;
+    o.timeout = timeout;
+    SearchResult r = BestFirstSearch(env, gen, o);
+    EXPECT_EQ(r.status, SearchStatus::kProved) << timeout.count();
+    EXPECT_EQ(r.expansions, 3u);
+  }
 }
 
 TEST(BestFirstSearch, RejectsNonPositiveNumTactics) {

@@ -1,11 +1,13 @@
 // The batching front's flush rule (every client accounted for) and asking
 // ahead of need: prefetches, their answers taken by Get, withdrawn
-// predictions, demands before prefetches, and speculative search finding
-// exactly what plain search finds.
+// predictions, demands before prefetches, failed batches retried without
+// their predictions, and speculative search finding exactly what plain
+// search finds (also when the model fails on a prediction).
 #include <condition_variable>
 #include <future>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -91,6 +93,23 @@ class Recorder : public TacticGenerator {
 };
 
 using Batches = std::vector<std::vector<std::string>>;
+
+// A Recorder whose every batch holding a request for `poison` fails, as a
+// model that runs out of memory on one input fails its whole batch.
+class FailsOn : public Recorder {
+ public:
+  explicit FailsOn(std::string poison) : poison_(std::move(poison)) {}
+  std::vector<std::vector<Candidate>> Generate(
+      const std::vector<GenerationRequest>& batch) override {
+    std::vector<std::vector<Candidate>> out = Recorder::Generate(batch);
+    for (const auto& r : batch)
+      if (r.state == poison_) throw std::runtime_error("out of memory on " + poison_);
+    return out;
+  }
+
+ private:
+  std::string poison_;
+};
 
 TEST(BatchingFlush, GoesWhenEveryClientIsWaitingOrSettled) {
   auto inner = std::make_shared<Recorder>();
@@ -195,6 +214,42 @@ TEST(Prefetch, ForgetDropsAnswersAndTheUnsentPrediction) {
   EXPECT_EQ(a.Get(Req("x")).front().tactic, "x!");  // asked again
   EXPECT_EQ(inner->batches(), (Batches{{"x"}, {"x"}}));
   EXPECT_EQ(g.stats().prefetch_hits, 0u);
+}
+
+TEST(Prefetch, AFailedBatchIsRetriedWithoutItsPredictions) {
+  auto inner = std::make_shared<FailsOn>("bad");
+  BatchingGenerator g(inner, NoTimeFlush());
+  BatchingGenerator::Client a(g);
+  // The demand "d" and the prediction "bad" go in one batch, which fails;
+  // "d" is asked again alone, as it would have been without the prediction.
+  EXPECT_EQ(a.Get(Req("d"), {Req("bad")}).front().tactic, "d!");
+  EXPECT_EQ(inner->batches(), (Batches{{"d", "bad"}, {"d"}}));
+}
+
+TEST(Prefetch, APredictionFailedByAnotherIsAskedAgainWhenNeeded) {
+  auto inner = std::make_shared<FailsOn>("bad");
+  BatchingGenerator g(inner, NoTimeFlush());
+  BatchingGenerator::Client a(g);
+  a.Predict({Req("p"), Req("bad")});
+  inner->WaitForBatches(1);
+  // Whether this Get finds "p" queued, with the generator or failed, its
+  // answer is the one "p" alone gets.
+  EXPECT_EQ(a.Get(Req("p")).front().tactic, "p!");
+  // The prediction's own error reaches a Get that needs it, and only as a
+  // request of its own would: asked again alone, and failing alone.
+  EXPECT_THROW(a.Get(Req("bad")), std::runtime_error);
+  EXPECT_EQ(inner->batches(), (Batches{{"p", "bad"}, {"p"}, {"bad"}}));
+}
+
+TEST(Prefetch, ABatchOfDemandsOnlyFailsForAllOfThem) {
+  auto inner = std::make_shared<FailsOn>("bad");
+  BatchingGenerator g(inner, NoTimeFlush());
+  BatchingGenerator::Client a(g), b(g);
+  // Batching without speculation shares a failure: not retried.
+  std::thread tb([&] { EXPECT_THROW(b.Get(Req("bad")), std::runtime_error); });
+  EXPECT_THROW(a.Get(Req("d")), std::runtime_error);
+  tb.join();
+  EXPECT_EQ(inner->batches().size(), 1u);
 }
 
 // On a thread of its own: asks for `state`, checks the answer, then declares
@@ -365,6 +420,66 @@ TEST(SpeculativeSearch, FindsAndRunsExactlyWhatPlainSearchDoes) {
     EXPECT_GT(spec_stats.prefetch_hits, 0u);
     EXPECT_LE(spec_stats.prefetch_hits, spec.expansions - 1);
     EXPECT_EQ(spec_stats.requests, spec.expansions + spec_stats.prefetch_unused);
+  }
+}
+
+// Candidates from a table, recording each batch's states; a batch holding
+// "BAD" fails as a whole.
+class TableModel : public TacticGenerator {
+ public:
+  explicit TableModel(std::map<std::string, std::vector<Candidate>> table)
+      : table_(std::move(table)) {}
+  std::vector<std::vector<Candidate>> Generate(
+      const std::vector<GenerationRequest>& batch) override {
+    std::vector<std::string> states;
+    std::vector<std::vector<Candidate>> out;
+    for (const auto& r : batch) {
+      states.push_back(r.state);
+      auto it = table_.find(r.state);
+      out.push_back(it == table_.end() ? std::vector<Candidate>{} : it->second);
+    }
+    std::lock_guard lock(mu_);
+    batches_.push_back(states);
+    for (const auto& s : states)
+      if (s == "BAD") throw std::runtime_error("out of memory on BAD");
+    return out;
+  }
+  std::string Describe() const override { return "table"; }
+  bool Deterministic() const override { return true; }
+  Batches batches() {
+    std::lock_guard lock(mu_);
+    return batches_;
+  }
+
+ private:
+  std::map<std::string, std::vector<Candidate>> table_;
+  std::mutex mu_;
+  Batches batches_;
+};
+
+TEST(SpeculativeSearch, APredictionTheModelFailsOnDoesNotFailTheSearch) {
+  // R -> P -> proof, and R -> BAD, which the model fails on but the search
+  // never needs: it is only predicted while P is expanded.
+  for (std::size_t depth : {0, 1, 3}) {
+    SCOPED_TRACE("speculation depth " + std::to_string(depth));
+    auto model = std::make_shared<TableModel>(std::map<std::string, std::vector<Candidate>>{
+        {"R", {{"p", -0.1}, {"b", -5.0}}}, {"P", {{"done", -0.1}}}});
+    BatchingGenerator g(model, NoTimeFlush());
+    BatchingGenerator::Client client(g);
+    testing::FakeEnvironment env("R",
+                                 {{"R", {{"p", "=P"}, {"b", "=BAD"}}}, {"P", {{"done", "done"}}}});
+    SearchOptions so;
+    so.batching = &client;
+    so.speculation_depth = depth;
+    SearchResult r = BestFirstSearch(env, g, so);
+    EXPECT_EQ(r.status, SearchStatus::kProved);
+    EXPECT_EQ(r.proof, (std::vector<std::string>{"p", "done"}));
+    EXPECT_EQ(r.expansions, 2u);
+    if (depth == 0) {
+      EXPECT_EQ(model->batches(), (Batches{{"R"}, {"P"}}));
+    } else {
+      EXPECT_EQ(model->batches(), (Batches{{"R"}, {"P", "BAD"}, {"P"}}));
+    }
   }
 }
 

@@ -16,7 +16,8 @@
 // once. Answers do not depend on how calls were grouped as long as
 // the generator behind answers each request independently of the others
 // (all of tatami's generators do, except sampling with a shared random
-// stream).
+// stream; a TorchScript model only up to floating-point differences between
+// batch shapes, see TacticGenerator::Deterministic).
 //
 // Asking ahead of need: a Client can Predict the requests it expects to
 // need soon, most likely first (the nodes its search will probably expand
@@ -31,12 +32,23 @@
 // so that predictions go to the generator while their searches run tactics
 // in Lean; before that, a waiting caller sends the batch itself.
 //
+// Failures: the generator behind may fail a whole batch for one request
+// (out of memory, say). A failed batch that held predictions is sent again
+// at once without them (one call for its other requests together), so a
+// prediction never makes a request it shared a batch with fail. A failed
+// prediction keeps its error: it is not predicted again, and a Get that
+// needs it asks anew, so the Get gets what it would have got without
+// speculation (the generator's answer, or its error for that request). A
+// batch without predictions fails for every request in it, as batching
+// without speculation does.
+//
 // Thread-safety: thread-safe. A Client is used by one search (thread) at a
 // time.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -70,7 +82,8 @@ class BatchingGenerator : public TacticGenerator {
   BatchingGenerator(const BatchingGenerator&) = delete;
   BatchingGenerator& operator=(const BatchingGenerator&) = delete;
 
-  // Throws what the generator behind threw for the batch holding the call.
+  // Throws what the generator behind threw for the batch holding the call
+  // (retried without predictions first, when it held some).
   std::vector<std::vector<Candidate>> Generate(
       const std::vector<GenerationRequest>& batch) override;
   std::string Describe() const override;
@@ -92,8 +105,10 @@ class BatchingGenerator : public TacticGenerator {
 
     // The candidates for one request: the answer of an earlier prediction
     // of the same request when there is one (waiting for it if it is not
-    // back yet), otherwise generated now like Generate({request}). Throws
-    // what the generator behind threw for the batch that held the request.
+    // back yet, asking anew if it failed), otherwise generated now like
+    // Generate({request}). Throws what the generator behind threw for the
+    // batch that held the request (retried without predictions first, when
+    // it held some; see "Failures" above).
     //
     // `next` replaces the client's predictions, as Predict(next) does,
     // before waiting, so that they are queued while this request is still
@@ -104,10 +119,10 @@ class BatchingGenerator : public TacticGenerator {
     // Declares the requests this client expects to need next, most likely
     // first, and returns at once; the client then counts as accounted for
     // until its next Get, unless every prediction is answered already (it
-    // will soon ask again). A request already predicted (queued, in flight
-    // or answered) is not asked again; a queued prediction the new list no
-    // longer holds is withdrawn. Answers wait until a Get takes them or
-    // Forget drops them.
+    // will soon ask again). A request already predicted (queued, in flight,
+    // answered or failed) is not asked again; a queued prediction the new
+    // list no longer holds is withdrawn. Answers wait until a Get takes them
+    // or Forget drops them.
     void Predict(const std::vector<GenerationRequest>& requests);
     // Declares that the client asks nothing until its next Get (its next
     // need is predicted already, or it has none).
@@ -131,6 +146,11 @@ class BatchingGenerator : public TacticGenerator {
                                            std::unique_lock<std::mutex>& lock);
   bool Ready(std::chrono::steady_clock::time_point* deadline) const;
   void RunBatch(std::unique_lock<std::mutex>& lock);
+  // One call of the generator behind, with the lock released: its error,
+  // if any (also for a wrong number of answers).
+  std::exception_ptr CallInner(const std::vector<GenerationRequest>& requests,
+                               std::unique_lock<std::mutex>& lock,
+                               std::vector<std::vector<Candidate>>* answers);
   // Runs the due batch, or waits until one may be due; both the dispatcher
   // and a caller waiting for its own answer serve the queue this way.
   void ServeOnce(std::unique_lock<std::mutex>& lock);

@@ -18,9 +18,15 @@
 // expansions done, or `timeout` elapsed); or before one when the queue is
 // empty (kFailed).
 //
+// A candidate whose log-prob is NaN (or whose path's sum is, +inf after
+// -inf) cannot be ordered: the search throws std::runtime_error naming the
+// generator, the tactic and the state, as for other failures of the
+// generator. -inf is a score like any other (ties: the node created first).
+//
 // Speculation (SearchOptions::speculation_depth) asks a batching generator ahead of
 // need for the nodes predicted to be expanded next; it changes when the
-// generator works, never what the search finds.
+// generator works, not what the search finds (up to floating-point
+// differences between batch shapes, tactic_generator.h).
 //
 // Thread-safety: a call uses its environment alone; the generator must be
 // thread-safe (see tactic_generator.h) when searches run in parallel.
@@ -46,8 +52,9 @@ struct SearchOptions {
   // Candidates asked of the generator per expansion (ReProver's
   // num_sampled_tactics). Default: 64.
   int num_tactics = 64;
-  // Wall-clock budget of one theorem's search, checked after each expansion.
-  // Default: 600 s (ReProver's timeout).
+  // Wall-clock budget of one theorem's search, checked after each expansion;
+  // 0 or less: the limit is reached at the first check. Any length works
+  // (milliseconds::max() is no limit). Default: 600 s (ReProver's timeout).
   std::chrono::milliseconds timeout{std::chrono::seconds(600)};
   // Most expansions per theorem; 0 = unlimited. Default: 0.
   std::size_t max_expansions = 0;
@@ -67,12 +74,13 @@ struct SearchOptions {
   // `speculation_depth` nodes left in the queue) are asked for ahead of
   // need, so that the model works while Lean does. Results are unchanged: a
   // deterministic generator gives a state the same candidates whenever it is
-  // asked. Costs model work for predictions a later child overtakes (their
-  // answers are kept until the search ends, for when the node is expanded
-  // after all). One node hides Lean's time behind the model's only when a
-  // node's tactics take less than a model call; more leave a search answers
-  // in hand for nodes whose tactics take longer. 0 = no speculation.
-  // Default: 3.
+  // asked (up to floating-point differences between batch shapes,
+  // TacticGenerator::Deterministic). Costs model work for predictions a
+  // later child overtakes (their answers are kept until the search ends, for
+  // when the node is expanded after all). One node hides Lean's time behind
+  // the model's only when a node's tactics take less than a model call; more
+  // leave a search answers in hand for nodes whose tactics take longer. 0 =
+  // no speculation. Default: 3.
   std::size_t speculation_depth = 3;
 };
 
@@ -95,7 +103,8 @@ SearchResult BestFirstSearch(SearchEnvironment& env, TacticGenerator& generator,
                              const SearchOptions& options);
 
 // The candidates in the order search tries them: duplicates dropped (first
-// kept), then stably sorted by descending log-prob.
+// kept), then stably sorted by descending log-prob. Throws
+// std::invalid_argument for a NaN log-prob, which has no place in the order.
 std::vector<Candidate> OrderCandidates(std::vector<Candidate> candidates);
 
 }  // namespace tatami::search

@@ -47,11 +47,12 @@ class SearchEnvironment {
   // failures of the environment itself (not on tactic failures).
   virtual TacticOutcome Run(std::size_t handle, std::string_view tactic) = 0;
   // Runs the tactics on the state numbered `handle`; the outcomes in order,
-  // each what Run would give, up to the first ProofClosed at least (search
-  // needs none after it). Search expands a node with one call, so an
-  // environment may run the tactics together (DojoEnvironment sends them all
-  // to Lean in one round trip). The default runs them one by one and stops
-  // after the first ProofClosed.
+  // each what Run would give, up to the first ProofClosed at least and at
+  // most one per tactic (search ignores any after the first ProofClosed, and
+  // takes fewer or more than that as a bug: std::logic_error). Search
+  // expands a node with one call, so an environment may run the tactics
+  // together (DojoEnvironment sends them all to Lean in one round trip). The
+  // default runs them one by one and stops after the first ProofClosed.
   virtual std::vector<TacticOutcome> RunAll(std::size_t handle,
                                             const std::vector<std::string>& tactics) {
     std::vector<TacticOutcome> out;

@@ -57,9 +57,19 @@ class TacticGenerator {
   virtual std::string Describe() const = 0;
 
   // True when the answer to a request depends on the request alone (asked
-  // twice, or in another batch, or earlier than needed: the same list). Only
-  // then may a search ask for a state's candidates ahead of need
-  // (SearchOptions::speculate) without changing its results. Default: false.
+  // twice, or in another batch, or earlier than needed: the same list, up to
+  // floating-point differences between batch shapes, see below). Only then
+  // may a search ask for a state's candidates ahead of need
+  // (SearchOptions::speculation_depth > 0) without changing its results.
+  //
+  // A model that runs a batch as one tensor computation (TorchScript
+  // decoding, and retrieval's batched encoder in front of it) may round
+  // differently for another batch shape, so the same request can get
+  // log-probs that differ in the last bits, and on a near tie another order
+  // or another beam. Such a generator still counts as deterministic: its
+  // results are identical whenever batches are formed the same way, and
+  // otherwise differ only where a float-level difference decides. Default:
+  // false.
   virtual bool Deterministic() const { return false; }
 
   // True when a call costs next to nothing (answers from a table in
