@@ -10,6 +10,8 @@ namespace py = pybind11;
 
 namespace tatami::python {
 
+bool HoldsGil() { return Py_IsInitialized() && PyGILState_Check(); }
+
 namespace {
 
 // Runs the signal handlers; the exception one raised, if any. Needs the GIL.

@@ -1,16 +1,49 @@
-// The GIL around work that may take long: calls that wait for Lean without
-// a bound of their own stay interruptible (Ctrl-C).
+// The GIL around work that may take long: objects whose destruction joins
+// threads or reaps processes are deleted without it, and calls that wait for
+// Lean without a bound of their own stay interruptible (Ctrl-C).
 #pragma once
 
 #include <pybind11/pybind11.h>
 
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <utility>
 
 namespace tatami::python {
 
 // How often a waiting call takes the GIL to run Python's signal handlers.
 inline constexpr std::chrono::milliseconds kSignalPollInterval{50};
+
+// True when this thread holds the GIL of a running interpreter (false
+// during finalization, when nothing may run any more anyway).
+bool HoldsGil();
+
+// A deleter that destroys the object with the GIL released when the calling
+// thread holds it, so that a destructor that joins threads or waits for
+// child processes (VecEnv, Env, Dojo, WorkerPool) does not stop every other
+// Python thread while it waits. The object's destructor must not touch
+// Python. As the holder of a bound class (std::unique_ptr<T, DeleteWithoutGil>)
+// it covers `del` and garbage collection alike; for shared_ptr-held classes,
+// MakeSharedWithoutGil puts it in the control block, so whichever owner
+// drops the last reference deletes without the GIL. During interpreter
+// finalization it deletes with the GIL held (no other thread runs then).
+struct DeleteWithoutGil {
+  template <class T>
+  void operator()(T* p) const noexcept {
+    if (HoldsGil()) {
+      pybind11::gil_scoped_release release;
+      delete p;
+    } else {
+      delete p;
+    }
+  }
+};
+
+template <class T, class... Args>
+std::shared_ptr<T> MakeSharedWithoutGil(Args&&... args) {
+  return std::shared_ptr<T>(new T(std::forward<Args>(args)...), DeleteWithoutGil{});
+}
 
 // Runs `work` on a thread of its own while the calling thread, which must
 // hold the GIL, waits for it with the GIL released, taking the GIL back every
