@@ -7,7 +7,9 @@ CHAIN expansions, each waiting at least LATENCY_MS. SIGINT is sent to the
 process from another thread while the search runs (after the generator has
 been called a few times, or from a threading.Timer for a C++ generator);
 prove and prove_many must raise KeyboardInterrupt after the expansion in
-progress instead of when the search ends."""
+progress instead of when the search ends; check_many must raise it while
+snippets are still waiting. Deleting a VecEnv with a step in flight must let
+other Python threads run while it waits for the step."""
 
 import json
 import os
