@@ -15,6 +15,7 @@
 
 #include "bindings.h"
 #include "durations.h"
+#include "gil.h"
 #include "json_conversion.h"
 #include "tatami/dojo/header.h"
 #include "tatami/dojo/proof_check.h"
@@ -134,7 +135,8 @@ dj::ProofCheckOptions CheckOptions(std::optional<std::vector<std::string>> allow
 }
 
 // Submits every snippet before waiting for any, so the pool runs them in
-// parallel; the GIL is released only around the waiting.
+// parallel; the GIL is released only around the waiting, which Ctrl-C
+// interrupts (the snippets submitted still run, their results are dropped).
 std::vector<CheckResult> CheckMany(dj::WorkerPool& pool, const std::vector<std::string>& codes,
                                    std::optional<double> timeout,
                                    std::optional<std::vector<std::string>> allowed_axioms,
@@ -148,19 +150,24 @@ std::vector<CheckResult> CheckMany(dj::WorkerPool& pool, const std::vector<std::
   for (const std::string& code : codes) prepared.push_back(Prepare(code));
   std::vector<CheckResult> results;
   results.reserve(codes.size());
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::future<dj::PoolOutcome>> futures;
+  futures.reserve(prepared.size());
   {
+    // Submit blocks while the pool's queue is full (WorkerPoolOptions::max_queue).
     py::gil_scoped_release release;
-    const auto start = std::chrono::steady_clock::now();
-    std::vector<std::future<dj::PoolOutcome>> futures;
-    futures.reserve(prepared.size());
     for (const PreparedCheck& p : prepared)
       futures.push_back(pool.Submit(p.split.header, {{"cmd", p.command.code}}, submit));
-    for (std::size_t i = 0; i < futures.size(); ++i) {
-      dj::PoolOutcome outcome = futures[i].get();
-      const double secs =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      results.push_back(Judge(prepared[i], outcome, secs, options));
-    }
+  }
+  for (std::size_t i = 0; i < futures.size(); ++i) {
+    WaitInterruptibly([&](std::chrono::milliseconds within) {
+      return futures[i].wait_for(within) == std::future_status::ready;
+    });
+    py::gil_scoped_release release;
+    dj::PoolOutcome outcome = futures[i].get();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    results.push_back(Judge(prepared[i], outcome, secs, options));
   }
   return results;
 }

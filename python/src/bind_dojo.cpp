@@ -15,6 +15,7 @@
 
 #include "bindings.h"
 #include "durations.h"
+#include "gil.h"
 #include "json_conversion.h"
 #include "tatami/dojo/config.h"
 #include "tatami/dojo/dojo.h"
@@ -85,7 +86,7 @@ std::shared_ptr<dj::WorkerPool> MakePool(std::vector<std::string> command,
   o.max_proof_states = max_proof_states;
   o.recycle_rss_bytes = recycle_rss;
   o.environment = std::move(environment);
-  return std::make_shared<dj::WorkerPool>(std::move(o));
+  return MakeSharedWithoutGil<dj::WorkerPool>(std::move(o));
 }
 
 std::shared_ptr<dj::Dojo> MakeDojo(std::shared_ptr<dj::WorkerPool> pool,
@@ -102,7 +103,7 @@ std::shared_ptr<dj::Dojo> MakeDojo(std::shared_ptr<dj::WorkerPool> pool,
   o.max_recoveries = max_recoveries;
   if (allowed_axioms) o.proof_check.allowed_axioms = std::move(*allowed_axioms);
   if (banned_tactics) o.proof_check.banned_tactics = std::move(*banned_tactics);
-  return std::make_shared<dj::Dojo>(std::move(pool), std::move(o));
+  return MakeSharedWithoutGil<dj::Dojo>(std::move(pool), std::move(o));
 }
 
 }  // namespace
@@ -215,7 +216,7 @@ void BindDojo(py::module_& m) {
   py::class_<dj::WorkerPool, std::shared_ptr<dj::WorkerPool>>(
       m, "WorkerPool",
       "A pool of warm Lean REPL processes keyed by import header. Thread-safe. When the last "
-      "reference goes (Dojos hold one), it kills and reaps every child.")
+      "reference goes (Dojos hold one), it kills and reaps every child, with the GIL released.")
       .def(py::init(&MakePool), py::arg("command"), py::kw_only(),
            py::arg("project_dir") = std::filesystem::path(), py::arg("workers") = 0,
            py::arg("request_timeout") = 60.0, py::arg("startup_timeout") = 600.0,
@@ -228,7 +229,7 @@ void BindDojo(py::module_& m) {
           "from_config",
           [](std::optional<std::filesystem::path> config_file) {
             const dj::Config c = dj::LoadConfig(config_file, dj::ProcessEnvironment());
-            return std::make_shared<dj::WorkerPool>(c.ToPoolOptions());
+            return MakeSharedWithoutGil<dj::WorkerPool>(c.ToPoolOptions());
           },
           py::arg("config_file") = py::none(),
           "A pool configured as the tatami CLI is: the config file (or $TATAMI_CONFIG), then "

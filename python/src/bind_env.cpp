@@ -17,6 +17,7 @@
 
 #include "bindings.h"
 #include "durations.h"
+#include "gil.h"
 #include "tatami/env/env.h"
 #include "tatami/env/vec_env.h"
 
@@ -157,9 +158,13 @@ void BindEnv(py::module_& m) {
                ", num_goals=" + std::to_string(o.num_goals) + ")";
       });
 
-  py::class_<PyEnv>(m, "Env",
-                    "One theorem as an RL environment. Not thread-safe: one thread drives an "
-                    "Env (different Envs may run in different threads).")
+  // Env and VecEnv are deleted without the GIL (DeleteWithoutGil): their
+  // destructors wait for steps in flight and join threads, and may take the
+  // last reference to the pool, which reaps its processes.
+  py::class_<PyEnv, std::unique_ptr<PyEnv, DeleteWithoutGil>>(
+      m, "Env",
+      "One theorem as an RL environment. Not thread-safe: one thread drives an "
+      "Env (different Envs may run in different threads).")
       .def(py::init([](py::object pool_or_dojo, std::size_t max_steps, double step_timeout,
                        double episode_timeout, std::vector<std::string> terminate_on,
                        std::optional<ev::RewardOptions> reward) {
@@ -249,9 +254,11 @@ void BindEnv(py::module_& m) {
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__", [](PyEnv& e, py::args) { e.env->Close(); });
 
-  py::class_<ev::VecEnv>(m, "VecEnv",
-                         "N environments stepped together over the pool (each on its own "
-                         "worker). Not thread-safe: one thread drives a VecEnv.")
+  py::class_<ev::VecEnv, std::unique_ptr<ev::VecEnv, DeleteWithoutGil>>(
+      m, "VecEnv",
+      "N environments stepped together over the pool (each on its own worker). Not "
+      "thread-safe: one thread drives a VecEnv. Deleting it waits for a step in flight, with "
+      "the GIL released.")
       .def(py::init([](std::shared_ptr<dj::WorkerPool> pool, std::size_t num_envs, bool auto_reset,
                        std::size_t max_steps, double step_timeout, double episode_timeout,
                        std::vector<std::string> terminate_on,
@@ -260,7 +267,8 @@ void BindEnv(py::module_& m) {
              o.num_envs = num_envs;
              o.auto_reset = auto_reset;
              o.env = MakeEnvOptions(max_steps, step_timeout, episode_timeout, terminate_on, reward);
-             return std::make_unique<ev::VecEnv>(std::move(pool), std::move(o));
+             return std::unique_ptr<ev::VecEnv, DeleteWithoutGil>(
+                 new ev::VecEnv(std::move(pool), std::move(o)));
            }),
            py::arg("pool"), py::arg("num_envs"), py::kw_only(), py::arg("auto_reset") = false,
            py::arg("max_steps") = 0, py::arg("step_timeout") = 0.0,

@@ -6,6 +6,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -15,6 +16,7 @@
 
 #include "bindings.h"
 #include "durations.h"
+#include "gil.h"
 #include "python_generator.h"
 #include "tatami/dojo/dojo.h"
 #include "tatami/search/batching_generator.h"
@@ -56,53 +58,68 @@ se::SearchOptions MakeOptions(int num_tactics, double timeout, std::size_t max_e
 
 // One search thread per theorem (each holds its own worker), the generator
 // behind a BatchingGenerator so that the searches' requests reach it as one
-// batch: a Python model then runs batches of up to max_batch states.
+// batch: a Python model then runs batches of up to max_batch states. The
+// calling thread waits for them, running Python's signal handlers meanwhile:
+// Ctrl-C cancels every search after its current expansion.
 std::vector<se::SearchResult> ProveMany(dj::Dojo& dojo, const std::vector<dj::TacticState>& roots,
                                         const py::object& generator, int num_tactics,
                                         double timeout, std::size_t max_expansions,
                                         std::size_t max_batch, double max_wait) {
   for (const dj::TacticState& root : roots) CheckRoot(dojo, root, "prove_many");
-  const se::SearchOptions options = MakeOptions(num_tactics, timeout, max_expansions, "prove_many");
+  se::SearchOptions options = MakeOptions(num_tactics, timeout, max_expansions, "prove_many");
   if (max_batch == 0) throw std::invalid_argument("prove_many: max_batch must be > 0");
   se::BatchingOptions batching;
   batching.max_batch = max_batch;
   batching.max_wait = Milliseconds(max_wait, "prove_many: max_wait");
   auto batcher = std::make_shared<se::BatchingGenerator>(ResolveGenerator(generator), batching);
+  std::atomic<bool> cancel{false};
+  options.cancel = &cancel;
   std::vector<se::SearchResult> results(roots.size());
   std::vector<std::exception_ptr> errors(roots.size());
-  {
-    py::gil_scoped_release release;
-    // Every search registers before any starts, so the first batch waits for all.
-    std::vector<std::unique_ptr<se::BatchingGenerator::Client>> clients;
-    for (std::size_t i = 0; i < roots.size(); ++i)
-      clients.push_back(std::make_unique<se::BatchingGenerator::Client>(*batcher));
-    std::vector<std::thread> threads;
-    threads.reserve(roots.size());
-    for (std::size_t i = 0; i < roots.size(); ++i)
-      threads.emplace_back([&, i] {
-        try {
-          se::DojoEnvironment env(dojo, roots[i]);
-          results[i] = se::BestFirstSearch(env, *batcher, options);
-        } catch (...) {
-          errors[i] = std::current_exception();
-        }
-        clients[i].reset();  // a finished search no longer holds batches back
-      });
-    for (std::thread& t : threads) t.join();
-  }
+  RunInterruptibly(
+      [&] {
+        // Every search registers before any starts, so the first batch waits for all.
+        std::vector<std::unique_ptr<se::BatchingGenerator::Client>> clients;
+        for (std::size_t i = 0; i < roots.size(); ++i)
+          clients.push_back(std::make_unique<se::BatchingGenerator::Client>(*batcher));
+        std::vector<std::thread> threads;
+        threads.reserve(roots.size());
+        for (std::size_t i = 0; i < roots.size(); ++i)
+          threads.emplace_back([&, i] {
+            try {
+              se::DojoEnvironment env(dojo, roots[i]);
+              results[i] = se::BestFirstSearch(env, *batcher, options);
+            } catch (...) {
+              errors[i] = std::current_exception();
+            }
+            clients[i].reset();  // a finished search no longer holds batches back
+          });
+        for (std::thread& t : threads) t.join();
+      },
+      [&] { cancel.store(true); });
   for (const std::exception_ptr& e : errors)
     if (e) std::rethrow_exception(e);
   return results;
 }
 
+// The search runs on a thread of its own while the calling thread waits and
+// runs Python's signal handlers: Ctrl-C cancels it after its current
+// expansion.
 se::SearchResult Prove(dj::Dojo& dojo, const dj::TacticState& root, const py::object& generator,
                        int num_tactics, double timeout, std::size_t max_expansions) {
   CheckRoot(dojo, root, "prove");
-  const se::SearchOptions options = MakeOptions(num_tactics, timeout, max_expansions, "prove");
+  se::SearchOptions options = MakeOptions(num_tactics, timeout, max_expansions, "prove");
   std::shared_ptr<se::TacticGenerator> gen = ResolveGenerator(generator);
-  py::gil_scoped_release release;
-  se::DojoEnvironment env(dojo, root);
-  return se::BestFirstSearch(env, *gen, options);
+  std::atomic<bool> cancel{false};
+  options.cancel = &cancel;
+  se::SearchResult result;
+  RunInterruptibly(
+      [&] {
+        se::DojoEnvironment env(dojo, root);
+        result = se::BestFirstSearch(env, *gen, options);
+      },
+      [&] { cancel.store(true); });
+  return result;
 }
 
 }  // namespace
@@ -182,7 +199,8 @@ void BindSearch(py::module_& m) {
         "spec string, a TacticGenerator, or a callable taking a list of GenerationRequest and "
         "returning one list of candidates per request (Candidate, (tactic, logprob) or str). "
         "timeout in seconds; max_expansions=0 means unlimited. The GIL is released except while "
-        "the callable runs.");
+        "the callable runs. Ctrl-C (any exception a signal handler raises) cancels the search "
+        "after its current expansion and is raised once the search has stopped.");
   m.def("prove_many", &ProveMany, py::arg("dojo"), py::arg("states"), py::arg("generator"),
         py::kw_only(), py::arg("num_tactics") = 64, py::arg("timeout") = 600.0,
         py::arg("max_expansions") = 0, py::arg("max_batch") = 16, py::arg("max_wait") = 0.005,
@@ -190,7 +208,9 @@ void BindSearch(py::module_& m) {
         "at once; results in input order. The generator's calls are gathered across the "
         "searches into batches of up to max_batch requests (sent when every running search is "
         "waiting, or max_wait seconds after the oldest request), so a Python model runs whole "
-        "batches while Lean works. The first exception of a search is raised after all finish.");
+        "batches while Lean works. The first exception of a search is raised after all finish. "
+        "Ctrl-C cancels every search after its current expansion and is raised once all have "
+        "stopped.");
 }
 
 }  // namespace tatami::python

@@ -138,7 +138,11 @@ RunResult = Union[TacticState, ProofFinished, LeanError, Timeout, ProofGivenUp]
 # --- the pool and the Dojo ---------------------------------------------------
 
 class WorkerPool:
-    """Warm REPL processes keyed by import header. Thread-safe."""
+    """Warm REPL processes keyed by import header. Thread-safe.
+
+    When the last reference goes, it kills and reaps every worker with the
+    GIL released.
+    """
 
     def __init__(
         self,
@@ -215,7 +219,12 @@ def check_many(
     timeout: Optional[float] = None,
     allowed_axioms: Optional[Sequence[str]] = None,
     banned_tactics: Optional[Sequence[str]] = None,
-) -> list[CheckResult]: ...
+) -> list[CheckResult]:
+    """Checks the snippets in parallel; results in input order.
+
+    Ctrl-C raises KeyboardInterrupt while waiting (check too); the snippets
+    already submitted still run in the pool and their results are dropped.
+    """
 
 # --- proof search -------------------------------------------------------------
 
@@ -272,7 +281,16 @@ def prove(
     num_tactics: int = 64,
     timeout: float = 600.0,
     max_expansions: int = 0,
-) -> SearchResult: ...
+) -> SearchResult:
+    """Best-first search from an entered theorem's root.
+
+    The search runs on a thread of its own; the calling thread waits without
+    the GIL and runs Python's signal handlers every 50 ms. Ctrl-C (any
+    exception a signal handler raises) cancels the search after its current
+    expansion (the tactics already sent to Lean finish first) and is raised
+    as KeyboardInterrupt once the search has stopped; the partial result is
+    dropped.
+    """
 
 def prove_many(
     dojo: Dojo,
@@ -285,7 +303,11 @@ def prove_many(
     max_batch: int = 16,
     max_wait: float = 0.005,
 ) -> list[SearchResult]:
-    """Searches every theorem at once; the generator gets batches across searches."""
+    """Searches every theorem at once; the generator gets batches across searches.
+
+    Ctrl-C cancels every search after its current expansion and is raised as
+    KeyboardInterrupt once all have stopped, as for prove.
+    """
 
 # --- premise retrieval ----------------------------------------------------------
 
@@ -384,7 +406,10 @@ StepTuple = Tuple[Observation, float, bool, bool, dict]
 TheoremLike = Union[Theorem, str]
 
 class Env:
-    """One theorem as an RL environment. Not thread-safe."""
+    """One theorem as an RL environment. Not thread-safe.
+
+    Deleted (``del``, garbage collection) with the GIL released.
+    """
 
     def __init__(
         self,
@@ -416,7 +441,11 @@ class Env:
 VecStepTuple = Tuple[list[Observation], list[float], list[bool], list[bool], list[dict]]
 
 class VecEnv:
-    """N environments stepped together over the pool. Not thread-safe."""
+    """N environments stepped together over the pool. Not thread-safe.
+
+    Deleting it (``del``, garbage collection) waits for a step in flight and
+    joins its threads with the GIL released: other Python threads run on.
+    """
 
     def __init__(
         self,
