@@ -235,6 +235,7 @@ TEST_F(DojoTest, BadInputIsAClearErrorAndThePoolKeepsServing) {
       ADD_FAILURE() << "expected DojoError mentioning " << needle;
     } catch (const DojoError& e) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+      EXPECT_EQ(e.kind(), DojoError::kTheorem) << e.what();  // the input's fault
     }
   };
   expect_error([&] { dojo.EnterFromFile(dir_ / "Missing.lean", "x"); }, "Missing.lean");
@@ -262,6 +263,23 @@ TEST_F(DojoTest, HeaderThatHangsOnImportIsAnErrorNamingIt) {
     FAIL() << "expected DojoError";
   } catch (const DojoError& e) {
     EXPECT_NE(std::string(e.what()).find("Slow.Module"), std::string::npos) << e.what();
+    EXPECT_EQ(e.kind(), DojoError::kTheorem);  // its header's import
+  }
+}
+
+// No worker can be started: not the theorem's fault, and any theorem would
+// fail the same way (`tatami prove` stops instead of recording it).
+TEST_F(DojoTest, NoLeanToEnterInIsNotTheTheoremsError) {
+  WorkerPoolOptions o;
+  o.repl_command = {(dir_ / "no-such-repl").string()};
+  o.workers = 1;
+  Dojo dojo(std::make_shared<WorkerPool>(o));
+  try {
+    dojo.EnterFromFile(dir_ / "Swap.lean", "and_swap");
+    FAIL() << "expected DojoError";
+  } catch (const DojoError& e) {
+    EXPECT_EQ(e.kind(), DojoError::kNoLean) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no-such-repl"), std::string::npos) << e.what();
   }
 }
 
