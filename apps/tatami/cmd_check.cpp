@@ -249,6 +249,10 @@ int RunCheck(const CheckFlags& flags) {
   std::condition_variable cv;
   std::size_t finished = 0, ok_count = 0, in_flight = 0;
   std::string write_error;
+  // Set when no worker could be started: nothing more is checked, and what
+  // was not checked is not written, so that a rerun checks it.
+  std::string no_lean;
+  std::size_t not_written = 0;
   {
     auto pool = std::make_shared<dj::WorkerPool>(config.ToPoolOptions());
     const std::size_t window = std::max<std::size_t>(2 * pool->size(), 2);
@@ -256,9 +260,9 @@ int RunCheck(const CheckFlags& flags) {
     for (const Item& item : todo) {
       {
         std::unique_lock lock(mu);
-        while (in_flight >= window && !interrupt.requested())
+        while (in_flight >= window && !interrupt.requested() && no_lean.empty())
           cv.wait_for(lock, std::chrono::milliseconds(100));
-        if (interrupt.requested()) break;
+        if (interrupt.requested() || !no_lean.empty()) break;
         ++in_flight;
       }
       ++submitted;
@@ -284,6 +288,18 @@ int RunCheck(const CheckFlags& flags) {
       pool->SubmitAsync(
           split->header, {{"cmd", command->code}},
           [&, split, command, start, item_ptr = &item](dj::PoolOutcome outcome) {
+            if (const auto* err = std::get_if<dj::PoolError>(&outcome);
+                err &&
+                (err->kind == dj::PoolError::kStartFailed ||
+                 err->kind == dj::PoolError::kShutdown || err->kind == dj::PoolError::kQueueFull)) {
+              // Not the code's result: Lean could not run it.
+              std::lock_guard lock(mu);
+              if (no_lean.empty()) no_lean = dj::Describe(*err);
+              ++not_written;
+              --in_flight;
+              cv.notify_all();
+              return;
+            }
             const double secs =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             json line = ResultLine(*item_ptr, *split, *command, outcome, secs, check);
@@ -322,6 +338,13 @@ int RunCheck(const CheckFlags& flags) {
                finished, ok_count, resumed, bad, bad == 1 ? "" : "s");
   if (!write_error.empty()) {
     std::fprintf(stderr, "tatami check: %s\n", write_error.c_str());
+    return 1;
+  }
+  if (!no_lean.empty()) {
+    std::fprintf(stderr,
+                 "tatami check: error: Lean could not be run (%s); %zu checks not written, and "
+                 "the rest not started: rerun with the same output file once it can\n",
+                 no_lean.c_str(), not_written);
     return 1;
   }
   if (interrupt.requested()) {

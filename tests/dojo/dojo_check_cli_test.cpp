@@ -116,6 +116,21 @@ TEST_F(CheckCliTest, WritesOneResultLinePerIdWithOutcomes) {
   EXPECT_TRUE(found);
 }
 
+// With no worker that can start, nothing is Lean's answer: no line is
+// written, the exit code is 1, and a rerun with a working Lean checks all.
+TEST_F(CheckCliTest, NoLeanWritesNothingAndARerunChecksEverything) {
+  WriteInputs({{{"id", "a"}, {"code", kStatement + " := by\n  exact ⟨h.2, h.1⟩"}},
+               {{"id", "b"}, {"code", kStatement + " := by\n  exact foo"}}});
+  const fs::path out = dir_ / "out.jsonl";
+  const std::string io = " -o '" + out.string() + "' '" + (dir_ / "in.jsonl").string() + "'";
+  EXPECT_EQ(Check("--repl-cmd '" + (dir_ / "no-such-repl").string() + "'" + io), 1) << Stderr();
+  EXPECT_NE(Stderr().find("Lean could not be run"), std::string::npos) << Stderr();
+  EXPECT_NE(Stderr().find("no-such-repl"), std::string::npos) << Stderr();
+  EXPECT_TRUE(Lines(out).empty());
+  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "'" + io), 0) << Stderr();
+  EXPECT_EQ(Lines(out).size(), 2u);
+}
+
 // Theorems under namespaces and sections (closed or left open), declared
 // with `_root_` or a dotted name: each one's axioms are asked about and
 // judged under its full name, as Lean answers.
