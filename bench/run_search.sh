@@ -124,28 +124,25 @@ echo "  pinned to CPU $pin_cpu: identical results; ours $ours_pinned/s, python $
 # per expansion (one search at a time waits for every answer of the double,
 # which works in one thread), so Python's time per expansion over it is the
 # highest ratio_python this double allows, were tatami's own side free. The
-# double runs through bench/child_cpu.py in a session of its own (so that the
-# pool's kill at shutdown does not take the measurement with it), once
-# serving the search and once loading the graph only, whose CPU time is
-# subtracted.
+# double reports the CPU it spent after loading the graph (--report-cpu) at
+# the end of its input; it runs in a session of its own (setsid -w), so that
+# the pool's kill at shutdown does not take it before it reports.
 echo "== the double's own CPU time" >&2
-rm -f "$tmp/ours.jsonl"
+rm -f "$tmp/ours.jsonl" "$tmp/double_cpu"
 "$tatami" prove "$tmp/theorems.jsonl" -o "$tmp/ours.jsonl" --generator "scripted:$tmp/scripted.json" \
   --jobs 1 --no-progress --max-expansions "$max_exp" \
-  --repl-cmd "setsid -w python3 $PWD/bench/child_cpu.py $tmp/double_cpu $repl" 2>"$tmp/ours.err"
-python3 bench/child_cpu.py "$tmp/startup_cpu" $repl </dev/null >/dev/null 2>&1
+  --repl-cmd "setsid -w $repl --report-cpu $tmp/double_cpu" 2>"$tmp/ours.err"
 read -r double_us_per_exp ratio_ceiling < <(python3 - "$tmp" "$python_exp_s" <<'PY3'
 import json, os, sys, time
 tmp, python_exp_s = sys.argv[1], float(sys.argv[2])
 # The double ends when the pool closes its pipes, just after tatami exits.
-for _ in range(100):
+for _ in range(200):
     if os.path.exists(f"{tmp}/double_cpu"):
         break
     time.sleep(0.05)
-runs = [float(l.split()[0]) for l in open(f"{tmp}/double_cpu")]
-startup = float(open(f"{tmp}/startup_cpu").read().split()[0])
+serving = sum(float(l) for l in open(f"{tmp}/double_cpu"))
 exp = sum(json.loads(l)["expansions"] for l in open(f"{tmp}/ours.jsonl"))
-us = (sum(runs) - len(runs) * startup) / exp * 1e6
+us = serving / exp * 1e6
 print(f"{us:.1f} {1e6 / python_exp_s / us:.2f}")
 PY3
 )

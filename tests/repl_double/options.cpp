@@ -114,6 +114,8 @@ DoubleOptions ParseOptions(int argc, char** argv) {
       o.latency_ms = ParseInt(a, value());
     } else if (a == "--latency-jitter-ms") {
       o.latency_jitter_ms = ParseInt(a, value());
+    } else if (a == "--report-cpu") {
+      o.report_cpu = value();
     } else if (a == "--work-us") {
       o.work_us = ParseInt(a, value());
     } else if (a == "--seed") {

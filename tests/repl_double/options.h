@@ -53,6 +53,11 @@ struct DoubleOptions {
   // Exit with status 1 on a request that is not JSON, printing "uncaught
   // exception: ..." to stderr, as the real REPL does (default: answer it).
   bool fatal_parse_errors = false;
+
+  // --report-cpu: at the end of input, append to this file the CPU time
+  // (user + system seconds) spent after start-up, i.e. serving requests, for
+  // benchmarks (default: none).
+  std::string report_cpu;
 };
 
 // Parses argv. On --help prints the README to stdout and exits 0; on bad usage

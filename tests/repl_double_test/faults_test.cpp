@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <unistd.h>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -294,6 +295,28 @@ TEST(FaultTest, WorkUsBurnsCpuPerRequest) {
   ASSERT_TRUE(p.ReadFrame());
   // Two requests x 150 ms of CPU; clock-tick accounting is coarse, hence the margin.
   EXPECT_GE(CpuMs(p.pid()), 250);
+}
+
+// What the double used serving, not loading: CPU burnt per request counts.
+TEST(FaultTest, ReportCpuAppendsTheServingTime) {
+  const std::string file =
+      (std::filesystem::temp_directory_path() / ("tatami-report-cpu-" + std::to_string(::getpid())))
+          .string();
+  std::filesystem::remove(file);
+  for (const char* work : {"0", "20000"}) {
+    DoubleProcess p({"--instant", "--work-us", work, "--report-cpu", file});
+    p.Send(std::string(kCmd) + kCmd);
+    p.CloseStdin();
+    while (p.ReadFrame()) {
+    }
+    EXPECT_EQ(p.Wait(), 0);
+  }
+  std::ifstream in(file);
+  double idle = -1, busy = -1;
+  in >> idle >> busy;
+  EXPECT_GE(idle, 0.0);
+  EXPECT_GE(busy, 0.04);  // two answers, 20 ms of CPU before each
+  std::filesystem::remove(file);
 }
 
 TEST(UsageTest, HelpPrintsTheReadmeAndBadUsageExits2) {
