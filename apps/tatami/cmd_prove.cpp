@@ -398,12 +398,25 @@ int RunProve(ProveFlags flags) {
 
   int bad = 0;
   std::vector<Theorem> all = ReadInputs(flags, config.project_dir, &bad);
-  std::set<std::string> earlier_generators;
+  // What decides a search's result besides the generator, in every line, so
+  // that a rerun can tell lines of other settings apart.
+  json settings = {{"num_tactics", flags.num_tactics},
+                   {"max_expansions", flags.max_expansions},
+                   {"timeout_s", flags.timeout_s}};
+  if (!flags.index.empty()) settings["num_premises"] = flags.num_premises;
+  std::set<std::string> earlier_generators, earlier_settings;
   std::set<std::string> done = ResumeOutput(flags.output, "tatami prove", [&](const json& j) {
     if (j.is_object() && j.contains("generator") && j["generator"].is_string())
       earlier_generators.insert(j["generator"].get<std::string>());
+    if (j.is_object() && j.contains("settings")) earlier_settings.insert(j["settings"].dump());
     return LineKey(j);
   });
+  for (const std::string& other : earlier_settings)
+    if (other != settings.dump())
+      std::fprintf(stderr,
+                   "tatami prove: warning: %s holds results searched with other settings (%s, "
+                   "now %s); they are kept, and their theorems are not searched again\n",
+                   flags.output.c_str(), other.c_str(), settings.dump().c_str());
   const std::size_t resumed = done.size();
   // Theorems that share a name but not a statement are searched each, and
   // their trees are told apart by the statement too.
@@ -497,6 +510,7 @@ int RunProve(ProveFlags flags) {
           line["total_s"] =
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
           line["generator"] = generator->Describe();
+          line["settings"] = settings;
           if (!flags.tree_dir.empty()) {
             const std::string stem = se::TreeFileStem(
                 name_uses.at(t.name) > 1 ? t.name + '\x1f' + t.statement_hash : t.name);
@@ -524,6 +538,7 @@ int RunProve(ProveFlags flags) {
           line["total_s"] =
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
           line["generator"] = generator->Describe();
+          line["settings"] = settings;
           line["error"] = e.what();
         } catch (const std::exception& e) {
           // The generator or the pool failed: nothing more can be searched.

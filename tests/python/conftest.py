@@ -7,8 +7,10 @@ TATAMI_REPL_DOUBLE / TATAMI_SOURCE_DIR; run by hand the same way:
         TATAMI_SOURCE_DIR=. python3 -m pytest tests/python
 """
 
+import contextlib
 import os
 import pathlib
+import sys
 
 import pytest
 
@@ -52,3 +54,16 @@ def pool():
 @pytest.fixture
 def dojo(pool):
     return tatami.Dojo(pool)
+
+
+@contextlib.contextmanager
+def gil_kept_by_running_thread():
+    """Raises the switch interval so far that the interpreter never takes the
+    GIL from a running thread: another thread then runs only when a call
+    releases the GIL itself. Restores the interval on leaving."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1000.0)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)

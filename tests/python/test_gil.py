@@ -8,13 +8,12 @@ wait, so the second thread has time to run while the call waits. Without the
 release the second thread would first run after the call returned, and would
 see `returned` already set."""
 
-import sys
 import threading
 
 import pytest
 
 import tatami
-from conftest import ADD_ZERO, make_pool, requires_env
+from conftest import ADD_ZERO, gil_kept_by_running_thread, make_pool, requires_env
 
 
 def ran_during(call):
@@ -26,17 +25,13 @@ def ran_during(call):
         go.wait()
         seen["returned"] = state["returned"]
 
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(1000.0)
-    try:
+    with gil_kept_by_running_thread():
         t = threading.Thread(target=other)
         t.start()
         go.set()
         result = call()
         state["returned"] = True
         t.join()
-    finally:
-        sys.setswitchinterval(previous)
     return seen["returned"] is False, result
 
 

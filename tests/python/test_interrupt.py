@@ -14,14 +14,13 @@ other Python threads run while it waits for the step."""
 import json
 import os
 import signal
-import sys
 import threading
 import time
 
 import pytest
 
 import tatami
-from conftest import ADD_ZERO, double_path, make_pool, requires_env
+from conftest import ADD_ZERO, double_path, gil_kept_by_running_thread, make_pool, requires_env
 
 CHAIN = 150
 LATENCY_MS = 40
@@ -179,9 +178,7 @@ def test_deleting_a_vec_env_with_a_step_in_flight_lets_other_threads_run():
             ticking.set()
             time.sleep(0.001)  # releases the GIL
 
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(1000.0)
-    try:
+    with gil_kept_by_running_thread():
         t = threading.Thread(target=ticker)
         t.start()
         ticking.wait()
@@ -192,6 +189,4 @@ def test_deleting_a_vec_env_with_a_step_in_flight_lets_other_threads_run():
         during = len(ticks) - before
         stop.set()
         t.join()
-    finally:
-        sys.setswitchinterval(previous)
     assert during > 0

@@ -132,7 +132,7 @@ TEST_F(ProveCliTest, WritesOneResultPerTheoremAndReportsBadInput) {
   // Every line has every field, an error's too.
   for (const auto& [name, line] : r) {
     for (const char* key : {"proof", "expansions", "states", "generator_s", "lean_s", "total_s",
-                            "generator", "statement_hash"})
+                            "generator", "statement_hash", "settings"})
       EXPECT_TRUE(line.contains(key)) << name << " lacks " << key;
     EXPECT_EQ(line.contains("tree"), name != "unknown") << name;  // no search, no tree
   }
@@ -374,6 +374,11 @@ TEST_F(ProveCliTest, TheoremsSharingANameAreEachSearched) {
                             (dir_ / "stderr.txt").string() + "'";
   EXPECT_EQ(WEXITSTATUS(std::system(other.c_str())), 0);
   EXPECT_NE(Stderr().find("holds results of another generator"), std::string::npos) << Stderr();
+  EXPECT_EQ(LineCount(out), 2u);
+  // And of other limits.
+  EXPECT_EQ(Prove(args + " --max-expansions 7"), 0) << Stderr();
+  EXPECT_NE(Stderr().find("searched with other settings"), std::string::npos) << Stderr();
+  EXPECT_NE(Stderr().find("\"max_expansions\":7"), std::string::npos) << Stderr();
   EXPECT_EQ(LineCount(out), 2u);
 }
 
