@@ -109,7 +109,28 @@ std::shared_ptr<dj::Dojo> MakeDojo(std::shared_ptr<dj::WorkerPool> pool,
 }  // namespace
 
 void BindDojo(py::module_& m) {
-  py::register_exception<dj::DojoError>(m, "DojoError", PyExc_RuntimeError);
+  // DojoError, and NoLeanError under it for a Lean that cannot run at all
+  // (DojoError::kNoLean): a caller may retry that later, not the theorem.
+  static py::handle dojo_error = PyErr_NewExceptionWithDoc(
+      "tatami.DojoError",
+      "A theorem could not be entered (file, name, statement or header); names the input.",
+      PyExc_RuntimeError, nullptr);
+  static py::handle no_lean_error = PyErr_NewExceptionWithDoc(
+      "tatami.NoLeanError",
+      "No Lean to enter a theorem in: the worker process could not be started, or the pool is "
+      "full or shutting down. Not the theorem's fault; another theorem would fail the same way.",
+      dojo_error.ptr(), nullptr);
+  if (!dojo_error || !no_lean_error) throw py::error_already_set();
+  m.attr("DojoError") = dojo_error;
+  m.attr("NoLeanError") = no_lean_error;
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const dj::DojoError& e) {
+      PyErr_SetString(e.kind() == dj::DojoError::kNoLean ? no_lean_error.ptr() : dojo_error.ptr(),
+                      e.what());
+    }
+  });
   py::register_exception<dj::ConfigError>(m, "ConfigError", PyExc_ValueError);
 
   py::class_<dj::Hypothesis>(m, "Hypothesis", "One line group of a goal's local context.")

@@ -15,6 +15,10 @@ PathLike = Union[str, os.PathLike[str]]
 class DojoError(RuntimeError):
     """A theorem could not be entered (file, name, statement or header); names the input."""
 
+class NoLeanError(DojoError):
+    """No Lean to enter a theorem in: the worker process could not be started, or the pool is
+    full or shutting down. Not the theorem's fault; another theorem would fail the same way."""
+
 class ConfigError(ValueError):
     """A bad configuration file or TATAMI_* variable; names the key and the source."""
 

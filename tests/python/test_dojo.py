@@ -120,3 +120,15 @@ def test_parse_goal_round_trips():
     assert g.case_tag == "succ" and g.pretty == text
     with pytest.raises(ValueError, match="⊢"):
         tatami.parse_goal("n : Nat")
+
+
+def test_a_lean_that_cannot_start_is_a_no_lean_error(tmp_path):
+    pool = tatami.WorkerPool([str(tmp_path / "no-such-repl")], workers=1)
+    dojo = tatami.Dojo(pool)
+    with pytest.raises(tatami.NoLeanError, match="no-such-repl") as raised:
+        dojo.enter("", ADD_ZERO)
+    assert isinstance(raised.value, tatami.DojoError)  # still a DojoError
+    # A statement Lean rejects is the theorem's: a DojoError, not a NoLeanError.
+    with pytest.raises(tatami.DojoError) as raised:
+        tatami.Dojo(make_pool()).enter("", "theorem unknown_to_the_graph : 3 = 3")
+    assert not isinstance(raised.value, tatami.NoLeanError)
