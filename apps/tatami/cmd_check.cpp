@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -65,8 +66,13 @@ struct Item {
   std::string where;  // file:line, for errors
 };
 
-// An output line's resumption key: its id as JSON text.
-std::string IdKey(const json& j) { return j.is_object() && j.contains("id") ? j["id"].dump() : ""; }
+// An output line's resumption key: its id as JSON text, for a line that is
+// a check's result (an input line, or another command's output, is not).
+std::string IdKey(const json& j) {
+  return j.is_object() && j.contains("id") && j.contains("ok") && j.contains("outcome")
+             ? j["id"].dump()
+             : "";
+}
 
 // Reads all inputs. Bad lines are reported (file:line) and counted.
 std::vector<Item> ReadInputs(const std::vector<std::string>& inputs, int* bad) {
@@ -158,6 +164,7 @@ json ResultLine(const Item& item, const dj::SplitSnippet& split, const dj::Check
     line["time_s"] = seconds;
     line["outcome"] = err->kind == dj::PoolError::kImportFailed    ? "import_failed"
                       : err->kind == dj::PoolError::kImportTimeout ? "import_timeout"
+                      : err->kind == dj::PoolError::kBadRequest    ? "bad_input"
                                                                    : "not_run";
     return line;
   }
@@ -225,19 +232,29 @@ int RunCheck(const CheckFlags& flags) {
     check.banned_tactics = flags.ban;
 
   int bad = 0;
+  RefuseOutputAmongInputs(flags.output, flags.inputs, "tatami check");
   std::vector<Item> items = ReadInputs(flags.inputs, &bad);
   std::set<std::string> done = flags.output.empty()
                                    ? std::set<std::string>{}
                                    : ResumeOutput(flags.output, "tatami check", IdKey);
   const std::size_t resumed = done.size();
   std::vector<Item> todo;
+  // An id given twice with the same code is checked once; with other code,
+  // the second is a bad input (which would the result be of?).
+  std::map<std::string, const Item*> first;
   for (Item& it : items) {
+    if (auto [at, fresh] = first.emplace(it.key, &it); !fresh) {
+      if (at->second->code != it.code) {
+        std::fprintf(stderr, "tatami check: %s: id %s again, with other code than at %s\n",
+                     it.where.c_str(), it.key.c_str(), at->second->where.c_str());
+        ++bad;
+      }
+      continue;
+    }
     if (done.count(it.key)) continue;
-    if (!done.insert(it.key).second) continue;
     if (flags.limit && todo.size() >= flags.limit) break;
-    todo.push_back(std::move(it));
+    todo.push_back(it);  // a copy: `first` still compares against it
   }
-  // Duplicate ids within the input are checked once.
   JsonLinesWriter out(flags.output);
   ProgressBar progress("checking", todo.size(), !flags.no_progress);
   auto show_progress = [&](std::size_t finished, std::size_t ok) {
@@ -260,9 +277,10 @@ int RunCheck(const CheckFlags& flags) {
     for (const Item& item : todo) {
       {
         std::unique_lock lock(mu);
-        while (in_flight >= window && !interrupt.requested() && no_lean.empty())
+        while (in_flight >= window && !interrupt.requested() && no_lean.empty() &&
+               write_error.empty())
           cv.wait_for(lock, std::chrono::milliseconds(100));
-        if (interrupt.requested() || !no_lean.empty()) break;
+        if (interrupt.requested() || !no_lean.empty() || !write_error.empty()) break;
         ++in_flight;
       }
       ++submitted;
@@ -276,8 +294,15 @@ int RunCheck(const CheckFlags& flags) {
                      {"sorries", json::array()},
                      {"time_s", 0.0},
                      {"outcome", "bad_input"}};
+        std::fprintf(stderr, "tatami check: %s: id %s: bad header: %s\n", item.where.c_str(),
+                     item.key.c_str(), e.what());
         std::lock_guard lock(mu);
-        out.Write(line);
+        ++bad;
+        try {
+          out.Write(line);
+        } catch (const std::exception& w) {
+          write_error = w.what();
+        }
         --in_flight;
         ++finished;
         show_progress(finished, ok_count);
@@ -303,7 +328,14 @@ int RunCheck(const CheckFlags& flags) {
             const double secs =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             json line = ResultLine(*item_ptr, *split, *command, outcome, secs, check);
+            const auto* rejected = std::get_if<dj::PoolError>(&outcome);
             std::lock_guard lock(mu);
+            if (rejected && rejected->kind == dj::PoolError::kBadRequest) {
+              // The pool refused the request itself (e.g. code that is not UTF-8).
+              std::fprintf(stderr, "tatami check: %s: id %s: %s\n", item_ptr->where.c_str(),
+                           item_ptr->key.c_str(), dj::Describe(*rejected).c_str());
+              ++bad;
+            }
             try {
               out.Write(line);
             } catch (const std::exception& e) {

@@ -11,6 +11,7 @@
 // Exit status: 0 on success, 1 on bad input or failure, 130 when interrupted.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ struct IndexBuildFlags {
 class Interrupted : public std::exception {};
 
 int RunIndexBuild(const IndexBuildFlags& f) {
+  // Known before the encoding, not after it.
+  if (std::filesystem::is_directory(f.output))
+    throw std::invalid_argument("-o " + f.output + " is a directory, not an index file to write");
   const rt::EmbeddingType dtype =
       f.dtype == "f16" ? rt::EmbeddingType::kF16 : rt::EmbeddingType::kF32;
   rt::Corpus corpus = rt::Corpus::Load(f.corpus);

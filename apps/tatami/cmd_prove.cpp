@@ -396,6 +396,7 @@ int RunProve(ProveFlags flags) {
         });
   }
 
+  RefuseOutputAmongInputs(flags.output, flags.inputs, "tatami prove");
   int bad = 0;
   std::vector<Theorem> all = ReadInputs(flags, config.project_dir, &bad);
   // What decides a search's result besides the generator, in every line, so

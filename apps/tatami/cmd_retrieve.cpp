@@ -55,6 +55,9 @@ int RunRetrieve(const RetrieveFlags& f) {
   if (auto bad = rt::FindInvalidUtf8(state)) {
     throw std::invalid_argument(fmt::format("the state is not valid UTF-8 (byte offset {})", *bad));
   }
+  if (f.line < 1 || f.column < 0)
+    throw std::invalid_argument(fmt::format(
+        "--line {} --column {}: lines count from 1 and columns from 0", f.line, f.column));
   OpenedRetrieval opened = OpenIndexAndEncoder(f.index, f.encoder, open_options);
   const rt::Pos pos{f.line, f.column};
   rt::PremiseRetriever retriever(opened.index);

@@ -11,6 +11,8 @@
 // end.
 //
 // Exit status: 0 on success, 1 on bad input.
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -86,8 +88,12 @@ int RunEval(const EvalFlags& f) {
   ProgressBar bar("retrieve-eval", queries.size(), !f.no_progress);
   rt::RankingMetrics metrics;
   std::unique_ptr<std::ofstream> preds;
-  const std::string preds_tmp = f.predictions + ".tmp";
+  // Unique, so that two runs writing the same predictions cannot mix.
+  const std::string preds_tmp = f.predictions + ".tmp." + std::to_string(::getpid());
   if (!f.predictions.empty()) {
+    // Known before the work, not after it.
+    if (std::filesystem::is_directory(f.predictions))
+      throw std::invalid_argument("--predictions " + f.predictions + " is a directory");
     preds = std::make_unique<std::ofstream>(preds_tmp, std::ios::binary | std::ios::trunc);
     if (!*preds) throw std::runtime_error("cannot write " + preds_tmp);
   }
@@ -140,10 +146,20 @@ int RunEval(const EvalFlags& f) {
   bar.Finish();
   if (preds) {
     preds->flush();
-    if (!*preds) throw std::runtime_error("cannot write " + preds_tmp);
+    const bool written = static_cast<bool>(*preds);
     preds.reset();
-    std::filesystem::rename(preds_tmp, f.predictions);
+    std::error_code ec;
+    if (written) std::filesystem::rename(preds_tmp, f.predictions, ec);
+    if (!written || ec) {
+      std::filesystem::remove(preds_tmp, ec);
+      throw std::runtime_error("cannot write " + f.predictions);
+    }
   }
+  if (metrics.queries() == 0)
+    throw std::runtime_error(fmt::format(
+        "{}: no tactic could be evaluated ({} tactics: {} without located premises, {} in files "
+        "not in the index): is this the split of the corpus the index was built from?",
+        f.split, tactics.size(), without_premises, unknown_file));
 
   const double r1 = metrics.RecallAt(1), r10 = metrics.RecallAt(10), mrr = metrics.Mrr();
   if (f.json) {

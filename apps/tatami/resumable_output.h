@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -58,6 +59,21 @@ std::set<std::string> ResumeOutput(const std::string& path, const char* command,
     }
   }
   return done;
+}
+
+// Throws std::invalid_argument when `output` is one of `inputs` (the same
+// file, however named): resuming would read the inputs as results, and
+// appending would write into them.
+inline void RefuseOutputAmongInputs(const std::string& output,
+                                    const std::vector<std::string>& inputs, const char* command) {
+  std::error_code ec;
+  if (output.empty() || !std::filesystem::is_regular_file(output, ec)) return;
+  for (const std::string& input : inputs) {
+    if (input == "-") continue;
+    if (std::filesystem::equivalent(output, input, ec))
+      throw std::invalid_argument(std::string(command) + ": the output " + output +
+                                  " is the input " + input + "; write the results elsewhere");
+  }
 }
 
 }  // namespace tatami::cli

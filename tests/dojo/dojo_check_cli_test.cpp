@@ -131,6 +131,36 @@ TEST_F(CheckCliTest, NoLeanWritesNothingAndARerunChecksEverything) {
   EXPECT_EQ(Lines(out).size(), 2u);
 }
 
+// Inputs that are wrong are named with their file and line and make the exit
+// code 1; the output may not be an input; only result lines count on resume.
+TEST_F(CheckCliTest, BadInputsAreNamedAndTheOutputIsNoInput) {
+  WriteInputs({{{"id", "a"}, {"code", kStatement + " := by\n  exact ⟨h.2, h.1⟩"}},
+               {{"id", "a"}, {"code", kStatement + " := by\n  exact ⟨h.2, h.1⟩"}},
+               {{"id", "b"}, {"code", kStatement + " := by sorry"}},
+               {{"id", "b"}, {"code", kStatement + " := by\n  exact foo"}},
+               {{"id", "h"}, {"code", "import 1x\n" + kStatement + " := by sorry"}}});
+  const fs::path in = dir_ / "in.jsonl", out = dir_ / "out.jsonl";
+  // Another command's line with an id, left in the output: not a result.
+  std::ofstream(out) << json{{"id", "a"}, {"other", 1}}.dump() << "\n";
+  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' -o '" + out.string() + "' '" + in.string() + "'"),
+            1)
+      << Stderr();
+  EXPECT_NE(Stderr().find("in.jsonl:4: id \"b\" again, with other code than at "),
+            std::string::npos)
+      << Stderr();
+  EXPECT_NE(Stderr().find("in.jsonl:5: id \"h\": bad header"), std::string::npos) << Stderr();
+  std::map<std::string, std::string> outcome;
+  for (const json& l : Lines(out))
+    if (l.contains("outcome")) outcome[l["id"]] = l["outcome"];
+  EXPECT_EQ(outcome,
+            (std::map<std::string, std::string>{{"a", "ok"}, {"b", "sorry"}, {"h", "bad_input"}}));
+  // The output named as an input too (here through another path).
+  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' -o '" + out.string() + "' '" +
+                  (dir_ / "." / "out.jsonl").string() + "'"),
+            1);
+  EXPECT_NE(Stderr().find("is the input"), std::string::npos) << Stderr();
+}
+
 // Theorems under namespaces and sections (closed or left open), declared
 // with `_root_` or a dotted name: each one's axioms are asked about and
 // judged under its full name, as Lean answers.
