@@ -21,7 +21,8 @@ namespace tatami::cli {
 // The keys of the items already in `path`, if it is a regular file (none for
 // anything else, e.g. a pipe) (`key_of(line)` gives an item's key,
 // or "" for a line that names none). A last line without its newline was cut
-// by an interruption: it is removed from the file. A line that is not JSON
+// by an interruption: it is removed from the file, unless it is whole JSON,
+// which only gets its newline (nothing is lost). A line that is not JSON
 // means `path` is not this command's output: std::runtime_error naming the
 // line. `command` names the command in messages ("tatami check").
 template <class KeyOf>
@@ -36,15 +37,27 @@ std::set<std::string> ResumeOutput(const std::string& path, const char* command,
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const std::size_t nl = text.rfind('\n');
   const std::size_t complete = nl == std::string::npos ? 0 : nl + 1;
+  std::size_t kept = complete;
   if (complete < text.size()) {
-    std::fprintf(stderr,
-                 "%s: %s ends in a partial line (%zu bytes, from an interrupted run); "
-                 "removing it\n",
-                 command, path.c_str(), text.size() - complete);
-    if (::truncate(path.c_str(), static_cast<off_t>(complete)) != 0)
-      throw std::runtime_error("cannot truncate the partial last line of " + path);
+    const std::string last = text.substr(complete);
+    if (nlohmann::json::accept(last)) {
+      // Whole but for its newline: keep it (it may not even be ours).
+      std::fprintf(stderr, "%s: %s ends without a newline; adding it\n", command, path.c_str());
+      std::ofstream out(path, std::ios::binary | std::ios::app);
+      out << '\n';
+      out.close();
+      if (!out) throw std::runtime_error("cannot complete the last line of " + path);
+      kept = text.size();
+    } else {
+      std::fprintf(stderr,
+                   "%s: %s ends in a partial line (%zu bytes, from an interrupted run); "
+                   "removing it\n",
+                   command, path.c_str(), text.size() - complete);
+      if (::truncate(path.c_str(), static_cast<off_t>(complete)) != 0)
+        throw std::runtime_error("cannot truncate the partial last line of " + path);
+    }
   }
-  std::istringstream lines(text.substr(0, complete));
+  std::istringstream lines(text.substr(0, kept));
   std::string line;
   std::size_t n = 0;
   while (std::getline(lines, line)) {

@@ -334,6 +334,16 @@ TEST_F(CheckCliTest, ResumesAfterALimitATornLineAndAnInterrupt) {
   EXPECT_NE(Stderr().find("partial line"), std::string::npos) << Stderr();
   EXPECT_EQ(Lines(out).size(), 10u);
 
+  // A whole line that lacks only its newline is kept (and counts: p28 is
+  // not checked again), not cut.
+  {
+    std::ofstream(out, std::ios::app)
+        << json{{"id", "p28"}, {"ok", false}, {"outcome", "lean_error"}}.dump();
+  }
+  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd() + "' --limit 5 " + common), 0) << Stderr();
+  EXPECT_NE(Stderr().find("ends without a newline; adding it"), std::string::npos) << Stderr();
+  EXPECT_EQ(Lines(out).size(), 16u);
+
   // Interrupt a slow run (each answer takes 100 ms): whatever finished is on disk, whole.
   const int code = Check("--repl-cmd '" + ReplCmd(" --latency-ms 100") + "' " + common,
                          "timeout --preserve-status -s INT 1 ");
