@@ -19,6 +19,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -272,7 +273,10 @@ int RunCheck(const CheckFlags& flags) {
   std::size_t not_written = 0;
   {
     auto pool = std::make_shared<dj::WorkerPool>(config.ToPoolOptions());
-    const std::size_t window = std::max<std::size_t>(2 * pool->size(), 2);
+    // Within the pool's queue, so that a retry sent from a pool callback
+    // (below) never waits for room.
+    const std::size_t window =
+        std::max<std::size_t>(std::min<std::size_t>(2 * pool->size(), config.max_queue), 1);
     std::size_t submitted = 0;
     for (const Item& item : todo) {
       {
@@ -310,43 +314,59 @@ int RunCheck(const CheckFlags& flags) {
       }
       auto command = std::make_shared<const dj::CheckCommand>(dj::PrepareCheck(split->body));
       const auto start = std::chrono::steady_clock::now();
-      pool->SubmitAsync(
-          split->header, {{"cmd", command->code}},
-          [&, split, command, start, item_ptr = &item](dj::PoolOutcome outcome) {
-            if (const auto* err = std::get_if<dj::PoolError>(&outcome);
-                err &&
-                (err->kind == dj::PoolError::kStartFailed ||
-                 err->kind == dj::PoolError::kShutdown || err->kind == dj::PoolError::kQueueFull)) {
-              // Not the code's result: Lean could not run it.
-              std::lock_guard lock(mu);
-              if (no_lean.empty()) no_lean = dj::Describe(*err);
-              ++not_written;
-              --in_flight;
-              cv.notify_all();
-              return;
-            }
-            const double secs =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            json line = ResultLine(*item_ptr, *split, *command, outcome, secs, check);
-            const auto* rejected = std::get_if<dj::PoolError>(&outcome);
-            std::lock_guard lock(mu);
-            if (rejected && rejected->kind == dj::PoolError::kBadRequest) {
-              // The pool refused the request itself (e.g. code that is not UTF-8).
-              std::fprintf(stderr, "tatami check: %s: id %s: %s\n", item_ptr->where.c_str(),
-                           item_ptr->key.c_str(), dj::Describe(*rejected).c_str());
-              ++bad;
-            }
-            try {
-              out.Write(line);
-            } catch (const std::exception& e) {
-              write_error = e.what();
-            }
-            if (line["ok"].get<bool>()) ++ok_count;
-            ++finished;
-            --in_flight;
-            show_progress(finished, ok_count);
-            cv.notify_all();
-          });
+      const auto finish = [&, split, command, start, item_ptr = &item](dj::PoolOutcome outcome) {
+        if (const auto* err = std::get_if<dj::PoolError>(&outcome);
+            err &&
+            (err->kind == dj::PoolError::kStartFailed || err->kind == dj::PoolError::kShutdown ||
+             err->kind == dj::PoolError::kQueueFull)) {
+          // Not the code's result: Lean could not run it.
+          std::lock_guard lock(mu);
+          if (no_lean.empty()) no_lean = dj::Describe(*err);
+          ++not_written;
+          --in_flight;
+          cv.notify_all();
+          return;
+        }
+        const double secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        json line = ResultLine(*item_ptr, *split, *command, outcome, secs, check);
+        const auto* rejected = std::get_if<dj::PoolError>(&outcome);
+        std::lock_guard lock(mu);
+        if (rejected && rejected->kind == dj::PoolError::kBadRequest) {
+          // The pool refused the request itself (e.g. code that is not UTF-8).
+          std::fprintf(stderr, "tatami check: %s: id %s: %s\n", item_ptr->where.c_str(),
+                       item_ptr->key.c_str(), dj::Describe(*rejected).c_str());
+          ++bad;
+        }
+        try {
+          out.Write(line);
+        } catch (const std::exception& e) {
+          write_error = e.what();
+        }
+        if (line["ok"].get<bool>()) ++ok_count;
+        ++finished;
+        --in_flight;
+        show_progress(finished, ok_count);
+        cv.notify_all();
+      };
+      // A worker that dies under a check gets the check once more, on a fresh
+      // worker, as the Dojo does for a tactic; a second death is the code's
+      // outcome. (The function gets itself as an argument: capturing itself
+      // would keep it alive for ever.)
+      using Send = std::function<void(const std::shared_ptr<const void>&, int)>;
+      auto send = std::make_shared<Send>();
+      *send = [&pool, split, command, finish](const std::shared_ptr<const void>& self, int tries) {
+        pool->SubmitAsync(split->header, {{"cmd", command->code}},
+                          [finish, self, tries](dj::PoolOutcome outcome) {
+                            if (const auto* repl = std::get_if<dj::ReplOutcome>(&outcome);
+                                repl && tries == 1 && dj::RetryOnFreshWorker(*repl)) {
+                              (*std::static_pointer_cast<const Send>(self))(self, 2);
+                              return;
+                            }
+                            finish(std::move(outcome));
+                          });
+      };
+      (*send)(send, 1);
     }
     std::unique_lock lock(mu);
     while (in_flight > 0) {

@@ -131,6 +131,28 @@ TEST_F(CheckCliTest, NoLeanWritesNothingAndARerunChecksEverything) {
   EXPECT_EQ(Lines(out).size(), 2u);
 }
 
+// A worker that dies under a check: the check runs once more on a fresh
+// worker, and only a second death is its outcome.
+TEST_F(CheckCliTest, ACrashIsRetriedOnceOnAFreshWorker) {
+  WriteInputs({{{"id", "a"}, {"code", kStatement + " := by\n  exact ⟨h.2, h.1⟩"}}});
+  // The first worker started dies on its first request; later ones do not.
+  const fs::path wrapper = dir_ / "first-crashes.sh", marker = dir_ / "started";
+  std::ofstream(wrapper) << "#!/bin/sh\nif [ -e '" << marker.string() << "' ]; then exec "
+                         << ReplCmd() << "; fi\ntouch '" << marker.string() << "'\nexec "
+                         << ReplCmd(" --crash-on 1") << "\n";
+  fs::permissions(wrapper, fs::perms::owner_all);
+  const fs::path out = dir_ / "out.jsonl";
+  const std::string io = " -j 1 -o '" + out.string() + "' '" + (dir_ / "in.jsonl").string() + "'";
+  EXPECT_EQ(Check("--repl-cmd '" + wrapper.string() + "'" + io), 0) << Stderr();
+  ASSERT_EQ(Lines(out).size(), 1u);
+  EXPECT_EQ(Lines(out)[0]["outcome"], "ok") << Lines(out)[0].dump();
+  // Every worker dies on its first request: the second death is the outcome.
+  fs::remove(out);
+  EXPECT_EQ(Check("--repl-cmd '" + ReplCmd(" --crash-on 1") + "'" + io), 0) << Stderr();
+  ASSERT_EQ(Lines(out).size(), 1u);
+  EXPECT_EQ(Lines(out)[0]["outcome"], "crash") << Lines(out)[0].dump();
+}
+
 // Inputs that are wrong are named with their file and line and make the exit
 // code 1; the output may not be an input; only result lines count on resume.
 TEST_F(CheckCliTest, BadInputsAreNamedAndTheOutputIsNoInput) {
