@@ -52,6 +52,7 @@
 #include "progress_bar.h"
 #include "prove_retrieval.h"
 #include "resumable_output.h"
+#include "tatami/data/trace_store.h"
 #include "tatami/dojo/dojo.h"
 #include "tatami/dojo/lean_file.h"
 #include "tatami/search/batching_generator.h"
@@ -111,18 +112,9 @@ struct Theorem {
   std::string statement_hash;
 };
 
-// 16 hex digits of the 64-bit FNV-1a hash of the header and the statement.
+// What tells apart statements that share a name (search::TextHash).
 std::string StatementHash(const std::string& header, const std::string& statement) {
-  std::uint64_t hash = 14695981039346656037ull;
-  auto add = [&](const std::string& text) {
-    for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
-  };
-  add(header);
-  add("\x1f");
-  add(statement);
-  char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(hash));
-  return out;
+  return se::TextHash(header + '\x1f' + statement);
 }
 
 // What a result line and an input theorem are known by for resuming: the
@@ -139,22 +131,6 @@ std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// Writes `text` to `path` through a temporary file and a rename, so that
-// `path` is either whole or absent; throws std::runtime_error naming the file
-// when it cannot be written.
-void WriteFileAtomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = fs::path(path).concat(".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw std::runtime_error("cannot rename " + tmp.string() + ": " + ec.message());
 }
 
 // Bad lines are reported with file:line and counted in *bad.
@@ -516,9 +492,9 @@ int RunProve(ProveFlags flags) {
             const std::string stem = se::TreeFileStem(
                 name_uses.at(t.name) > 1 ? t.name + '\x1f' + t.statement_hash : t.name);
             const fs::path base = fs::path(flags.tree_dir) / stem;
-            WriteFileAtomically(fs::path(base).concat(".json"),
-                                se::TreeToJson(r.tree).dump(1) + "\n");
-            WriteFileAtomically(fs::path(base).concat(".dot"), se::TreeToDot(r.tree, t.name));
+            data::WriteFileAtomically(fs::path(base).concat(".json"),
+                                      se::TreeToJson(r.tree).dump(1) + "\n");
+            data::WriteFileAtomically(fs::path(base).concat(".dot"), se::TreeToDot(r.tree, t.name));
             line["tree"] = stem;
           }
         } catch (const dj::DojoError& e) {

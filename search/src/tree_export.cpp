@@ -89,9 +89,13 @@ std::string TreeFileStem(const std::string& theorem) {
     cut -= 1;
   else if (out[cut - 2] == '%')
     cut -= 2;
+  return out.substr(0, cut) + "~" + TextHash(theorem);
+}
+
+std::string TextHash(std::string_view text) {
   std::uint64_t hash = 14695981039346656037ull;  // FNV-1a, 64 bits
-  for (unsigned char c : theorem) hash = (hash ^ c) * 1099511628211ull;
-  return out.substr(0, cut) + fmt::format("~{:016x}", hash);
+  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+  return fmt::format("{:016x}", hash);
 }
 
 }  // namespace tatami::search

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -30,5 +31,10 @@ std::string TreeToDot(const SearchTree& tree, const std::string& title = "search
 // first 180 and followed by '~' and 16 hex digits of a 64-bit hash of the
 // whole name (FNV-1a), to stay within file-name limits.
 std::string TreeFileStem(const std::string& theorem);
+
+// 16 hex digits of the 64-bit FNV-1a hash of `text`: a short name for a text
+// that stays the same across runs and builds (TreeFileStem's long names;
+// `tatami prove`'s statement_hash).
+std::string TextHash(std::string_view text);
 
 }  // namespace tatami::search
