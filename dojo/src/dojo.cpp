@@ -262,7 +262,7 @@ class Dojo::Impl {
       std::string proof, code;  // the completion check's, when the goals are gone
     };
     // Not the Dojo: the callbacks of its requests hold the batch, and may
-    // drop it last, on the pool's thread, where ending the Dojo (and with it
+    // drop it last, in the pool's handlers, where ending the Dojo (and with it
     // perhaps the pool) would make the thread join itself.
     std::vector<Item> items;
     std::mutex mu;
@@ -490,9 +490,17 @@ class Dojo::Impl {
         };
   }
 
+  // Through the pool, so that a lone searching thread runs the I/O itself.
   void AwaitAnswers(Batch& batch) {
-    std::unique_lock block(batch.mu);
-    batch.answered.wait(block, [&] { return batch.outstanding == 0; });
+    pool_->Await(
+        [&] {
+          std::lock_guard block(batch.mu);
+          return batch.outstanding == 0;
+        },
+        [&] {
+          std::unique_lock block(batch.mu);
+          batch.answered.wait(block, [&] { return batch.outstanding == 0; });
+        });
   }
 
   // The completion checks of a batch's finished proofs, sent together per

@@ -21,6 +21,13 @@ WorkerPool::WorkerPool(WorkerPoolOptions options)
 
 WorkerPool::~WorkerPool() { core_->Shutdown(); }
 
+void WorkerPool::Await(const std::function<bool()>& ready,
+                       const std::function<void()>& wait) const {
+  if (core_->OnPoolThread())
+    throw std::logic_error("WorkerPool::Await called from a WorkerPool callback (would deadlock)");
+  core_->Await(ready, wait);
+}
+
 std::future<PoolOutcome> WorkerPool::Submit(const ImportHeader& header, nlohmann::json request,
                                             SubmitOptions options) {
   auto promise = std::make_shared<std::promise<PoolOutcome>>();
@@ -52,6 +59,7 @@ std::variant<Lease, PoolError> WorkerPool::Acquire(const ImportHeader& header,
   auto future = promise->get_future();
   core_->Acquire(header, caller.value_or(internal::CallerOfThisThread()),
                  [promise](Result result) { promise->set_value(std::move(result)); });
+  core_->AwaitFuture(future);
   Result result = future.get();
   if (auto* error = std::get_if<PoolError>(&result)) return std::move(*error);
   Lease lease;

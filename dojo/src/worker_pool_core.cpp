@@ -33,7 +33,7 @@ WorkerPool::Core::Core(WorkerPoolOptions options)
   if (options_.max_queue == 0) throw std::invalid_argument("WorkerPool: options.max_queue is 0");
   workers_.resize(slots_);
   for (std::size_t i = 0; i < slots_; ++i) workers_[i].slot = i;
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] { IoLoop(); });
 }
 
 WorkerPool::Core::~Core() {
@@ -69,6 +69,7 @@ void WorkerPool::Core::Shutdown() {
   });
   lock.unlock();
   room_.notify_all();
+  LeaveToken();
   if (thread_.joinable()) thread_.join();
   // If the thread was never running handlers (e.g. stopped early), clean up here.
   graveyard_.clear();

@@ -1,20 +1,23 @@
 // WorkerPool::Core: the pool's state and its I/O thread (private to dojo).
 //
-// All pool state (worker slots, the fair queue, the pickle cache) lives on the
-// I/O thread; public functions post work to it. Only the admission counter
+// All pool state (worker slots, the fair queue, the pickle cache) is touched
+// only by the pool's handlers, which run one at a time on the thread that
+// holds the drive token: the I/O thread, or a lone waiting caller
+// (worker_pool_drive.cpp). Public functions post work to them. Only the admission counter
 // used for back-pressure, the statistics and the shutdown flag are shared
 // with caller threads, under `mu_`.
 //
 // The implementation is split by responsibility:
 //   worker_pool_core.cpp      construction, shutdown, admission, statistics
+//   worker_pool_drive.cpp     which thread runs the handlers (the drive token)
 //   worker_pool_dispatch.cpp  Submit/Acquire/Prewarm, placing jobs on workers
 //   worker_pool_workers.cpp   worker lifecycle: start, import or restore,
 //                             pickle, settle, recycle, restart, retire
 //   worker_pool_leases.cpp    Lease and the pool's side of its requests
 //   worker_pool.cpp           the public WorkerPool facade
 //
-// Thread-safety: see each member's comment; "pool thread" members must run on
-// the I/O thread.
+// Thread-safety: see each member's comment; "pool thread" members must run in
+// the pool's handlers.
 #pragma once
 
 #include <utility>  // before Asio (g++ 12 coroutine headers)
@@ -23,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -92,6 +96,17 @@ class WorkerPool::Core {
   void LeaseRestart(const std::shared_ptr<Lease::State>& lease, RestartCallback done);
   void LeaseRelease(std::size_t slot, std::uint64_t generation);
 
+  // Blocks until ready(); runs the pool's handlers on this thread meanwhile
+  // when no other caller waits (worker_pool_drive.cpp), else calls wait(),
+  // which must block until ready() holds. ready() runs under drive_mu_.
+  // Caller threads, not the pool's handlers.
+  void Await(const std::function<bool()>& ready, const std::function<void()>& wait);
+  template <typename T>
+  void AwaitFuture(const std::future<T>& future) {
+    Await([&] { return future.wait_for(std::chrono::seconds(0)) == std::future_status::ready; },
+          [&] { future.wait(); });
+  }
+
   // --- any thread ---
   PoolStats stats() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -150,6 +165,21 @@ class WorkerPool::Core {
   };
 
   enum class Admission { kAdmitted, kFull, kShutdown };
+
+  // --- worker_pool_drive.cpp ---
+  // Who holds the drive token (runs io_.run_one()).
+  enum class Driver {
+    kFree,        // nobody; the I/O thread takes it
+    kIoThread,    // the I/O thread
+    kCaller,      // a waiting caller, in io_.run_one()
+    kIdleCaller,  // a caller between waits, keeping it for its next one
+  };
+  void IoLoop();  // the I/O thread
+  // Makes the calling thread the driver (true), or says that it must wait
+  // while another thread drives (false). drive_mu_ held.
+  bool TakeToken(std::unique_lock<std::mutex>& lock);
+  // Shutdown: from now on only the I/O thread drives.
+  void LeaveToken();
 
   // --- worker_pool_core.cpp ---
   // Reserves a place in the queue for one job and posts `enqueue` (under the
@@ -215,7 +245,18 @@ class WorkerPool::Core {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::thread thread_;
 
-  // Pool thread only.
+  // The drive token, guarded by drive_mu_.
+  std::mutex drive_mu_;
+  std::condition_variable io_cv_;     // the I/O thread waits here for the token
+  std::condition_variable yield_cv_;  // a caller waits here for the I/O thread to yield it
+  Driver driver_ = Driver::kFree;
+  std::uint64_t drive_epoch_ = 0;  // counts callers' takes of the token
+  std::size_t followers_ = 0;      // callers waiting while another thread drives
+  bool want_ = false;              // a caller asked the I/O thread to yield
+  bool quit_ = false;              // shutting down: the I/O thread drives
+  bool io_exited_ = false;         // io_ stopped and the I/O thread ended
+
+  // Pool handlers only.
   std::vector<Worker> workers_;
   internal::FairQueue<Job> queue_;
   std::uint64_t tick_ = 0;

@@ -180,6 +180,7 @@ ReplOutcome Lease::Run(nlohmann::json request, std::optional<std::chrono::millis
   RunAsync(
       std::move(request),
       [promise](ReplOutcome outcome) { promise->set_value(std::move(outcome)); }, timeout);
+  if (auto core = state_ ? state_->core.lock() : nullptr) core->AwaitFuture(future);
   return future.get();
 }
 
@@ -201,6 +202,7 @@ std::optional<PoolError> Lease::Restart() {
   auto future = promise->get_future();
   core->LeaseRestart(
       state_, [promise](std::optional<PoolError> error) { promise->set_value(std::move(error)); });
+  core->AwaitFuture(future);
   return future.get();
 }
 

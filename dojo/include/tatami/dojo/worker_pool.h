@@ -54,12 +54,19 @@
 // for that header tries again.
 //
 // Threads. The pool owns an io_context and one thread that runs all workers'
-// I/O; no thread per worker. Every public member function is thread-safe and
-// may be called from any number of threads, except that the blocking calls
-// (Submit(...).get() on the future, Acquire, Lease::Run, Lease::Restart) must
-// not be made from a callback the pool invokes (they would deadlock the I/O
-// thread). Callbacks (SubmitAsync, Lease::RunAsync) run on the pool's thread
-// and must not block. The destructor fails everything still queued with
+// I/O; no thread per worker. Its handlers run one at a time, on whichever
+// thread holds the pool's drive token: a caller blocked in Acquire,
+// Lease::Run, Lease::Restart or Await while no other caller waits runs them
+// itself (so a lone searching thread's request and answer are never handed
+// between threads), and keeps the token between its waits; otherwise the I/O
+// thread runs them, and it takes the token back from a caller that has not
+// used it for 2 ms. Every public member function is thread-safe and may be
+// called from any number of threads, except that the blocking calls
+// (Submit(...).get() on the future, Acquire, Lease::Run, Lease::Restart,
+// Await) must not be made from a callback the pool invokes (they would
+// deadlock). Callbacks (SubmitAsync, Lease::RunAsync) run in the pool's
+// handlers, on the I/O thread or on a waiting caller's thread, and must not
+// block. The destructor fails everything still queued with
 // PoolError::kShutdown, kills and reaps every child, and joins the thread;
 // leases that outlive the pool refuse further requests.
 #pragma once
@@ -237,14 +244,15 @@ class Lease {
   ReplOutcome Run(nlohmann::json request,
                   std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
-  // As Run, but `done` runs on the pool's thread; it must not block.
+  // As Run, but `done` runs in the pool's handlers (see Threads); it must
+  // not block.
   void RunAsync(nlohmann::json request, Callback done,
                 std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   // As RunAsync for several requests, handed to the worker together: they
   // reach the REPL in one write and are answered in order (each deadline
   // starts when the REPL reaches its request). done(i, outcome) runs once
-  // per request, in order, on the pool's thread (or on the calling thread
+  // per request, in order, in the pool's handlers (or on the calling thread
   // if the lease refuses them at once); it must not block. If the process
   // dies, the requests behind the one it died on get ReplCrash outcomes
   // for which NeverRan() holds.
@@ -298,7 +306,7 @@ class WorkerPool {
   std::future<PoolOutcome> Submit(const ImportHeader& header, nlohmann::json request,
                                   SubmitOptions options = {});
 
-  // As Submit; `done` runs exactly once, on the pool's thread (or on the
+  // As Submit; `done` runs exactly once, in the pool's handlers (or on the
   // calling thread if the request is refused at once); it must not block.
   void SubmitAsync(const ImportHeader& header, nlohmann::json request, Callback done,
                    SubmitOptions options = {});
@@ -318,6 +326,15 @@ class WorkerPool {
   // Starts workers for `header` ahead of demand (up to `count`, bounded by
   // free slots), so the first requests find it warm. Returns at once.
   void Prewarm(const ImportHeader& header, std::size_t count = 1);
+
+  // Blocks until ready() returns true. wait() must block until ready()
+  // holds (a condition-variable wait, a future's wait()). While no other
+  // thread waits on the pool, the caller runs the pool's I/O itself
+  // meanwhile, so that a lone caller's requests and answers are not handed
+  // between threads; otherwise it calls wait() while the pool's thread does
+  // the I/O. ready() runs under a pool lock and must not call the pool. Not
+  // from a pool callback. Thread-safe.
+  void Await(const std::function<bool()>& ready, const std::function<void()>& wait) const;
 
   PoolStats stats() const;
   const WorkerPoolOptions& options() const;

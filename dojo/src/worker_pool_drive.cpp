@@ -1,0 +1,135 @@
+// WorkerPool::Core: which thread runs the pool's I/O.
+//
+// The pool's handlers run on one thread at a time: whoever holds the "drive
+// token" runs io_.run_one(). Normally that is the I/O thread. A caller that
+// waits for the pool while no other caller does (one search, one RL
+// environment) takes the token and runs the handlers itself: its request goes
+// out and its answer comes back on its own thread, with no wake-up of the I/O
+// thread and no hand-over of the answer. Between waits it keeps the token
+// without running anything ("idle"), so that its next wait needs no hand-over
+// either. Measured on the search benchmark, the hand-overs were most of
+// tatami's own time per expansion.
+//
+// Liveness: the I/O thread takes an idle token back when a second caller
+// waits (that one then waits as before, while the I/O thread runs the
+// handlers), at shutdown, and when its holder has not run the handlers for a
+// full kIdleTokenPeriod, so that timers and requests of threads that do not
+// wait here (SubmitAsync callbacks) are never held up for longer than that.
+#include "worker_pool_core.h"
+
+namespace tatami::dojo {
+
+namespace {
+
+// How long an idle holder may keep the token before the I/O thread takes it
+// back: it bounds the delay the I/O thread's own work can see, and it sets
+// how often the I/O thread looks while a caller holds the token.
+constexpr std::chrono::milliseconds kIdleTokenPeriod{2};
+
+}  // namespace
+
+void WorkerPool::Core::IoLoop() {
+  std::unique_lock<std::mutex> lock(drive_mu_);
+  for (;;) {
+    // Take the token when it is free and no caller asked for it, or when an
+    // idle holder must give it back: a second caller waits, the pool shuts
+    // down, or the holder has not taken it again for a whole period.
+    for (;;) {
+      if (driver_ == Driver::kFree && !want_) break;
+      if (driver_ == Driver::kIdleCaller && (followers_ > 0 || quit_)) break;
+      const bool was_idle = driver_ == Driver::kIdleCaller;
+      const std::uint64_t epoch = drive_epoch_;
+      const auto until = std::chrono::steady_clock::now() + kIdleTokenPeriod;
+      if (io_cv_.wait_until(lock, until) == std::cv_status::timeout && was_idle &&
+          driver_ == Driver::kIdleCaller && drive_epoch_ == epoch)
+        break;
+    }
+    driver_ = Driver::kIoThread;
+    lock.unlock();
+    const std::size_t ran = io_.run_one();
+    lock.lock();
+    driver_ = Driver::kFree;
+    if (ran == 0) {  // io_ stopped: the pool is shut down
+      io_exited_ = true;
+      yield_cv_.notify_all();
+      return;
+    }
+    if (want_) yield_cv_.notify_all();
+  }
+}
+
+bool WorkerPool::Core::TakeToken(std::unique_lock<std::mutex>& lock) {
+  for (;;) {
+    switch (driver_) {
+      case Driver::kFree:
+      case Driver::kIdleCaller:
+        if (followers_ > 0 || quit_ || io_exited_) {
+          // The I/O thread runs the handlers for the waiting threads.
+          if (driver_ == Driver::kIdleCaller) {
+            driver_ = Driver::kFree;
+            io_cv_.notify_one();
+          }
+          return false;
+        }
+        driver_ = Driver::kCaller;
+        ++drive_epoch_;
+        return true;
+      case Driver::kIoThread:
+        if (followers_ > 0 || quit_ || want_) return false;
+        // Ask the I/O thread to stop after its current handler; the empty
+        // handler makes sure it has one.
+        want_ = true;
+        boost::asio::post(io_, [] {});
+        yield_cv_.wait(lock, [&] { return driver_ != Driver::kIoThread || io_exited_; });
+        want_ = false;
+        continue;
+      case Driver::kCaller:
+        return false;
+    }
+  }
+}
+
+void WorkerPool::Core::Await(const std::function<bool()>& ready,
+                             const std::function<void()>& wait) {
+  std::unique_lock<std::mutex> lock(drive_mu_);
+  while (!ready()) {
+    if (!TakeToken(lock)) {
+      ++followers_;
+      lock.unlock();
+      wait();
+      lock.lock();
+      --followers_;
+      return;
+    }
+    // Taking the token may have waited for the I/O thread, which may have
+    // run what we wait for.
+    std::size_t ran = 0;
+    if (!ready()) {
+      lock.unlock();
+      try {
+        ran = io_.run_one();
+      } catch (...) {
+        // A callback threw: the token goes back before the error surfaces.
+        lock.lock();
+        driver_ = Driver::kFree;
+        io_cv_.notify_one();
+        throw;
+      }
+      lock.lock();
+    }
+    driver_ = Driver::kIdleCaller;
+    if (followers_ > 0 || quit_ || ran == 0) {
+      driver_ = Driver::kFree;
+      io_cv_.notify_one();
+    }
+  }
+}
+
+void WorkerPool::Core::LeaveToken() {
+  std::lock_guard<std::mutex> lock(drive_mu_);
+  quit_ = true;
+  if (driver_ == Driver::kIdleCaller) driver_ = Driver::kFree;
+  io_cv_.notify_one();
+}
+
+}  // namespace tatami::dojo
