@@ -380,7 +380,12 @@ int RunProve(ProveFlags flags) {
   json settings = {{"num_tactics", flags.num_tactics},
                    {"max_expansions", flags.max_expansions},
                    {"timeout_s", flags.timeout_s}};
-  if (!flags.index.empty()) settings["num_premises"] = flags.num_premises;
+  if (!flags.index.empty()) {
+    // As given: a rerun naming them otherwise only warns.
+    settings["index"] = flags.index;
+    settings["encoder"] = flags.encoder.model;
+    settings["num_premises"] = flags.num_premises;
+  }
   std::set<std::string> earlier_generators, earlier_settings;
   std::set<std::string> done = ResumeOutput(flags.output, "tatami prove", [&](const json& j) {
     if (j.is_object() && j.contains("generator") && j["generator"].is_string())

@@ -219,6 +219,18 @@ def main():
             check(early.get("status") == "failed",
                   f"the theorem in a file with no premises: {early}, expected failed")
 
+        # A rerun with another index keeps the earlier result, and says that
+        # it was searched with other settings.
+        r = prove("with.jsonl", "--index", path("premises2.idx"), "--encoder", path("enc.pt"),
+                  "--num-premises", "2")
+        check(r.returncode == 0, f"prove rerun with another index exited {r.returncode}: {r.stderr}")
+        check("searched with other settings" in r.stderr and "premises2.idx" in r.stderr,
+              f"a rerun with another index does not warn: {r.stderr}")
+        with open(path("with.jsonl"), encoding="utf-8") as f:
+            lines = [json.loads(l) for l in f]
+        check(len(lines) == 1 and lines[0]["settings"]["index"] == path("premises.idx"),
+              f"after the rerun: {lines}")
+
         r = prove("without.jsonl")
         check(r.returncode == 0, f"prove without --index exited {r.returncode}: {r.stderr}")
         if r.returncode == 0:
