@@ -1,5 +1,6 @@
 #include "script_graph.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -181,16 +182,50 @@ const ScriptTheorem* ScriptGraph::FindTheorem(std::string_view name) const {
   return nullptr;
 }
 
+namespace {
+
+// FNV-1a, fed byte by byte so that a goal list hashes as its joined key does.
+constexpr std::uint64_t kFnvOffset = 14695981039346656037ull;
+constexpr std::uint64_t kFnvPrime = 1099511628211ull;
+
+std::uint64_t Fnv(std::uint64_t h, std::string_view bytes) {
+  for (unsigned char c : bytes) h = (h ^ c) * kFnvPrime;
+  return h;
+}
+
+}  // namespace
+
+std::size_t GoalsKeyHash::operator()(std::string_view joined) const {
+  return static_cast<std::size_t>(Fnv(kFnvOffset, joined));
+}
+
+std::size_t GoalsKeyHash::operator()(const std::vector<std::string>& goals) const {
+  std::uint64_t h = kFnvOffset;
+  for (std::size_t i = 0; i < goals.size(); ++i) {
+    if (i > 0) h = Fnv(h, std::string_view(&kGoalSeparator, 1));
+    h = Fnv(h, goals[i]);
+  }
+  return static_cast<std::size_t>(h);
+}
+
+bool GoalsKeyEqual::operator()(std::string_view joined,
+                               const std::vector<std::string>& goals) const {
+  for (std::size_t i = 0; i < goals.size(); ++i) {
+    if (i > 0) {
+      if (joined.empty() || joined.front() != kGoalSeparator) return false;
+      joined.remove_prefix(1);
+    }
+    if (!joined.starts_with(goals[i])) return false;
+    joined.remove_prefix(goals[i].size());
+  }
+  return joined.empty();
+}
+
 const Transition* ScriptGraph::Find(const std::vector<std::string>& goals,
                                     std::string_view tactic) const {
-  std::string key;
-  for (const std::string& goal : goals) {
-    if (!key.empty()) key += kGoalSeparator;
-    key += goal;
-  }
-  auto state = states.find(key);
+  auto state = states.find(goals);
   if (state == states.end()) return nullptr;
-  auto t = state->second.find(NormalizeSpace(tactic));
+  auto t = state->second.find(tactic);
   return t == state->second.end() ? nullptr : &t->second;
 }
 

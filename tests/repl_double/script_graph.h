@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace tatami::repl_double {
@@ -36,18 +37,40 @@ struct ScriptTheorem {
   std::vector<std::string> axioms;  // axioms every proof of it uses
 };
 
+inline constexpr char kGoalSeparator = '\x1f';
+
+// Hashes and compares a state's key, its goals joined by kGoalSeparator, and
+// also a goal list as if joined: a lookup need not build the joined string.
+struct GoalsKeyHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view joined) const;
+  std::size_t operator()(const std::vector<std::string>& goals) const;
+};
+struct GoalsKeyEqual {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+  bool operator()(std::string_view joined, const std::vector<std::string>& goals) const;
+  bool operator()(const std::vector<std::string>& goals, std::string_view joined) const {
+    return (*this)(joined, goals);
+  }
+};
+
 struct ScriptGraph {
   std::vector<ScriptTheorem> theorems;
-  // Goal list (joined by kGoalSeparator) -> tactic (whitespace-normalised) -> result.
-  std::map<std::string, std::map<std::string, Transition>, std::less<>> states;
+  // Goal list (joined by kGoalSeparator) -> tactic (whitespace-normalised) ->
+  // result. Hashed: every tactic request looks its state up, and goals are
+  // long strings that often share their beginnings (hypotheses), which makes
+  // ordered comparisons slow.
+  std::unordered_map<std::string, std::map<std::string, Transition, std::less<>>, GoalsKeyHash,
+                     GoalsKeyEqual>
+      states;
   Transition unknown_tactic;  // what an unlisted tactic does
 
   const ScriptTheorem* FindTheorem(std::string_view name) const;
-  // nullptr if the state or the tactic is not in the graph.
+  // `tactic` is whitespace-normalised (NormalizeSpace). nullptr if the state or
+  // the tactic is not in the graph.
   const Transition* Find(const std::vector<std::string>& goals, std::string_view tactic) const;
 };
-
-inline constexpr char kGoalSeparator = '\x1f';
 
 // Collapses runs of whitespace (including newlines) to one space and trims.
 std::string NormalizeSpace(std::string_view s);

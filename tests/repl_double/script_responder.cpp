@@ -2,6 +2,7 @@
 // environments and proof states numbered as the REPL numbers them.
 #include <algorithm>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -171,6 +172,15 @@ class ScriptResponder : public Responder {
     return envs_.size() - 1;
   }
 
+  // The state after a tactic starts as `s` without its goals: the caller sets
+  // those (copying `s`'s goals only to replace them cost a copy per step).
+  static ProofState WithoutGoals(const ProofState& s) { return {{}, s.axioms, s.sorry}; }
+
+  // `s`'s goals but the first, which a sorry closed.
+  static void CloseFirstGoal(const ProofState& s, ProofState* after) {
+    after->goals.assign(s.goals.begin() + 1, s.goals.end());
+  }
+
   StepResult Step(const ProofState& s, const std::string& tactic) const {
     StepResult r;
     std::string t = NormalizeSpace(tactic);
@@ -181,8 +191,8 @@ class ScriptResponder : public Responder {
     }
     if (t == "sorry" || t == "admit") {
       r.sorries.push_back(s.goals.front());
-      r.after = s;
-      r.after.goals.erase(r.after.goals.begin());
+      r.after = WithoutGoals(s);
+      CloseFirstGoal(s, &r.after);
       r.after.sorry = true;
       AddAxiom(&r.after.axioms, kSorryAx);
       return r;
@@ -194,7 +204,7 @@ class ScriptResponder : public Responder {
       r.error = tr->error;
       return r;
     }
-    r.after = s;
+    r.after = WithoutGoals(s);
     AddAxioms(&r.after.axioms, tr->axioms);
     if (tr->is_error) {
       // Lean's error recovery closes the goal with a synthetic sorry.
@@ -203,7 +213,7 @@ class ScriptResponder : public Responder {
       if (tr->goals) {
         r.after.goals = *tr->goals;
       } else {
-        r.after.goals.erase(r.after.goals.begin());
+        CloseFirstGoal(s, &r.after);
       }
       r.after.sorry = true;
       AddAxiom(&r.after.axioms, kSorryAx);
@@ -220,7 +230,9 @@ class ScriptResponder : public Responder {
 
   json RunTactic(const std::string& tactic, std::uint64_t id) {
     if (id >= states_.size()) return Error(texts_.Get(TextId::kUnknownProofState));
-    const ProofState before = states_[id];
+    // A reference: states_ is a deque, so recording the sorries' states below
+    // does not move it.
+    const ProofState& before = states_[id];
     StepResult step = Step(before, tactic);
     if (step.kind == StepResult::kException) {
       return Error(texts_.Get(TextId::kLeanError, {step.error}));
@@ -231,7 +243,7 @@ class ScriptResponder : public Responder {
       std::uint64_t sid = RecordState(std::move(at));
       sorries.push_back({{"proofState", sid}, {"goal", goal}});
     }
-    json response = StateResponse(step.after);
+    json response = StateResponse(std::move(step.after));
     if (step.kind == StepResult::kRecoveredError) {
       json zero = {{"line", 0}, {"column", 0}};
       response["messages"] = json::array({Message("error", zero, zero, step.error)});
@@ -243,9 +255,8 @@ class ScriptResponder : public Responder {
   // Records `s` and answers like the REPL's createProofStepReponse.
   json StateResponse(ProofState s) {
     std::optional<std::string> status = texts_.ProofStatus(!s.goals.empty(), s.sorry);
-    json goals = s.goals;
     std::uint64_t id = RecordState(std::move(s));
-    json response = {{"proofState", id}, {"goals", std::move(goals)}};
+    json response = {{"proofState", id}, {"goals", states_.back().goals}};
     if (status) response["proofStatus"] = std::move(*status);
     return response;
   }
@@ -590,7 +601,9 @@ class ScriptResponder : public Responder {
 
   ScriptGraph graph_;
   LeanTexts texts_;
-  std::vector<ProofState> states_;
+  // A deque: a state stays where it is while later ones are recorded, so
+  // RunTactic can read one by reference.
+  std::deque<ProofState> states_;
   std::vector<std::shared_ptr<const Environment>> envs_;
   int new_states_ = 0;
 };
