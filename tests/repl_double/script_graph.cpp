@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
@@ -184,28 +185,41 @@ const ScriptTheorem* ScriptGraph::FindTheorem(std::string_view name) const {
 
 namespace {
 
-// FNV-1a, fed byte by byte so that a goal list hashes as its joined key does.
-constexpr std::uint64_t kFnvOffset = 14695981039346656037ull;
-constexpr std::uint64_t kFnvPrime = 1099511628211ull;
+// Hashes a joined key piece by piece, the pieces being the text between
+// separators, so that a goal list hashes as its joined key does (even when a
+// goal itself contains the separator). Each piece goes through std::hash,
+// which reads 8 bytes at a time.
+class PieceHash {
+ public:
+  void Add(std::string_view s) {
+    for (;;) {
+      std::size_t sep = s.find(kGoalSeparator);
+      h_ = (h_ ^ std::hash<std::string_view>{}(s.substr(0, sep))) * kPrime;
+      if (sep == std::string_view::npos) return;
+      s.remove_prefix(sep + 1);
+    }
+  }
+  std::size_t value() const { return static_cast<std::size_t>(h_); }
 
-std::uint64_t Fnv(std::uint64_t h, std::string_view bytes) {
-  for (unsigned char c : bytes) h = (h ^ c) * kFnvPrime;
-  return h;
-}
+ private:
+  static constexpr std::uint64_t kPrime = 1099511628211ull;  // FNV's
+  std::uint64_t h_ = 14695981039346656037ull;
+};
 
 }  // namespace
 
 std::size_t GoalsKeyHash::operator()(std::string_view joined) const {
-  return static_cast<std::size_t>(Fnv(kFnvOffset, joined));
+  PieceHash h;
+  h.Add(joined);
+  return h.value();
 }
 
 std::size_t GoalsKeyHash::operator()(const std::vector<std::string>& goals) const {
-  std::uint64_t h = kFnvOffset;
-  for (std::size_t i = 0; i < goals.size(); ++i) {
-    if (i > 0) h = Fnv(h, std::string_view(&kGoalSeparator, 1));
-    h = Fnv(h, goals[i]);
-  }
-  return static_cast<std::size_t>(h);
+  PieceHash h;
+  // No goals join to "", which is one (empty) piece.
+  if (goals.empty()) h.Add("");
+  for (const std::string& goal : goals) h.Add(goal);
+  return h.value();
 }
 
 bool GoalsKeyEqual::operator()(std::string_view joined,
