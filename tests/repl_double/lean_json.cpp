@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <stdexcept>
 #include <vector>
 
 namespace tatami::repl_double {
@@ -40,7 +42,97 @@ class DocBuilder {
     arena.clear();
     children.clear();
     elems_.clear();
+    open_.clear();
+    root_ = kNone;
   }
+
+  // The document of the one top-level value.
+  std::size_t Root() const {
+    if (root_ == kNone || !open_.empty())
+      throw std::logic_error("LeanJsonWriter: incomplete value");
+    return root_;
+  }
+
+  // Values are added in document order, containers opened and closed around
+  // their members.
+  void BeginContainer(bool object) { open_.push_back({object, elems_.size(), kNone, {}}); }
+  // Lean folds its RBMap into a list by prepending: keys come out in
+  // descending order, and must be given in that order.
+  void Key(std::string_view key) {
+    if (open_.empty() || !open_.back().object || open_.back().key != kNone) {
+      throw std::logic_error("LeanJsonWriter: a key outside an object or without a value");
+    }
+    Open& o = open_.back();
+    if (o.elems != elems_.size() && !(key < o.last_key)) {
+      throw std::logic_error("LeanJsonWriter: keys out of Lean's (descending) order");
+    }
+    o.last_key.assign(key);
+    std::size_t begin = arena.size();
+    AppendLeanString(key, &arena);
+    arena += ':';
+    o.key = TextFrom(begin);
+  }
+  void EndContainer(bool object) {
+    if (open_.empty() || open_.back().object != object || open_.back().key != kNone) {
+      throw std::logic_error("LeanJsonWriter: unbalanced container");
+    }
+    std::size_t mark = open_.back().elems;
+    open_.pop_back();
+    Value(object ? Bracket("{", mark, "}") : Bracket("[", mark, "]"));
+  }
+  void String(std::string_view s) {
+    std::size_t begin = arena.size();
+    AppendLeanString(s, &arena);
+    Value(TextFrom(begin));
+  }
+  // Integers are printed as json::dump() prints them, without its per-call
+  // serializer (an allocation and a localeconv()).
+  template <typename Int>
+  void Integer(Int v) {
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v);
+    Value(Text(std::string_view(digits, static_cast<std::size_t>(end - digits))));
+  }
+
+  void Build(const nlohmann::json& j) {
+    switch (j.type()) {
+      case nlohmann::json::value_t::object:
+        BeginContainer(true);
+        for (auto it = j.crbegin(); it != j.crend(); ++it) {
+          Key(it.key());
+          Build(it.value());
+        }
+        EndContainer(true);
+        return;
+      case nlohmann::json::value_t::array:
+        BeginContainer(false);
+        for (const auto& e : j) Build(e);
+        EndContainer(false);
+        return;
+      case nlohmann::json::value_t::string:
+        String(j.get_ref<const std::string&>());
+        return;
+      case nlohmann::json::value_t::number_integer:
+        Integer(j.get<std::int64_t>());
+        return;
+      case nlohmann::json::value_t::number_unsigned:
+        Integer(j.get<std::uint64_t>());
+        return;
+      default:
+        Value(Text(j.dump()));
+        return;
+    }
+  }
+
+ private:
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+  struct Open {
+    bool object;
+    std::size_t elems;     // where its elements start in elems_
+    std::size_t key;       // object: the text of the key awaiting its value
+    std::string last_key;  // object: the previous key, to check the order
+  };
 
   std::size_t Text(std::string_view s) {
     std::size_t begin = arena.size();
@@ -63,10 +155,33 @@ class DocBuilder {
     children.insert(children.end(), kids);
     return Parent(Kind::kGroup, 0, begin);
   }
+  // Must be called after any node the children refer to is built.
+  std::size_t Parent(Kind kind, int indent, std::size_t begin) {
+    nodes.push_back({kind, indent, begin, children.size() - begin});
+    return nodes.size() - 1;
+  }
+
+  // A finished value: the root, an array element, or an object member
+  // (Lean: `group (key ++ line ++ value)`).
+  void Value(std::size_t v) {
+    if (open_.empty()) {
+      if (root_ != kNone) throw std::logic_error("LeanJsonWriter: a second top-level value");
+      root_ = v;
+      return;
+    }
+    Open& o = open_.back();
+    if (o.object) {
+      if (o.key == kNone) throw std::logic_error("LeanJsonWriter: an object member without a key");
+      std::size_t line = Line();
+      v = Group({o.key, line, v});
+      o.key = kNone;
+    }
+    elems_.push_back(v);
+  }
 
   // Lean: `Format.bracket l f r = group (nest l.length (l ++ f ++ r))`, with
   // elements joined by `"," ++ line`. The elements are `elems_` from `mark`
-  // on (a stack shared by the nested calls of Build), which this pops.
+  // on (a stack shared by the nested containers), which this pops.
   std::size_t Bracket(const char* open, std::size_t mark, const char* close) {
     std::size_t open_text = Text(open);
     std::size_t begin = children.size();
@@ -86,62 +201,9 @@ class DocBuilder {
     return Group({Parent(Kind::kNest, 1, begin)});
   }
 
-  std::size_t Build(const nlohmann::json& j) {
-    switch (j.type()) {
-      case nlohmann::json::value_t::object: {
-        std::size_t mark = elems_.size();
-        // Lean folds its RBMap into a list by prepending: keys come out in
-        // descending order.
-        for (auto it = j.crbegin(); it != j.crend(); ++it) {
-          std::size_t key_begin = arena.size();
-          AppendLeanString(it.key(), &arena);
-          arena += ':';
-          std::size_t k = TextFrom(key_begin);
-          std::size_t line = Line();
-          std::size_t v = Build(it.value());
-          elems_.push_back(Group({k, line, v}));
-        }
-        return Bracket("{", mark, "}");
-      }
-      case nlohmann::json::value_t::array: {
-        std::size_t mark = elems_.size();
-        for (const auto& e : j) {
-          std::size_t v = Build(e);
-          elems_.push_back(v);
-        }
-        return Bracket("[", mark, "]");
-      }
-      case nlohmann::json::value_t::string: {
-        std::size_t begin = arena.size();
-        AppendLeanString(j.get_ref<const std::string&>(), &arena);
-        return TextFrom(begin);
-      }
-      // Integers are printed as dump() prints them, without its per-call
-      // serializer (an allocation and a localeconv()).
-      case nlohmann::json::value_t::number_integer:
-        return Integer(j.get<std::int64_t>());
-      case nlohmann::json::value_t::number_unsigned:
-        return Integer(j.get<std::uint64_t>());
-      default:
-        return Text(j.dump());
-    }
-  }
-
- private:
-  // Must be called after any node the children refer to is built.
-  std::size_t Parent(Kind kind, int indent, std::size_t begin) {
-    nodes.push_back({kind, indent, begin, children.size() - begin});
-    return nodes.size() - 1;
-  }
-
-  template <typename Int>
-  std::size_t Integer(Int v) {
-    char digits[24];
-    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v);
-    return Text(std::string_view(digits, static_cast<std::size_t>(end - digits)));
-  }
-
-  std::vector<std::size_t> elems_;  // elements of the brackets being built
+  std::vector<std::size_t> elems_;  // elements of the containers being built
+  std::vector<Open> open_;          // the containers being built, innermost last
+  std::size_t root_ = kNone;
 };
 
 // Wadler/Lean layout: a group is printed flat if it and everything after it up
@@ -279,18 +341,39 @@ void AppendLeanString(std::string_view s, std::string* out) {
 }
 
 // A response's document and layout stacks, kept from one response to the
-// next (per thread, so that the functions stay thread-safe): their buffers
-// grow to the largest response once instead of being allocated per node.
-struct Printer {
+// next: their buffers grow to the largest response once instead of being
+// allocated per node.
+struct LeanJsonWriter::Printer {
   DocBuilder doc;
   Layout layout;
 };
 
+LeanJsonWriter::LeanJsonWriter() : p_(std::make_unique<Printer>()) {}
+LeanJsonWriter::~LeanJsonWriter() = default;
+
+void LeanJsonWriter::BeginObject() { p_->doc.BeginContainer(true); }
+void LeanJsonWriter::Key(std::string_view key) { p_->doc.Key(key); }
+void LeanJsonWriter::EndObject() { p_->doc.EndContainer(true); }
+void LeanJsonWriter::BeginArray() { p_->doc.BeginContainer(false); }
+void LeanJsonWriter::EndArray() { p_->doc.EndContainer(false); }
+void LeanJsonWriter::String(std::string_view s) { p_->doc.String(s); }
+void LeanJsonWriter::Natural(std::uint64_t n) { p_->doc.Integer(n); }
+void LeanJsonWriter::Json(const nlohmann::json& value) { p_->doc.Build(value); }
+
+void LeanJsonWriter::Clear() { p_->doc.Clear(); }
+
+void LeanJsonWriter::AppendTo(std::string* out) {
+  std::size_t root = p_->doc.Root();
+  p_->layout.Run(p_->doc, root, out);
+  p_->doc.Clear();
+}
+
 void AppendLeanPretty(const nlohmann::json& value, std::string* out) {
-  thread_local Printer printer;
-  printer.doc.Clear();
-  std::size_t root = printer.doc.Build(value);
-  printer.layout.Run(printer.doc, root, out);
+  // Per thread, so that the function stays thread-safe.
+  thread_local LeanJsonWriter writer;
+  writer.Clear();
+  writer.Json(value);
+  writer.AppendTo(out);
 }
 
 std::string LeanPretty(const nlohmann::json& value) {

@@ -135,8 +135,8 @@ class ScriptResponder : public Responder {
         break;
       }
       case RequestKind::kProofStep:
-        response = RunTactic(r.tactic, r.proof_state);
-        break;
+        RunTactic(r.tactic, r.proof_state, out);
+        return new_states_;
       case RequestKind::kPickleEnv:
         response = PickleEnv(r.env, r.pickle_to);
         break;
@@ -228,36 +228,89 @@ class ScriptResponder : public Responder {
     return r;
   }
 
-  json RunTactic(const std::string& tactic, std::uint64_t id) {
-    if (id >= states_.size()) return Error(texts_.Get(TextId::kUnknownProofState));
-    // A reference: states_ is a deque, so recording the sorries' states below
-    // does not move it.
+  // What a search asks most, so answered through writer_ rather than a JSON
+  // tree; the same response as StateResponse plus "messages" and "sorries".
+  void RunTactic(const std::string& tactic, std::uint64_t id, std::string* out) {
+    if (id >= states_.size()) return WriteError(texts_.Get(TextId::kUnknownProofState), out);
+    // A reference: states_ is a deque, so recording states below does not
+    // move it.
     const ProofState& before = states_[id];
     StepResult step = Step(before, tactic);
     if (step.kind == StepResult::kException) {
-      return Error(texts_.Get(TextId::kLeanError, {step.error}));
+      return WriteError(texts_.Get(TextId::kLeanError, {step.error}), out);
     }
-    json sorries = json::array();
+    // The sorries' states are recorded before the result's, as in the REPL.
+    sorry_ids_.clear();
     for (const std::string& goal : step.sorries) {
-      ProofState at{{goal}, before.axioms, before.sorry};
-      std::uint64_t sid = RecordState(std::move(at));
-      sorries.push_back({{"proofState", sid}, {"goal", goal}});
+      sorry_ids_.push_back(RecordState({{goal}, before.axioms, before.sorry}));
     }
-    json response = StateResponse(std::move(step.after));
+    std::optional<std::string_view> status =
+        texts_.ProofStatus(!step.after.goals.empty(), step.after.sorry);
+    const std::uint64_t after_id = RecordState(std::move(step.after));
+    // Keys in the order Lean prints them: descending.
+    writer_.BeginObject();
+    if (!step.sorries.empty()) {
+      writer_.Key("sorries");
+      writer_.BeginArray();
+      for (std::size_t i = 0; i < step.sorries.size(); ++i) {
+        writer_.BeginObject();
+        writer_.Key("proofState");
+        writer_.Natural(sorry_ids_[i]);
+        writer_.Key("goal");
+        writer_.String(step.sorries[i]);
+        writer_.EndObject();
+      }
+      writer_.EndArray();
+    }
+    if (status) {
+      writer_.Key("proofStatus");
+      writer_.String(*status);
+    }
+    writer_.Key("proofState");
+    writer_.Natural(after_id);
     if (step.kind == StepResult::kRecoveredError) {
-      json zero = {{"line", 0}, {"column", 0}};
-      response["messages"] = json::array({Message("error", zero, zero, step.error)});
+      writer_.Key("messages");
+      writer_.BeginArray();
+      writer_.BeginObject();
+      writer_.Key("severity");
+      writer_.String("error");
+      for (std::string_view pos : {"pos", "endPos"}) {
+        writer_.Key(pos);
+        writer_.BeginObject();
+        writer_.Key("line");
+        writer_.Natural(0);
+        writer_.Key("column");
+        writer_.Natural(0);
+        writer_.EndObject();
+      }
+      writer_.Key("data");
+      writer_.String(step.error);
+      writer_.EndObject();
+      writer_.EndArray();
     }
-    if (!sorries.empty()) response["sorries"] = std::move(sorries);
-    return response;
+    writer_.Key("goals");
+    writer_.BeginArray();
+    for (const std::string& goal : states_.back().goals) writer_.String(goal);
+    writer_.EndArray();
+    writer_.EndObject();
+    writer_.AppendTo(out);
+  }
+
+  // As Error(message), printed.
+  void WriteError(std::string_view message, std::string* out) {
+    writer_.BeginObject();
+    writer_.Key("message");
+    writer_.String(message);
+    writer_.EndObject();
+    writer_.AppendTo(out);
   }
 
   // Records `s` and answers like the REPL's createProofStepReponse.
   json StateResponse(ProofState s) {
-    std::optional<std::string> status = texts_.ProofStatus(!s.goals.empty(), s.sorry);
+    std::optional<std::string_view> status = texts_.ProofStatus(!s.goals.empty(), s.sorry);
     std::uint64_t id = RecordState(std::move(s));
     json response = {{"proofState", id}, {"goals", states_.back().goals}};
-    if (status) response["proofStatus"] = std::move(*status);
+    if (status) response["proofStatus"] = *status;
     return response;
   }
 
@@ -606,6 +659,8 @@ class ScriptResponder : public Responder {
   std::deque<ProofState> states_;
   std::vector<std::shared_ptr<const Environment>> envs_;
   int new_states_ = 0;
+  LeanJsonWriter writer_;                 // RunTactic's, kept for its buffers
+  std::vector<std::uint64_t> sorry_ids_;  // RunTactic's, kept for its buffer
 };
 
 }  // namespace
