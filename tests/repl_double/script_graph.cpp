@@ -235,12 +235,15 @@ bool GoalsKeyEqual::operator()(std::string_view joined,
   return joined.empty();
 }
 
-const Transition* ScriptGraph::Find(const std::vector<std::string>& goals,
-                                    std::string_view tactic) const {
+const ScriptGraph::Tactics* ScriptGraph::FindState(const std::vector<std::string>& goals) const {
   auto state = states.find(goals);
-  if (state == states.end()) return nullptr;
-  auto t = state->second.find(tactic);
-  return t == state->second.end() ? nullptr : &t->second;
+  return state == states.end() ? nullptr : &state->second;
+}
+
+const Transition* ScriptGraph::FindTactic(const Tactics* state, std::string_view tactic) {
+  if (!state) return nullptr;
+  auto t = state->find(tactic);
+  return t == state->end() ? nullptr : &t->second;
 }
 
 ScriptGraph LoadScriptGraph(const std::string& path) { return Loader(path).Load(); }

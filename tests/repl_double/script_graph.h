@@ -56,20 +56,23 @@ struct GoalsKeyEqual {
 };
 
 struct ScriptGraph {
+  // Tactic (whitespace-normalised) -> result, at one state.
+  using Tactics = std::map<std::string, Transition, std::less<>>;
+
   std::vector<ScriptTheorem> theorems;
   // Goal list (joined by kGoalSeparator) -> tactic (whitespace-normalised) ->
   // result. Hashed: every tactic request looks its state up, and goals are
   // long strings that often share their beginnings (hypotheses), which makes
   // ordered comparisons slow.
-  std::unordered_map<std::string, std::map<std::string, Transition, std::less<>>, GoalsKeyHash,
-                     GoalsKeyEqual>
-      states;
+  std::unordered_map<std::string, Tactics, GoalsKeyHash, GoalsKeyEqual> states;
   Transition unknown_tactic;  // what an unlisted tactic does
 
   const ScriptTheorem* FindTheorem(std::string_view name) const;
-  // `tactic` is whitespace-normalised (NormalizeSpace). nullptr if the state or
-  // the tactic is not in the graph.
-  const Transition* Find(const std::vector<std::string>& goals, std::string_view tactic) const;
+  // The tactics of the state with these goals; nullptr if it is not in the graph.
+  const Tactics* FindState(const std::vector<std::string>& goals) const;
+  // `tactic` (whitespace-normalised: NormalizeSpace) at a state FindState
+  // returned; nullptr if the state or the tactic is not in the graph.
+  static const Transition* FindTactic(const Tactics* state, std::string_view tactic);
 };
 
 // Collapses runs of whitespace (including newlines) to one space and trims.

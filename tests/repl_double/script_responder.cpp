@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -181,7 +182,9 @@ class ScriptResponder : public Responder {
     after->goals.assign(s.goals.begin() + 1, s.goals.end());
   }
 
-  StepResult Step(const ProofState& s, const std::string& tactic) const {
+  // `tactics`: the graph's tactics at `s` (ScriptGraph::FindState(s.goals)).
+  StepResult Step(const ProofState& s, const ScriptGraph::Tactics* tactics,
+                  const std::string& tactic) const {
     StepResult r;
     std::string t = NormalizeSpace(tactic);
     if (s.goals.empty()) {
@@ -197,7 +200,7 @@ class ScriptResponder : public Responder {
       AddAxiom(&r.after.axioms, kSorryAx);
       return r;
     }
-    const Transition* tr = graph_.Find(s.goals, t);
+    const Transition* tr = ScriptGraph::FindTactic(tactics, t);
     if (!tr) tr = &graph_.unknown_tactic;
     if (tr->is_error && tr->shape == ErrorShape::kException) {
       r.kind = StepResult::kException;
@@ -235,7 +238,14 @@ class ScriptResponder : public Responder {
     // A reference: states_ is a deque, so recording states below does not
     // move it.
     const ProofState& before = states_[id];
-    StepResult step = Step(before, tactic);
+    // A search tries several tactics on a state in a row: its graph entry is
+    // looked up once (hashing every goal) and kept. Recorded states never
+    // change, so the id identifies the entry.
+    if (id != looked_up_id_) {
+      looked_up_id_ = id;
+      looked_up_tactics_ = graph_.FindState(before.goals);
+    }
+    StepResult step = Step(before, looked_up_tactics_, tactic);
     if (step.kind == StepResult::kException) {
       return WriteError(texts_.Get(TextId::kLeanError, {step.error}), out);
     }
@@ -505,7 +515,7 @@ class ScriptResponder : public Responder {
       std::size_t last_end = body + 2;
       bool aborted = false;
       for (const TacticSpan& t : tactics) {
-        StepResult step = Step(s, t.text);
+        StepResult step = Step(s, graph_.FindState(s.goals), t.text);
         if (step.kind == StepResult::kException) {
           error_at(t.span.begin, t.span.end, WithoutInputPrefix(step.error));
           had_error = aborted = true;
@@ -661,6 +671,9 @@ class ScriptResponder : public Responder {
   int new_states_ = 0;
   LeanJsonWriter writer_;                 // RunTactic's, kept for its buffers
   std::vector<std::uint64_t> sorry_ids_;  // RunTactic's, kept for its buffer
+  // RunTactic's last state and its graph entry (nullptr: not in the graph).
+  std::uint64_t looked_up_id_ = std::numeric_limits<std::uint64_t>::max();
+  const ScriptGraph::Tactics* looked_up_tactics_ = nullptr;
 };
 
 }  // namespace
