@@ -13,7 +13,7 @@ namespace {
 
 // A document in the shape of Lean's `Format`, flattened into arrays: nodes
 // refer to slices of one text arena and of one child list, and the arrays are
-// kept from one response to the next (see Printer), so that printing a
+// kept from one response to the next (LeanJsonWriter), so that printing a
 // response allocates nothing once they have grown.
 enum class Kind : std::uint8_t { kText, kLine, kGroup, kNest };
 
@@ -48,8 +48,9 @@ class DocBuilder {
 
   // The document of the one top-level value.
   std::size_t Root() const {
-    if (root_ == kNone || !open_.empty())
+    if (root_ == kNone || !open_.empty()) {
       throw std::logic_error("LeanJsonWriter: incomplete value");
+    }
     return root_;
   }
 
