@@ -133,8 +133,9 @@ class Loader {
           if (!key.empty()) key += kGoalSeparator;
           key += goal;
         }
-        if (g.states.count(key)) Fail(where, "a state with these goals is listed twice");
-        auto& tactics = g.states[key];
+        Tactics* tactics_at = g.states.Add(std::move(key));
+        if (!tactics_at) Fail(where, "a state with these goals is listed twice");
+        Tactics& tactics = *tactics_at;
         if (s.contains("tactics")) {
           const json& ts = s["tactics"];
           if (!ts.is_object()) Fail(where + ".tactics", "expected an object");
@@ -206,15 +207,13 @@ class PieceHash {
   std::uint64_t h_ = 14695981039346656037ull;
 };
 
-}  // namespace
-
-std::size_t GoalsKeyHash::operator()(std::string_view joined) const {
+std::size_t HashKey(std::string_view joined) {
   PieceHash h;
   h.Add(joined);
   return h.value();
 }
 
-std::size_t GoalsKeyHash::operator()(const std::vector<std::string>& goals) const {
+std::size_t HashGoals(const std::vector<std::string>& goals) {
   PieceHash h;
   // No goals join to "", which is one (empty) piece.
   if (goals.empty()) h.Add("");
@@ -222,8 +221,8 @@ std::size_t GoalsKeyHash::operator()(const std::vector<std::string>& goals) cons
   return h.value();
 }
 
-bool GoalsKeyEqual::operator()(std::string_view joined,
-                               const std::vector<std::string>& goals) const {
+// Whether `joined` is `goals` joined by kGoalSeparator.
+bool IsJoined(std::string_view joined, const std::vector<std::string>& goals) {
   for (std::size_t i = 0; i < goals.size(); ++i) {
     if (i > 0) {
       if (joined.empty() || joined.front() != kGoalSeparator) return false;
@@ -235,9 +234,43 @@ bool GoalsKeyEqual::operator()(std::string_view joined,
   return joined.empty();
 }
 
+}  // namespace
+
+Tactics* StateIndex::Add(std::string key) {
+  if (2 * (states_.size() + 1) > slots_.size()) Grow();
+  const std::size_t hash = HashKey(key);
+  std::size_t i = SlotOf(hash);
+  for (; slots_[i].state != 0; i = SlotOf(i + 1)) {
+    if (slots_[i].hash == hash && states_[slots_[i].state - 1].key == key) return nullptr;
+  }
+  states_.push_back({std::move(key), {}});
+  slots_[i] = {hash, states_.size()};
+  return &states_.back().tactics;
+}
+
+const Tactics* StateIndex::Find(const std::vector<std::string>& goals) const {
+  if (slots_.empty()) return nullptr;
+  const std::size_t hash = HashGoals(goals);
+  for (std::size_t i = SlotOf(hash); slots_[i].state != 0; i = SlotOf(i + 1)) {
+    const State& s = states_[slots_[i].state - 1];
+    if (slots_[i].hash == hash && IsJoined(s.key, goals)) return &s.tactics;
+  }
+  return nullptr;
+}
+
+void StateIndex::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 16 : 2 * old.size(), Slot{});
+  for (const Slot& slot : old) {
+    if (slot.state == 0) continue;
+    std::size_t i = SlotOf(slot.hash);
+    while (slots_[i].state != 0) i = SlotOf(i + 1);
+    slots_[i] = slot;
+  }
+}
+
 const ScriptGraph::Tactics* ScriptGraph::FindState(const std::vector<std::string>& goals) const {
-  auto state = states.find(goals);
-  return state == states.end() ? nullptr : &state->second;
+  return states.Find(goals);
 }
 
 const Transition* ScriptGraph::FindTactic(const Tactics* state, std::string_view tactic) {

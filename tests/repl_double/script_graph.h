@@ -5,11 +5,11 @@
 // Thread-safety: immutable after LoadScriptGraph; safe to share for reading.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace tatami::repl_double {
@@ -39,32 +39,44 @@ struct ScriptTheorem {
 
 inline constexpr char kGoalSeparator = '\x1f';
 
-// Hashes and compares a state's key, its goals joined by kGoalSeparator, and
-// also a goal list as if joined: a lookup need not build the joined string.
-struct GoalsKeyHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view joined) const;
-  std::size_t operator()(const std::vector<std::string>& goals) const;
-};
-struct GoalsKeyEqual {
-  using is_transparent = void;
-  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
-  bool operator()(std::string_view joined, const std::vector<std::string>& goals) const;
-  bool operator()(const std::vector<std::string>& goals, std::string_view joined) const {
-    return (*this)(joined, goals);
-  }
+// Tactic (whitespace-normalised) -> result, at one state.
+using Tactics = std::map<std::string, Transition, std::less<>>;
+
+// The states of a graph by their goal lists, for the lookup every tactic
+// request makes. Hashed (goals are long strings that often share their
+// beginnings, which made an ordered map's comparisons slow), with open
+// addressing: a lookup reads one slot of a flat array and one key, where a
+// node-based unordered_map chased pointers to scattered nodes, cache misses
+// that were most of its cost. A goal list is hashed and compared as if joined
+// by kGoalSeparator, so a lookup need not build the joined string.
+class StateIndex {
+ public:
+  // The tactics of a new state whose goals joined by kGoalSeparator are
+  // `key`; nullptr if there is one already.
+  Tactics* Add(std::string key);
+  const Tactics* Find(const std::vector<std::string>& goals) const;
+
+ private:
+  struct State {
+    std::string key;
+    Tactics tactics;
+  };
+  struct Slot {
+    std::size_t hash = 0;
+    std::size_t state = 0;  // 1 + the state's position in states_; 0: empty
+  };
+  std::size_t SlotOf(std::size_t hash) const { return hash & (slots_.size() - 1); }
+  void Grow();
+
+  std::deque<State> states_;  // a deque: Add's pointers stay valid
+  std::vector<Slot> slots_;   // a power of two, at most half full
 };
 
 struct ScriptGraph {
-  // Tactic (whitespace-normalised) -> result, at one state.
-  using Tactics = std::map<std::string, Transition, std::less<>>;
+  using Tactics = repl_double::Tactics;
 
   std::vector<ScriptTheorem> theorems;
-  // Goal list (joined by kGoalSeparator) -> tactic (whitespace-normalised) ->
-  // result. Hashed: every tactic request looks its state up, and goals are
-  // long strings that often share their beginnings (hypotheses), which makes
-  // ordered comparisons slow.
-  std::unordered_map<std::string, Tactics, GoalsKeyHash, GoalsKeyEqual> states;
+  StateIndex states;
   Transition unknown_tactic;  // what an unlisted tactic does
 
   const ScriptTheorem* FindTheorem(std::string_view name) const;
