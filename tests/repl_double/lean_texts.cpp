@@ -275,13 +275,13 @@ std::string LeanTexts::Get(TextId id, std::initializer_list<std::string_view> ar
   return Render(t->text, args);
 }
 
-std::optional<std::string> LeanTexts::ProofStatus(bool goals_left, bool contains_sorry) const {
+std::optional<std::string_view> LeanTexts::ProofStatus(bool goals_left, bool contains_sorry) const {
   TextId id = goals_left       ? T::kStatusOpenGoals
               : contains_sorry ? T::kStatusContainsSorry
                                : T::kStatusCompleted;
   const RecordedText* t = FindText(id, version_);
   if (!t) return std::nullopt;
-  return std::string(t->text);
+  return t->text;
 }
 
 std::string LeanTexts::UnsolvedGoals(const std::vector<std::string>& goals) const {

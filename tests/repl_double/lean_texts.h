@@ -83,7 +83,8 @@ class LeanTexts {
 
   std::string Get(TextId id, std::initializer_list<std::string_view> args = {}) const;
   // nullopt before v4.19 (the REPL printed no "proofStatus").
-  std::optional<std::string> ProofStatus(bool goals_left, bool contains_sorry) const;
+  // A view of the recorded text (static storage).
+  std::optional<std::string_view> ProofStatus(bool goals_left, bool contains_sorry) const;
   // Goals separated by a blank line, as in Lean's multi-goal message
   // (lean-messages/unsolved_goals.jsonl line 8).
   std::string UnsolvedGoals(const std::vector<std::string>& goals) const;

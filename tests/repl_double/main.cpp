@@ -1,5 +1,6 @@
 // tatami-repl-double: a stand-in for the Lean REPL for tests and benchmarks.
 // It is not Lean and never claims to be: see README.md (printed by --help).
+#include <malloc.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +41,11 @@ double ProcessCpuSeconds() {
 
 int main(int argc, char** argv) {
   using namespace tatami::repl_double;
+  // No fastbins: the double frees many small blocks per request, and with
+  // fastbins glibc merges all of them back (malloc_consolidate) whenever a
+  // free borders the top of the heap, which was a large share of serving a
+  // search's tactic requests. The thread cache still recycles small blocks.
+  ::mallopt(M_MXFAST, 0);
   const DoubleOptions options = ParseOptions(argc, argv);
   // A vanished client shows up as a failed write, which ends the process.
   ::signal(SIGPIPE, SIG_IGN);

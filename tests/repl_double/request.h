@@ -1,7 +1,9 @@
 // Classifies one REPL request the way the REPL's parser does, without
 // building a JSON tree: a SAX pass records the top-level fields the protocol
 // knows, so answering a request costs no per-request allocations once the
-// field buffers have grown.
+// field buffers have grown. Flat objects of plain strings and naturals (what
+// a search sends) are read by a small scanner instead, which hands anything
+// else to the SAX pass.
 //
 // Thread-safety: RequestParser is not thread-safe (it reuses its buffers).
 #pragma once

@@ -1,8 +1,10 @@
 #include "script_graph.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
@@ -131,8 +133,9 @@ class Loader {
           if (!key.empty()) key += kGoalSeparator;
           key += goal;
         }
-        if (g.states.count(key)) Fail(where, "a state with these goals is listed twice");
-        auto& tactics = g.states[key];
+        Tactics* tactics_at = g.states.Add(std::move(key));
+        if (!tactics_at) Fail(where, "a state with these goals is listed twice");
+        Tactics& tactics = *tactics_at;
         if (s.contains("tactics")) {
           const json& ts = s["tactics"];
           if (!ts.is_object()) Fail(where + ".tactics", "expected an object");
@@ -181,17 +184,99 @@ const ScriptTheorem* ScriptGraph::FindTheorem(std::string_view name) const {
   return nullptr;
 }
 
-const Transition* ScriptGraph::Find(const std::vector<std::string>& goals,
-                                    std::string_view tactic) const {
-  std::string key;
-  for (const std::string& goal : goals) {
-    if (!key.empty()) key += kGoalSeparator;
-    key += goal;
+namespace {
+
+// Hashes a joined key piece by piece, the pieces being the text between
+// separators, so that a goal list hashes as its joined key does (even when a
+// goal itself contains the separator). Each piece goes through std::hash,
+// which reads 8 bytes at a time.
+class PieceHash {
+ public:
+  void Add(std::string_view s) {
+    for (;;) {
+      std::size_t sep = s.find(kGoalSeparator);
+      h_ = (h_ ^ std::hash<std::string_view>{}(s.substr(0, sep))) * kPrime;
+      if (sep == std::string_view::npos) return;
+      s.remove_prefix(sep + 1);
+    }
   }
-  auto state = states.find(key);
-  if (state == states.end()) return nullptr;
-  auto t = state->second.find(NormalizeSpace(tactic));
-  return t == state->second.end() ? nullptr : &t->second;
+  std::size_t value() const { return static_cast<std::size_t>(h_); }
+
+ private:
+  static constexpr std::uint64_t kPrime = 1099511628211ull;  // FNV's
+  std::uint64_t h_ = 14695981039346656037ull;
+};
+
+std::size_t HashKey(std::string_view joined) {
+  PieceHash h;
+  h.Add(joined);
+  return h.value();
+}
+
+std::size_t HashGoals(const std::vector<std::string>& goals) {
+  PieceHash h;
+  // No goals join to "", which is one (empty) piece.
+  if (goals.empty()) h.Add("");
+  for (const std::string& goal : goals) h.Add(goal);
+  return h.value();
+}
+
+// Whether `joined` is `goals` joined by kGoalSeparator.
+bool IsJoined(std::string_view joined, const std::vector<std::string>& goals) {
+  for (std::size_t i = 0; i < goals.size(); ++i) {
+    if (i > 0) {
+      if (joined.empty() || joined.front() != kGoalSeparator) return false;
+      joined.remove_prefix(1);
+    }
+    if (!joined.starts_with(goals[i])) return false;
+    joined.remove_prefix(goals[i].size());
+  }
+  return joined.empty();
+}
+
+}  // namespace
+
+Tactics* StateIndex::Add(std::string key) {
+  if (2 * (states_.size() + 1) > slots_.size()) Grow();
+  const std::size_t hash = HashKey(key);
+  std::size_t i = SlotOf(hash);
+  for (; slots_[i].state != 0; i = SlotOf(i + 1)) {
+    if (slots_[i].hash == hash && states_[slots_[i].state - 1].key == key) return nullptr;
+  }
+  states_.push_back({std::move(key), {}});
+  slots_[i] = {hash, states_.size()};
+  return &states_.back().tactics;
+}
+
+const Tactics* StateIndex::Find(const std::vector<std::string>& goals) const {
+  if (slots_.empty()) return nullptr;
+  const std::size_t hash = HashGoals(goals);
+  for (std::size_t i = SlotOf(hash); slots_[i].state != 0; i = SlotOf(i + 1)) {
+    const State& s = states_[slots_[i].state - 1];
+    if (slots_[i].hash == hash && IsJoined(s.key, goals)) return &s.tactics;
+  }
+  return nullptr;
+}
+
+void StateIndex::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 16 : 2 * old.size(), Slot{});
+  for (const Slot& slot : old) {
+    if (slot.state == 0) continue;
+    std::size_t i = SlotOf(slot.hash);
+    while (slots_[i].state != 0) i = SlotOf(i + 1);
+    slots_[i] = slot;
+  }
+}
+
+const ScriptGraph::Tactics* ScriptGraph::FindState(const std::vector<std::string>& goals) const {
+  return states.Find(goals);
+}
+
+const Transition* ScriptGraph::FindTactic(const Tactics* state, std::string_view tactic) {
+  if (!state) return nullptr;
+  auto t = state->find(tactic);
+  return t == state->end() ? nullptr : &t->second;
 }
 
 ScriptGraph LoadScriptGraph(const std::string& path) { return Loader(path).Load(); }

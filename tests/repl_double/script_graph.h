@@ -5,6 +5,7 @@
 // Thread-safety: immutable after LoadScriptGraph; safe to share for reading.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,18 +37,55 @@ struct ScriptTheorem {
   std::vector<std::string> axioms;  // axioms every proof of it uses
 };
 
+inline constexpr char kGoalSeparator = '\x1f';
+
+// Tactic (whitespace-normalised) -> result, at one state.
+using Tactics = std::map<std::string, Transition, std::less<>>;
+
+// The states of a graph by their goal lists, for the lookup every tactic
+// request makes. Hashed (goals are long strings that often share their
+// beginnings, which made an ordered map's comparisons slow), with open
+// addressing: a lookup reads one slot of a flat array and one key, where a
+// node-based unordered_map chased pointers to scattered nodes, cache misses
+// that were most of its cost. A goal list is hashed and compared as if joined
+// by kGoalSeparator, so a lookup need not build the joined string.
+class StateIndex {
+ public:
+  // The tactics of a new state whose goals joined by kGoalSeparator are
+  // `key`; nullptr if there is one already.
+  Tactics* Add(std::string key);
+  const Tactics* Find(const std::vector<std::string>& goals) const;
+
+ private:
+  struct State {
+    std::string key;
+    Tactics tactics;
+  };
+  struct Slot {
+    std::size_t hash = 0;
+    std::size_t state = 0;  // 1 + the state's position in states_; 0: empty
+  };
+  std::size_t SlotOf(std::size_t hash) const { return hash & (slots_.size() - 1); }
+  void Grow();
+
+  std::deque<State> states_;  // a deque: Add's pointers stay valid
+  std::vector<Slot> slots_;   // a power of two, at most half full
+};
+
 struct ScriptGraph {
+  using Tactics = repl_double::Tactics;
+
   std::vector<ScriptTheorem> theorems;
-  // Goal list (joined by kGoalSeparator) -> tactic (whitespace-normalised) -> result.
-  std::map<std::string, std::map<std::string, Transition>, std::less<>> states;
+  StateIndex states;
   Transition unknown_tactic;  // what an unlisted tactic does
 
   const ScriptTheorem* FindTheorem(std::string_view name) const;
-  // nullptr if the state or the tactic is not in the graph.
-  const Transition* Find(const std::vector<std::string>& goals, std::string_view tactic) const;
+  // The tactics of the state with these goals; nullptr if it is not in the graph.
+  const Tactics* FindState(const std::vector<std::string>& goals) const;
+  // `tactic` (whitespace-normalised: NormalizeSpace) at a state FindState
+  // returned; nullptr if the state or the tactic is not in the graph.
+  static const Transition* FindTactic(const Tactics* state, std::string_view tactic);
 };
-
-inline constexpr char kGoalSeparator = '\x1f';
 
 // Collapses runs of whitespace (including newlines) to one space and trims.
 std::string NormalizeSpace(std::string_view s);

@@ -2,7 +2,9 @@
 // environments and proof states numbered as the REPL numbers them.
 #include <algorithm>
 #include <cstdio>
+#include <deque>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -134,8 +136,8 @@ class ScriptResponder : public Responder {
         break;
       }
       case RequestKind::kProofStep:
-        response = RunTactic(r.tactic, r.proof_state);
-        break;
+        RunTactic(r.tactic, r.proof_state, out);
+        return new_states_;
       case RequestKind::kPickleEnv:
         response = PickleEnv(r.env, r.pickle_to);
         break;
@@ -171,7 +173,18 @@ class ScriptResponder : public Responder {
     return envs_.size() - 1;
   }
 
-  StepResult Step(const ProofState& s, const std::string& tactic) const {
+  // The state after a tactic starts as `s` without its goals: the caller sets
+  // those (copying `s`'s goals only to replace them cost a copy per step).
+  static ProofState WithoutGoals(const ProofState& s) { return {{}, s.axioms, s.sorry}; }
+
+  // `s`'s goals but the first, which a sorry closed.
+  static void CloseFirstGoal(const ProofState& s, ProofState* after) {
+    after->goals.assign(s.goals.begin() + 1, s.goals.end());
+  }
+
+  // `tactics`: the graph's tactics at `s` (ScriptGraph::FindState(s.goals)).
+  StepResult Step(const ProofState& s, const ScriptGraph::Tactics* tactics,
+                  const std::string& tactic) const {
     StepResult r;
     std::string t = NormalizeSpace(tactic);
     if (s.goals.empty()) {
@@ -181,20 +194,20 @@ class ScriptResponder : public Responder {
     }
     if (t == "sorry" || t == "admit") {
       r.sorries.push_back(s.goals.front());
-      r.after = s;
-      r.after.goals.erase(r.after.goals.begin());
+      r.after = WithoutGoals(s);
+      CloseFirstGoal(s, &r.after);
       r.after.sorry = true;
       AddAxiom(&r.after.axioms, kSorryAx);
       return r;
     }
-    const Transition* tr = graph_.Find(s.goals, t);
+    const Transition* tr = ScriptGraph::FindTactic(tactics, t);
     if (!tr) tr = &graph_.unknown_tactic;
     if (tr->is_error && tr->shape == ErrorShape::kException) {
       r.kind = StepResult::kException;
       r.error = tr->error;
       return r;
     }
-    r.after = s;
+    r.after = WithoutGoals(s);
     AddAxioms(&r.after.axioms, tr->axioms);
     if (tr->is_error) {
       // Lean's error recovery closes the goal with a synthetic sorry.
@@ -203,7 +216,7 @@ class ScriptResponder : public Responder {
       if (tr->goals) {
         r.after.goals = *tr->goals;
       } else {
-        r.after.goals.erase(r.after.goals.begin());
+        CloseFirstGoal(s, &r.after);
       }
       r.after.sorry = true;
       AddAxiom(&r.after.axioms, kSorryAx);
@@ -218,35 +231,96 @@ class ScriptResponder : public Responder {
     return r;
   }
 
-  json RunTactic(const std::string& tactic, std::uint64_t id) {
-    if (id >= states_.size()) return Error(texts_.Get(TextId::kUnknownProofState));
-    const ProofState before = states_[id];
-    StepResult step = Step(before, tactic);
+  // What a search asks most, so answered through writer_ rather than a JSON
+  // tree; the same response as StateResponse plus "messages" and "sorries".
+  void RunTactic(const std::string& tactic, std::uint64_t id, std::string* out) {
+    if (id >= states_.size()) return WriteError(texts_.Get(TextId::kUnknownProofState), out);
+    // A reference: states_ is a deque, so recording states below does not
+    // move it.
+    const ProofState& before = states_[id];
+    // A search tries several tactics on a state in a row: its graph entry is
+    // looked up once (hashing every goal) and kept. Recorded states never
+    // change, so the id identifies the entry.
+    if (id != looked_up_id_) {
+      looked_up_id_ = id;
+      looked_up_tactics_ = graph_.FindState(before.goals);
+    }
+    StepResult step = Step(before, looked_up_tactics_, tactic);
     if (step.kind == StepResult::kException) {
-      return Error(texts_.Get(TextId::kLeanError, {step.error}));
+      return WriteError(texts_.Get(TextId::kLeanError, {step.error}), out);
     }
-    json sorries = json::array();
+    // The sorries' states are recorded before the result's, as in the REPL.
+    sorry_ids_.clear();
     for (const std::string& goal : step.sorries) {
-      ProofState at{{goal}, before.axioms, before.sorry};
-      std::uint64_t sid = RecordState(std::move(at));
-      sorries.push_back({{"proofState", sid}, {"goal", goal}});
+      sorry_ids_.push_back(RecordState({{goal}, before.axioms, before.sorry}));
     }
-    json response = StateResponse(step.after);
+    std::optional<std::string_view> status =
+        texts_.ProofStatus(!step.after.goals.empty(), step.after.sorry);
+    const std::uint64_t after_id = RecordState(std::move(step.after));
+    // Keys in the order Lean prints them: descending.
+    writer_.BeginObject();
+    if (!step.sorries.empty()) {
+      writer_.Key("sorries");
+      writer_.BeginArray();
+      for (std::size_t i = 0; i < step.sorries.size(); ++i) {
+        writer_.BeginObject();
+        writer_.Key("proofState");
+        writer_.Natural(sorry_ids_[i]);
+        writer_.Key("goal");
+        writer_.String(step.sorries[i]);
+        writer_.EndObject();
+      }
+      writer_.EndArray();
+    }
+    if (status) {
+      writer_.Key("proofStatus");
+      writer_.String(*status);
+    }
+    writer_.Key("proofState");
+    writer_.Natural(after_id);
     if (step.kind == StepResult::kRecoveredError) {
-      json zero = {{"line", 0}, {"column", 0}};
-      response["messages"] = json::array({Message("error", zero, zero, step.error)});
+      writer_.Key("messages");
+      writer_.BeginArray();
+      writer_.BeginObject();
+      writer_.Key("severity");
+      writer_.String("error");
+      for (std::string_view pos : {"pos", "endPos"}) {
+        writer_.Key(pos);
+        writer_.BeginObject();
+        writer_.Key("line");
+        writer_.Natural(0);
+        writer_.Key("column");
+        writer_.Natural(0);
+        writer_.EndObject();
+      }
+      writer_.Key("data");
+      writer_.String(step.error);
+      writer_.EndObject();
+      writer_.EndArray();
     }
-    if (!sorries.empty()) response["sorries"] = std::move(sorries);
-    return response;
+    writer_.Key("goals");
+    writer_.BeginArray();
+    for (const std::string& goal : states_.back().goals) writer_.String(goal);
+    writer_.EndArray();
+    writer_.EndObject();
+    writer_.AppendTo(out);
+  }
+
+  // As Error(message), printed.
+  void WriteError(std::string_view message, std::string* out) {
+    writer_.BeginObject();
+    writer_.Key("message");
+    writer_.String(message);
+    writer_.EndObject();
+    writer_.AppendTo(out);
   }
 
   // Records `s` and answers like the REPL's createProofStepReponse.
   json StateResponse(ProofState s) {
-    std::optional<std::string> status = texts_.ProofStatus(!s.goals.empty(), s.sorry);
-    json goals = s.goals;
+    std::optional<std::string_view> status = texts_.ProofStatus(!s.goals.empty(), s.sorry);
     std::uint64_t id = RecordState(std::move(s));
-    json response = {{"proofState", id}, {"goals", std::move(goals)}};
-    if (status) response["proofStatus"] = std::move(*status);
+    json response = {{"proofState", id}, {"goals", states_.back().goals}};
+    if (status) response["proofStatus"] = *status;
     return response;
   }
 
@@ -441,7 +515,7 @@ class ScriptResponder : public Responder {
       std::size_t last_end = body + 2;
       bool aborted = false;
       for (const TacticSpan& t : tactics) {
-        StepResult step = Step(s, t.text);
+        StepResult step = Step(s, graph_.FindState(s.goals), t.text);
         if (step.kind == StepResult::kException) {
           error_at(t.span.begin, t.span.end, WithoutInputPrefix(step.error));
           had_error = aborted = true;
@@ -590,9 +664,16 @@ class ScriptResponder : public Responder {
 
   ScriptGraph graph_;
   LeanTexts texts_;
-  std::vector<ProofState> states_;
+  // A deque: a state stays where it is while later ones are recorded, so
+  // RunTactic can read one by reference.
+  std::deque<ProofState> states_;
   std::vector<std::shared_ptr<const Environment>> envs_;
   int new_states_ = 0;
+  LeanJsonWriter writer_;                 // RunTactic's, kept for its buffers
+  std::vector<std::uint64_t> sorry_ids_;  // RunTactic's, kept for its buffer
+  // RunTactic's last state and its graph entry (nullptr: not in the graph).
+  std::uint64_t looked_up_id_ = std::numeric_limits<std::uint64_t>::max();
+  const ScriptGraph::Tactics* looked_up_tactics_ = nullptr;
 };
 
 }  // namespace

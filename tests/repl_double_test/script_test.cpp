@@ -456,6 +456,61 @@ TEST(ScriptTest, PickledEnvironmentsKeepTheirScopes) {
   std::filesystem::remove(file);
 }
 
+// Every state of a graph larger than the index's first table is found by its
+// whole goal list: lists that share their first goal are different states.
+TEST(ScriptTest, FindsEveryStateByItsWholeGoalList) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("tatami-repl-double-many-" + std::to_string(::getpid()) + ".json");
+  const int n = 300;
+  auto goal_of = [](int i) { return "x : Nat\n⊢ x + " + std::to_string(i) + " = x"; };
+  json theorems = json::array();
+  json states = json::array();
+  for (int i = 0; i < n; ++i) {
+    const std::string goal = goal_of(i);
+    theorems.push_back({{"statement", "theorem t" + std::to_string(i) + " (x : Nat) : x + " +
+                                          std::to_string(i) + " = x"},
+                        {"goal", goal}});
+    // `next` goes [goal] -> [goal, "a"] -> [goal, ""] -> [].
+    states.push_back({{"goals", {goal}}, {"tactics", {{"next", {{"goals", {goal, "a"}}}}}}});
+    states.push_back({{"goals", {goal, "a"}}, {"tactics", {{"next", {{"goals", {goal, ""}}}}}}});
+    states.push_back({{"goals", {goal, ""}}, {"tactics", {{"next", {{"goals", json::array()}}}}}});
+  }
+  {
+    std::ofstream out(path);
+    out << json{{"theorems", theorems}, {"states", states}}.dump();
+  }
+  DoubleProcess p({"--script", path.string()});
+  for (int i = 0; i < n; i += 7) {
+    const std::string goal = goal_of(i);
+    json r = Ask(p, {{"cmd", "theorem t" + std::to_string(i) + " (x : Nat) : x + " +
+                                 std::to_string(i) + " = x := by sorry"}});
+    ASSERT_EQ(r["sorries"][0]["goal"], goal) << r;
+    std::uint64_t id = r["sorries"][0]["proofState"];
+    for (const json& expected : {json{goal, "a"}, json{goal, ""}, json::array()}) {
+      r = Ask(p, {{"tactic", "next"}, {"proofState", id}});
+      ASSERT_EQ(r["goals"], expected) << "theorem t" << i << ": " << r;
+      id = r["proofState"];
+    }
+  }
+  std::filesystem::remove(path);
+
+  // A state listed twice is named.
+  {
+    std::ofstream out(path);
+    out << json{{"theorems", json::array()},
+                {"states", {{{"goals", {"a", "b"}}}, {{"goals", {"a"}}}, {{"goals", {"a", "b"}}}}}}
+               .dump();
+  }
+  DoubleProcess bad({"--script", path.string()});
+  int status = bad.Wait();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_NE(bad.Stderr().find("states[2]: a state with these goals is listed twice"),
+            std::string::npos)
+      << bad.Stderr();
+  std::filesystem::remove(path);
+}
+
 TEST(ScriptTest, BadGraphIsRejectedWithWhere) {
   auto path = std::filesystem::temp_directory_path() /
               ("tatami-repl-double-bad-" + std::to_string(::getpid()) + ".json");
