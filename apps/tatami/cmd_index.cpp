@@ -56,6 +56,11 @@ int RunIndexBuild(const IndexBuildFlags& f) {
                  f.corpus.c_str(), corpus.issues().size(), corpus.issues().front().line,
                  corpus.issues().front().message.c_str());
   }
+  // An index with no rows retrieves nothing: almost surely the wrong corpus.
+  if (corpus.premises().empty())
+    throw std::invalid_argument("--corpus " + f.corpus + ": no premises in " +
+                                std::to_string(corpus.files().size()) +
+                                " file(s); nothing to index");
   auto encoder = rt::LoadTorchScriptEncoder(f.encoder.model, f.encoder.ToOptions());
   std::fprintf(stderr, "tatami: using %s\n", encoder->Describe().c_str());
 

@@ -41,6 +41,10 @@ WorkerPool::Core::~Core() {
 }
 
 void WorkerPool::Core::Shutdown() {
+  // The handlers' thread would wait for itself (a caller driving the pool
+  // holds the token the I/O thread needs to finish).
+  if (OnPoolThread())
+    throw std::logic_error("WorkerPool destroyed from inside one of its own callbacks");
   std::unique_lock<std::mutex> lock(mu_);
   if (shutting_down_) return;
   shutting_down_ = true;
@@ -84,7 +88,7 @@ WorkerPool::Core::Admission WorkerPool::Core::Admit(bool may_block, std::functio
   }
   if (shutting_down_) return Admission::kShutdown;
   ++queued_;
-  boost::asio::post(io_, std::move(enqueue));
+  PostFromCaller(std::move(enqueue));
   return Admission::kAdmitted;
 }
 

@@ -22,9 +22,11 @@
 
 #include <utility>  // before Asio (g++ 12 coroutine headers)
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <future>
 #include <memory>
@@ -116,7 +118,8 @@ class WorkerPool::Core {
   }
   const WorkerPoolOptions& options() const { return options_; }
   std::size_t size() const { return slots_; }
-  bool OnPoolThread() const { return io_.get_executor().running_in_this_thread(); }
+  // True inside the pool's handlers (worker_pool_drive.cpp).
+  bool OnPoolThread() const;
   bool stopped() const {
     std::lock_guard<std::mutex> lock(mu_);
     return shutting_down_;
@@ -180,6 +183,36 @@ class WorkerPool::Core {
   bool TakeToken(std::unique_lock<std::mutex>& lock);
   // Shutdown: from now on only the I/O thread drives.
   void LeaveToken();
+  // Runs `handler` at once on this thread if this thread holds the token
+  // idle (its next wait would run it first anyway), else posts it as
+  // PostUnlessStopped does. False: the pool is shutting down.
+  template <typename F>
+  bool RunHereOrPost(F&& handler) {
+    if (TakeOwnIdleToken()) {
+      bool stopping;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        stopping = shutting_down_;
+      }
+      if (!stopping) {
+        try {
+          handler();
+        } catch (...) {
+          std::terminate();  // a callback threw: as in RunHandlers
+        }
+      }
+      ReturnOwnToken();
+      return !stopping;
+    }
+    return PostUnlessStopped(std::forward<F>(handler));
+  }
+  bool TakeOwnIdleToken();
+  void ReturnOwnToken();
+  // The caller's token after a wait: kept idle, or to the I/O thread when
+  // others wait or the pool stops. drive_mu_ held.
+  void StopDriving();
+  // One io_.run_one_for() for a driving caller.
+  void RunHandlers();
 
   // --- worker_pool_core.cpp ---
   // Reserves a place in the queue for one job and posts `enqueue` (under the
@@ -200,8 +233,17 @@ class WorkerPool::Core {
   bool PostUnlessStopped(F&& f) {
     std::lock_guard<std::mutex> lock(mu_);
     if (shutting_down_) return false;
-    boost::asio::post(io_, std::forward<F>(f));
+    PostFromCaller(std::forward<F>(f));
     return true;
+  }
+  // Posts, counted in caller_posts_ until the handler starts.
+  template <typename F>
+  void PostFromCaller(F&& f) {
+    caller_posts_.fetch_add(1);
+    boost::asio::post(io_, [this, handler = std::decay_t<F>(std::forward<F>(f))]() mutable {
+      caller_posts_.fetch_sub(1);
+      handler();
+    });
   }
   void Bump(std::uint64_t PoolStats::*counter) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -251,10 +293,14 @@ class WorkerPool::Core {
   std::condition_variable yield_cv_;  // a caller waits here for the I/O thread to yield it
   Driver driver_ = Driver::kFree;
   std::uint64_t drive_epoch_ = 0;  // counts callers' takes of the token
+  std::thread::id holder_;         // the caller that took it last
   std::size_t followers_ = 0;      // callers waiting while another thread drives
   bool want_ = false;              // a caller asked the I/O thread to yield
   bool quit_ = false;              // shutting down: the I/O thread drives
   bool io_exited_ = false;         // io_ stopped and the I/O thread ended
+  // Handlers posted by caller threads that have not started: a caller runs
+  // its own handler at once only when none is waiting (RunHereOrPost).
+  std::atomic<std::size_t> caller_posts_{0};
 
   // Pool handlers only.
   std::vector<Worker> workers_;

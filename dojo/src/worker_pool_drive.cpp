@@ -26,7 +26,40 @@ namespace {
 // how often the I/O thread looks while a caller holds the token.
 constexpr std::chrono::milliseconds kIdleTokenPeriod{2};
 
+// The pool whose handler this thread runs outside io_.run_one() (RunHere).
+thread_local const void* running_here = nullptr;
+
 }  // namespace
+
+bool WorkerPool::Core::OnPoolThread() const {
+  return running_here == this || io_.get_executor().running_in_this_thread();
+}
+
+bool WorkerPool::Core::TakeOwnIdleToken() {
+  std::lock_guard<std::mutex> lock(drive_mu_);
+  // Not ahead of work other callers posted before: it runs first, in order.
+  if (driver_ != Driver::kIdleCaller || holder_ != std::this_thread::get_id() || followers_ > 0 ||
+      quit_ || caller_posts_.load() > 0)
+    return false;
+  driver_ = Driver::kCaller;
+  ++drive_epoch_;
+  running_here = this;
+  return true;
+}
+
+void WorkerPool::Core::ReturnOwnToken() {
+  running_here = nullptr;
+  std::lock_guard<std::mutex> lock(drive_mu_);
+  StopDriving();
+}
+
+void WorkerPool::Core::StopDriving() {
+  driver_ = Driver::kIdleCaller;
+  if (followers_ > 0 || quit_ || io_.stopped()) {
+    driver_ = Driver::kFree;
+    io_cv_.notify_one();
+  }
+}
 
 void WorkerPool::Core::IoLoop() {
   std::unique_lock<std::mutex> lock(drive_mu_);
@@ -63,15 +96,15 @@ bool WorkerPool::Core::TakeToken(std::unique_lock<std::mutex>& lock) {
     switch (driver_) {
       case Driver::kFree:
       case Driver::kIdleCaller:
-        if (followers_ > 0 || quit_ || io_exited_) {
-          // The I/O thread runs the handlers for the waiting threads.
-          if (driver_ == Driver::kIdleCaller) {
-            driver_ = Driver::kFree;
-            io_cv_.notify_one();
-          }
+        if (followers_ > 0 || quit_ || io_exited_ || io_.stopped()) {
+          // The I/O thread runs the handlers for the waiting threads; it
+          // may be asleep, having yielded to a caller that now follows.
+          driver_ = Driver::kFree;
+          io_cv_.notify_one();
           return false;
         }
         driver_ = Driver::kCaller;
+        holder_ = std::this_thread::get_id();
         ++drive_epoch_;
         return true;
       case Driver::kIoThread:
@@ -96,32 +129,41 @@ void WorkerPool::Core::Await(const std::function<bool()>& ready,
     if (!TakeToken(lock)) {
       ++followers_;
       lock.unlock();
+      struct Leave {
+        Core* core;
+        ~Leave() {
+          std::lock_guard<std::mutex> relock(core->drive_mu_);
+          --core->followers_;
+        }
+      } leave{this};
       wait();
-      lock.lock();
-      --followers_;
       return;
     }
     // Taking the token may have waited for the I/O thread, which may have
-    // run what we wait for.
-    std::size_t ran = 0;
-    if (!ready()) {
-      lock.unlock();
-      try {
-        ran = io_.run_one();
-      } catch (...) {
-        // A callback threw: the token goes back before the error surfaces.
+    // run what we wait for. The token goes back also when ready() throws.
+    try {
+      if (!ready()) {
+        lock.unlock();
+        RunHandlers();
         lock.lock();
-        driver_ = Driver::kFree;
-        io_cv_.notify_one();
-        throw;
       }
-      lock.lock();
+    } catch (...) {
+      StopDriving();
+      throw;
     }
-    driver_ = Driver::kIdleCaller;
-    if (followers_ > 0 || quit_ || ran == 0) {
-      driver_ = Driver::kFree;
-      io_cv_.notify_one();
-    }
+    StopDriving();
+  }
+}
+
+void WorkerPool::Core::RunHandlers() {
+  try {
+    // Bounded, so that a ready() made true by something other than this
+    // pool's handlers is seen.
+    io_.run_one_for(kIdleTokenPeriod);
+  } catch (...) {
+    // A callback threw. On the I/O thread that ends the process; so it does
+    // here, rather than surfacing in whichever caller happened to drive.
+    std::terminate();
   }
 }
 

@@ -12,8 +12,10 @@ void WorkerPool::Core::LeaseRun(const std::shared_ptr<Lease::State>& lease,
                                 std::optional<std::chrono::milliseconds> timeout) {
   auto shared_done = std::make_shared<Lease::IndexedCallback>(std::move(done));
   const std::size_t count = requests.size();
-  const bool posted = PostUnlessStopped(
-      [this, lease, requests = std::move(requests), shared_done, timeout]() mutable {
+  // A lone search's next batch usually comes from the thread that holds the
+  // token idle: it is written at once, without a trip through io_'s queue.
+  const bool posted =
+      RunHereOrPost([this, lease, requests = std::move(requests), shared_done, timeout]() mutable {
         std::uint64_t generation;
         {
           std::lock_guard<std::mutex> lock(lease->mu);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -46,16 +47,18 @@ TEST_F(WorkerPoolDriveTest, LoneWaiterRunsTheCallbacksOnItsOwnThread) {
   // The I/O thread takes the token back from a caller idle for a few
   // milliseconds, so on a loaded machine an answer may still come through
   // it; with the caller driving, most do. Before, none did.
+  // (A callback must not throw: the outcome is looked at afterwards.)
   int on_caller = 0;
   for (int i = 0; i < 20; ++i) {
-    std::promise<std::thread::id> ran_on;
-    auto future = ran_on.get_future();
+    std::promise<std::pair<std::thread::id, ReplOutcome>> ran;
+    auto future = ran.get_future();
     lease.RunAsync(Tactic(0), [&](ReplOutcome outcome) {
-      ResponseOf(outcome);
-      ran_on.set_value(std::this_thread::get_id());
+      ran.set_value({std::this_thread::get_id(), std::move(outcome)});
     });
     AwaitFuture(pool, future);
-    if (future.get() == std::this_thread::get_id()) ++on_caller;
+    const auto [thread, outcome] = future.get();
+    ResponseOf(outcome);
+    if (thread == std::this_thread::get_id()) ++on_caller;
   }
   EXPECT_GT(on_caller, 0);
 }
@@ -99,9 +102,59 @@ TEST_F(WorkerPoolDriveTest, CallbacksOfOtherThreadsRunWhileTheHolderIsIdle) {
   ResponseOf(lease.Run(Tactic(0)));  // this thread now holds the token, idle
   // A plain future wait does not drive: the I/O thread must take the token
   // back from this thread, which only waits for the join.
-  std::thread other([&] { ResponseOf(pool.Submit(kA, {{"cmd", "def x := 1"}}).get()); });
+  std::future<PoolOutcome> submitted;
+  std::thread other([&] { submitted = pool.Submit(kA, {{"cmd", "def x := 1"}}); });
   other.join();
+  ASSERT_EQ(submitted.wait_for(std::chrono::seconds(20)), std::future_status::ready)
+      << "nobody ran the pool's handlers";
+  ResponseOf(submitted.get());
   ResponseOf(lease.Run(Tactic(0)));  // and this thread can drive again
+}
+
+TEST_F(WorkerPoolDriveTest, AReadyThatThrowsGivesTheTokenBack) {
+  WorkerPool pool(DoubleOptions());
+  Lease lease = AcquireOrFail(pool);
+  int calls = 0;
+  // The second call comes after this thread has taken the token.
+  EXPECT_THROW(pool.Await(
+                   [&] {
+                     if (++calls == 2) throw std::runtime_error("ready() failed");
+                     return false;
+                   },
+                   [] {}),
+               std::runtime_error);
+  // Another thread's plain wait is served (by the I/O thread), and so is
+  // this thread's next request.
+  std::future<PoolOutcome> submitted;
+  std::thread other([&] { submitted = pool.Submit(kA, {{"cmd", "def x := 1"}}); });
+  other.join();
+  ASSERT_EQ(submitted.wait_for(std::chrono::seconds(20)), std::future_status::ready)
+      << "the token stayed with the thread whose ready() threw";
+  ResponseOf(submitted.get());
+  ResponseOf(lease.Run(Tactic(0)));
+}
+
+TEST_F(WorkerPoolDriveTest, AwaitSeesAReadyMadeTrueOutsideThePool) {
+  WorkerPool pool(DoubleOptions());
+  Lease lease = AcquireOrFail(pool);  // this thread holds the token; nothing is in flight
+  std::mutex mu;
+  std::condition_variable cv;
+  bool flag = false;
+  std::thread setter([&] {
+    std::lock_guard lock(mu);
+    flag = true;
+    cv.notify_all();
+  });
+  pool.Await(
+      [&] {
+        std::lock_guard lock(mu);
+        return flag;
+      },
+      [&] {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return flag; });
+      });
+  setter.join();
 }
 
 TEST_F(WorkerPoolDriveTest, AwaitFromACallbackIsRefused) {

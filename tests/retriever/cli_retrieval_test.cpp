@@ -364,6 +364,13 @@ TEST_F(RetrievalCli, BadIndexBuildInputsAreClearErrors) {
   run = build(dir_ / "bad.jsonl", encoder_, dir_ / "x.idx");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("UTF-8"), std::string::npos) << run.err;
+  // A corpus without premises (here: one file that declares none).
+  std::ofstream(dir_ / "empty.jsonl") << R"({"path": "A.lean", "imports": [], "premises": []})"
+                                      << "\n";
+  run = build(dir_ / "empty.jsonl", encoder_, dir_ / "x.idx");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("no premises"), std::string::npos) << run.err;
+  EXPECT_FALSE(fs::exists(dir_ / "x.idx"));
   run = build(corpus_, TestEncoder("nan"), dir_ / "x.idx");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("non-finite"), std::string::npos) << run.err;

@@ -55,20 +55,23 @@
 //
 // Threads. The pool owns an io_context and one thread that runs all workers'
 // I/O; no thread per worker. Its handlers run one at a time, on whichever
-// thread holds the pool's drive token: a caller blocked in Acquire,
-// Lease::Run, Lease::Restart or Await while no other caller waits runs them
-// itself (so a lone searching thread's request and answer are never handed
-// between threads), and keeps the token between its waits; otherwise the I/O
-// thread runs them, and it takes the token back from a caller that has not
-// used it for 2 ms. Every public member function is thread-safe and may be
-// called from any number of threads, except that the blocking calls
-// (Submit(...).get() on the future, Acquire, Lease::Run, Lease::Restart,
-// Await) must not be made from a callback the pool invokes (they would
-// deadlock). Callbacks (SubmitAsync, Lease::RunAsync) run in the pool's
-// handlers, on the I/O thread or on a waiting caller's thread, and must not
-// block. The destructor fails everything still queued with
-// PoolError::kShutdown, kills and reaps every child, and joins the thread;
-// leases that outlive the pool refuse further requests.
+// thread holds the pool's drive token: a caller blocked in Acquire, Lease::Run,
+// Lease::Restart or Await while no other caller waits runs them itself (so a
+// lone searching thread's request and answer are never handed between threads),
+// and keeps the token between its waits; otherwise the I/O thread runs them,
+// and it takes the token back from a caller that has not used it for 2 ms.
+// Every public member function is thread-safe and may be called from any number
+// of threads, except that the blocking calls (Submit(...).get() on the future,
+// Acquire, Lease::Run, Lease::Restart, Await) must not be made from a callback
+// the pool invokes (they would deadlock). Callbacks (SubmitAsync,
+// Lease::RunAsync) run in the pool's handlers, on the I/O thread or on a
+// waiting caller's thread, and must not block or throw (an exception from a
+// callback ends the process, whichever thread ran it). Workers are started from
+// whichever thread runs the handlers, so that thread's own CPU affinity and
+// nice value (if it has set any apart from the process's) carry over to them.
+// The destructor fails everything still queued with PoolError::kShutdown, kills
+// and reaps every child, and joins the thread; leases that outlive the pool
+// refuse further requests.
 #pragma once
 
 #include <chrono>
@@ -330,10 +333,11 @@ class WorkerPool {
   // Blocks until ready() returns true. wait() must block until ready()
   // holds (a condition-variable wait, a future's wait()). While no other
   // thread waits on the pool, the caller runs the pool's I/O itself
-  // meanwhile, so that a lone caller's requests and answers are not handed
-  // between threads; otherwise it calls wait() while the pool's thread does
-  // the I/O. ready() runs under a pool lock and must not call the pool. Not
-  // from a pool callback. Thread-safe.
+  // meanwhile (looking at ready() after each handler, and every 2 ms), so
+  // that a lone caller's requests and answers are not handed between
+  // threads; otherwise it calls wait() while the pool's thread does the I/O.
+  // ready() runs under a pool lock and must not call the pool; if it throws,
+  // the exception propagates. Not from a pool callback. Thread-safe.
   void Await(const std::function<bool()>& ready, const std::function<void()>& wait) const;
 
   PoolStats stats() const;
