@@ -292,12 +292,13 @@ class WorkerPool::Core {
   std::condition_variable io_cv_;     // the I/O thread waits here for the token
   std::condition_variable yield_cv_;  // a caller waits here for the I/O thread to yield it
   Driver driver_ = Driver::kFree;
-  std::uint64_t drive_epoch_ = 0;  // counts callers' takes of the token
-  std::thread::id holder_;         // the caller that took it last
-  std::size_t followers_ = 0;      // callers waiting while another thread drives
-  bool want_ = false;              // a caller asked the I/O thread to yield
-  bool quit_ = false;              // shutting down: the I/O thread drives
-  bool io_exited_ = false;         // io_ stopped and the I/O thread ended
+  std::uint64_t drive_epoch_ = 0;                      // counts callers' takes of the token
+  std::thread::id holder_;                             // the caller that took it last
+  std::chrono::steady_clock::time_point last_follow_;  // a caller last followed
+  std::size_t followers_ = 0;  // callers waiting while another thread drives
+  bool want_ = false;          // a caller asked the I/O thread to yield
+  bool quit_ = false;          // shutting down: the I/O thread drives
+  bool io_exited_ = false;     // io_ stopped and the I/O thread ended
   // Handlers posted by caller threads that have not started: a caller runs
   // its own handler at once only when none is waiting (RunHereOrPost).
   std::atomic<std::size_t> caller_posts_{0};

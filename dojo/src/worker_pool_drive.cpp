@@ -26,6 +26,10 @@ namespace {
 // how often the I/O thread looks while a caller holds the token.
 constexpr std::chrono::milliseconds kIdleTokenPeriod{2};
 
+// How long after a caller last had to wait for another thread's driving the
+// callers leave the token with the I/O thread.
+constexpr std::chrono::milliseconds kSharedPeriod{20};
+
 // The pool whose handler this thread runs outside io_.run_one() (RunHere).
 thread_local const void* running_here = nullptr;
 
@@ -96,9 +100,11 @@ bool WorkerPool::Core::TakeToken(std::unique_lock<std::mutex>& lock) {
     switch (driver_) {
       case Driver::kFree:
       case Driver::kIdleCaller:
-        if (followers_ > 0 || quit_ || io_exited_ || io_.stopped()) {
-          // The I/O thread runs the handlers for the waiting threads; it
-          // may be asleep, having yielded to a caller that now follows.
+        if (followers_ > 0 || quit_ || io_exited_ || io_.stopped() ||
+            std::chrono::steady_clock::now() - last_follow_ < kSharedPeriod) {
+          // The I/O thread runs the handlers while callers wait side by
+          // side (as without the token); it may be asleep, having yielded
+          // to a caller that now follows.
           driver_ = Driver::kFree;
           io_cv_.notify_one();
           return false;
@@ -108,7 +114,9 @@ bool WorkerPool::Core::TakeToken(std::unique_lock<std::mutex>& lock) {
         ++drive_epoch_;
         return true;
       case Driver::kIoThread:
-        if (followers_ > 0 || quit_ || want_) return false;
+        if (followers_ > 0 || quit_ || want_ ||
+            std::chrono::steady_clock::now() - last_follow_ < kSharedPeriod)
+          return false;
         // Ask the I/O thread to stop after its current handler; the empty
         // handler makes sure it has one.
         want_ = true;
@@ -128,6 +136,7 @@ void WorkerPool::Core::Await(const std::function<bool()>& ready,
   while (!ready()) {
     if (!TakeToken(lock)) {
       ++followers_;
+      last_follow_ = std::chrono::steady_clock::now();
       lock.unlock();
       struct Leave {
         Core* core;
