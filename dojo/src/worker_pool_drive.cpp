@@ -45,8 +45,9 @@ bool WorkerPool::Core::TakeOwnIdleToken() {
   if (driver_ != Driver::kIdleCaller || holder_ != std::this_thread::get_id() || followers_ > 0 ||
       quit_ || caller_posts_.load() > 0)
     return false;
+  // No ++drive_epoch_: an inline run is not a wait that runs io_, so it
+  // must not keep the I/O thread from taking the token back.
   driver_ = Driver::kCaller;
-  ++drive_epoch_;
   running_here = this;
   return true;
 }
@@ -134,9 +135,12 @@ void WorkerPool::Core::Await(const std::function<bool()>& ready,
                              const std::function<void()>& wait) {
   std::unique_lock<std::mutex> lock(drive_mu_);
   while (!ready()) {
+    // Only a wait beside another caller's counts for the hysteresis (a
+    // follow it causes itself would renew it for ever).
+    const bool beside_another = followers_ > 0 || want_ || driver_ == Driver::kCaller;
     if (!TakeToken(lock)) {
       ++followers_;
-      last_follow_ = std::chrono::steady_clock::now();
+      if (beside_another) last_follow_ = std::chrono::steady_clock::now();
       lock.unlock();
       struct Leave {
         Core* core;

@@ -157,6 +157,66 @@ TEST_F(WorkerPoolDriveTest, AwaitSeesAReadyMadeTrueOutsideThePool) {
   setter.join();
 }
 
+// Round trips of `lease` through RunAsync + Await; how many of their
+// callbacks ran on this thread.
+int RoundTripsOnThisThread(const WorkerPool& pool, Lease& lease, int count) {
+  int here = 0;
+  for (int i = 0; i < count; ++i) {
+    std::promise<std::pair<std::thread::id, ReplOutcome>> ran;
+    auto future = ran.get_future();
+    lease.RunAsync(Tactic(0), [&](ReplOutcome outcome) {
+      ran.set_value({std::this_thread::get_id(), std::move(outcome)});
+    });
+    AwaitFuture(pool, future);
+    const auto [thread, outcome] = future.get();
+    ResponseOf(outcome);
+    if (thread == std::this_thread::get_id()) ++here;
+  }
+  return here;
+}
+
+TEST_F(WorkerPoolDriveTest, ALoneCallerGetsTheTokenBackOnceOthersStopWaiting) {
+  WorkerPool pool(DoubleOptions());
+  Lease mine = AcquireOrFail(pool);
+  // A while of two callers waiting side by side: the I/O thread drives.
+  std::atomic<bool> stop{false};
+  std::thread other([&] {
+    Lease lease = AcquireOrFail(pool);
+    while (!stop) ResponseOf(lease.Run(Tactic(0)));
+  });
+  for (int i = 0; i < 200; ++i) ResponseOf(mine.Run(Tactic(0)));
+  stop = true;
+  other.join();
+  // Alone again, this thread drives again after a short while (its own
+  // follows must not prolong the while for ever).
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  int here = 0;
+  while (here == 0 && std::chrono::steady_clock::now() < give_up)
+    here = RoundTripsOnThisThread(pool, mine, 50);
+  EXPECT_GT(here, 0);
+}
+
+TEST_F(WorkerPoolDriveTest, AnswersArriveWhileTheHolderSendsWithoutWaiting) {
+  WorkerPool pool(DoubleOptions());
+  Lease lease = AcquireOrFail(pool);  // this thread holds the token idle
+  std::atomic<int> answered{0};
+  int sent = 0;
+  // Requests sent at once on this thread, never waiting here: the I/O
+  // thread must take the token back and read the answers meanwhile.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (answered == 0 && std::chrono::steady_clock::now() < give_up) {
+    lease.RunAsync(Tactic(0), [&](ReplOutcome outcome) {
+      if (std::holds_alternative<ReplResponse>(outcome)) ++answered;
+    });
+    ++sent;
+  }
+  EXPECT_GT(answered.load(), 0) << sent << " requests sent, none answered meanwhile";
+  pool.Await([&] { return answered == sent; },
+             [&] {
+               while (answered != sent) std::this_thread::yield();
+             });
+}
+
 TEST_F(WorkerPoolDriveTest, AwaitFromACallbackIsRefused) {
   WorkerPool pool(DoubleOptions());
   Lease lease = AcquireOrFail(pool);

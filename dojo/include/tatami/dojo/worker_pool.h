@@ -248,15 +248,20 @@ class Lease {
                   std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   // As Run, but `done` runs in the pool's handlers (see Threads); it must
-  // not block.
+  // not block. A thread that holds the pool's token between its waits runs
+  // the handler that sends the request itself, at once: then `done`, and
+  // the callbacks of this lease's earlier requests, may run on the calling
+  // thread before RunAsync returns (when the outcome is known at once: the
+  // worker died or is gone), so `done` must not take a lock the caller
+  // holds around the call.
   void RunAsync(nlohmann::json request, Callback done,
                 std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   // As RunAsync for several requests, handed to the worker together: they
   // reach the REPL in one write and are answered in order (each deadline
   // starts when the REPL reaches its request). done(i, outcome) runs once
-  // per request, in order, in the pool's handlers (or on the calling thread
-  // if the lease refuses them at once); it must not block. If the process
+  // per request, in order, in the pool's handlers (or on the calling thread,
+  // as for RunAsync); it must not block. If the process
   // dies, the requests behind the one it died on get ReplCrash outcomes
   // for which NeverRan() holds.
   using IndexedCallback = std::function<void(std::size_t, ReplOutcome)>;
