@@ -41,15 +41,12 @@ void AwaitFuture(const WorkerPool& pool, const std::future<T>& future) {
              [&] { future.wait(); });
 }
 
-TEST_F(WorkerPoolDriveTest, LoneWaiterRunsTheCallbacksOnItsOwnThread) {
-  WorkerPool pool(DoubleOptions());
-  Lease lease = AcquireOrFail(pool);
-  // The I/O thread takes the token back from a caller idle for a few
-  // milliseconds, so on a loaded machine an answer may still come through
-  // it; with the caller driving, most do. Before, none did.
-  // (A callback must not throw: the outcome is looked at afterwards.)
-  int on_caller = 0;
-  for (int i = 0; i < 20; ++i) {
+// Round trips of `lease` through RunAsync + Await; how many of their
+// callbacks ran on this thread. (A callback must not throw: the outcome is
+// looked at afterwards.)
+int RoundTripsOnThisThread(const WorkerPool& pool, Lease& lease, int count) {
+  int here = 0;
+  for (int i = 0; i < count; ++i) {
     std::promise<std::pair<std::thread::id, ReplOutcome>> ran;
     auto future = ran.get_future();
     lease.RunAsync(Tactic(0), [&](ReplOutcome outcome) {
@@ -58,8 +55,18 @@ TEST_F(WorkerPoolDriveTest, LoneWaiterRunsTheCallbacksOnItsOwnThread) {
     AwaitFuture(pool, future);
     const auto [thread, outcome] = future.get();
     ResponseOf(outcome);
-    if (thread == std::this_thread::get_id()) ++on_caller;
+    if (thread == std::this_thread::get_id()) ++here;
   }
+  return here;
+}
+
+TEST_F(WorkerPoolDriveTest, LoneWaiterRunsTheCallbacksOnItsOwnThread) {
+  WorkerPool pool(DoubleOptions());
+  Lease lease = AcquireOrFail(pool);
+  // The I/O thread takes the token back from a caller idle for a few
+  // milliseconds, so on a loaded machine an answer may still come through
+  // it; with the caller driving, most do. Before, none did.
+  const int on_caller = RoundTripsOnThisThread(pool, lease, 20);
   EXPECT_GT(on_caller, 0);
 }
 
@@ -155,24 +162,6 @@ TEST_F(WorkerPoolDriveTest, AwaitSeesAReadyMadeTrueOutsideThePool) {
         cv.wait(lock, [&] { return flag; });
       });
   setter.join();
-}
-
-// Round trips of `lease` through RunAsync + Await; how many of their
-// callbacks ran on this thread.
-int RoundTripsOnThisThread(const WorkerPool& pool, Lease& lease, int count) {
-  int here = 0;
-  for (int i = 0; i < count; ++i) {
-    std::promise<std::pair<std::thread::id, ReplOutcome>> ran;
-    auto future = ran.get_future();
-    lease.RunAsync(Tactic(0), [&](ReplOutcome outcome) {
-      ran.set_value({std::this_thread::get_id(), std::move(outcome)});
-    });
-    AwaitFuture(pool, future);
-    const auto [thread, outcome] = future.get();
-    ResponseOf(outcome);
-    if (thread == std::this_thread::get_id()) ++here;
-  }
-  return here;
 }
 
 TEST_F(WorkerPoolDriveTest, ALoneCallerGetsTheTokenBackOnceOthersStopWaiting) {
