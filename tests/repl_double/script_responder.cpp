@@ -142,14 +142,14 @@ class ScriptResponder : public Responder {
         response = PickleEnv(r.env, r.pickle_to);
         break;
       case RequestKind::kPickleProofState:
-        response = PickleProofState(r.proof_state, r.pickle_to);
-        break;
+        PickleProofState(r.proof_state, r.pickle_to, out);
+        return new_states_;
       case RequestKind::kUnpickleEnv:
         response = UnpickleEnv(r.unpickle_from);
         break;
       case RequestKind::kUnpickleProofState:
-        response = UnpickleProofState(r.unpickle_from, r.has_env ? &r.env : nullptr);
-        break;
+        UnpickleProofState(r.unpickle_from, r.has_env ? &r.env : nullptr, out);
+        return new_states_;
       default:
         // The REPL throws here (no recording of an answer).
         response = Error("tatami-repl-double: not a REPL command: " + r.error);
@@ -232,7 +232,7 @@ class ScriptResponder : public Responder {
   }
 
   // What a search asks most, so answered through writer_ rather than a JSON
-  // tree; the same response as StateResponse plus "messages" and "sorries".
+  // tree.
   void RunTactic(const std::string& tactic, std::uint64_t id, std::string* out) {
     if (id >= states_.size()) return WriteError(texts_.Get(TextId::kUnknownProofState), out);
     // A reference: states_ is a deque, so recording states below does not
@@ -254,31 +254,40 @@ class ScriptResponder : public Responder {
     for (const std::string& goal : step.sorries) {
       sorry_ids_.push_back(RecordState({{goal}, before.axioms, before.sorry}));
     }
-    std::optional<std::string_view> status =
-        texts_.ProofStatus(!step.after.goals.empty(), step.after.sorry);
     const std::uint64_t after_id = RecordState(std::move(step.after));
-    // Keys in the order Lean prints them: descending.
+    WriteStepResponse(after_id, step.sorries, sorry_ids_,
+                      step.kind == StepResult::kRecoveredError ? &step.error : nullptr, out);
+  }
+
+  // Answers as the REPL's createProofStepReponse for the recorded state `id`
+  // (keys in the order Lean prints them: descending): the states of sorries
+  // inside the tactic, the proof status, the state, the error Lean recovered
+  // from (`error`, or none), the goals.
+  void WriteStepResponse(std::uint64_t id, const std::vector<std::string>& sorry_goals,
+                         const std::vector<std::uint64_t>& sorry_ids, const std::string* error,
+                         std::string* out) {
+    const ProofState& s = states_[id];
     writer_.BeginObject();
-    if (!step.sorries.empty()) {
+    if (!sorry_goals.empty()) {
       writer_.Key("sorries");
       writer_.BeginArray();
-      for (std::size_t i = 0; i < step.sorries.size(); ++i) {
+      for (std::size_t i = 0; i < sorry_goals.size(); ++i) {
         writer_.BeginObject();
         writer_.Key("proofState");
-        writer_.Natural(sorry_ids_[i]);
+        writer_.Natural(sorry_ids[i]);
         writer_.Key("goal");
-        writer_.String(step.sorries[i]);
+        writer_.String(sorry_goals[i]);
         writer_.EndObject();
       }
       writer_.EndArray();
     }
-    if (status) {
+    if (std::optional<std::string_view> status = texts_.ProofStatus(!s.goals.empty(), s.sorry)) {
       writer_.Key("proofStatus");
       writer_.String(*status);
     }
     writer_.Key("proofState");
-    writer_.Natural(after_id);
-    if (step.kind == StepResult::kRecoveredError) {
+    writer_.Natural(id);
+    if (error) {
       writer_.Key("messages");
       writer_.BeginArray();
       writer_.BeginObject();
@@ -294,13 +303,13 @@ class ScriptResponder : public Responder {
         writer_.EndObject();
       }
       writer_.Key("data");
-      writer_.String(step.error);
+      writer_.String(*error);
       writer_.EndObject();
       writer_.EndArray();
     }
     writer_.Key("goals");
     writer_.BeginArray();
-    for (const std::string& goal : states_.back().goals) writer_.String(goal);
+    for (const std::string& goal : s.goals) writer_.String(goal);
     writer_.EndArray();
     writer_.EndObject();
     writer_.AppendTo(out);
@@ -313,15 +322,6 @@ class ScriptResponder : public Responder {
     writer_.String(message);
     writer_.EndObject();
     writer_.AppendTo(out);
-  }
-
-  // Records `s` and answers like the REPL's createProofStepReponse.
-  json StateResponse(ProofState s) {
-    std::optional<std::string_view> status = texts_.ProofStatus(!s.goals.empty(), s.sorry);
-    std::uint64_t id = RecordState(std::move(s));
-    json response = {{"proofState", id}, {"goals", states_.back().goals}};
-    if (status) response["proofStatus"] = *status;
-    return response;
   }
 
   json RunCommand(const std::string& original, const std::uint64_t* env) {
@@ -615,8 +615,9 @@ class ScriptResponder : public Responder {
     return {{"env", env}};
   }
 
-  json PickleProofState(std::uint64_t id, const std::string& path) {
-    if (id >= states_.size()) return Error(std::string(kUnknownProofStateForPickle));
+  // Records a copy of the state, and answers for it as for a tactic.
+  void PickleProofState(std::uint64_t id, const std::string& path, std::string* out) {
+    if (id >= states_.size()) return WriteError(kUnknownProofStateForPickle, out);
     const ProofState& s = states_[id];
     json content = {{"tatamiReplDoublePickle", kPickleVersion},
                     {"kind", "proofState"},
@@ -624,8 +625,8 @@ class ScriptResponder : public Responder {
                     {"axioms", s.axioms},
                     {"sorry", s.sorry}};
     std::string error;
-    if (!WriteFile(path, content, &error)) return Error("tatami-repl-double: " + error);
-    return StateResponse(states_[id]);
+    if (!WriteFile(path, content, &error)) return WriteError("tatami-repl-double: " + error, out);
+    WriteStepResponse(RecordState(s), {}, {}, nullptr, out);
   }
 
   json UnpickleEnv(const std::string& path) {
@@ -646,20 +647,21 @@ class ScriptResponder : public Responder {
     return {{"env", RecordEnv(std::move(restored))}};
   }
 
-  json UnpickleProofState(const std::string& path, const std::uint64_t* env) {
-    if (env && *env >= envs_.size()) return Error(texts_.Get(TextId::kUnknownEnvironment));
+  void UnpickleProofState(const std::string& path, const std::uint64_t* env, std::string* out) {
+    if (env && *env >= envs_.size())
+      return WriteError(texts_.Get(TextId::kUnknownEnvironment), out);
     std::string error;
     auto j = ReadPickle(path, "proofState", &error);
-    if (!j) return Error("tatami-repl-double: " + error);
+    if (!j) return WriteError("tatami-repl-double: " + error, out);
     ProofState s;
     try {
       s.goals = (*j)["goals"].get<std::vector<std::string>>();
       s.axioms = (*j)["axioms"].get<Axioms>();
       s.sorry = (*j)["sorry"].get<bool>();
     } catch (const json::exception& e) {
-      return Error("tatami-repl-double: '" + path + "' is malformed: " + e.what());
+      return WriteError("tatami-repl-double: '" + path + "' is malformed: " + e.what(), out);
     }
-    return StateResponse(std::move(s));
+    WriteStepResponse(RecordState(std::move(s)), {}, {}, nullptr, out);
   }
 
   ScriptGraph graph_;
