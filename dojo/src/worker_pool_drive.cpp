@@ -15,6 +15,9 @@
 // handlers), at shutdown, and when its holder has not run the handlers for a
 // full kIdleTokenPeriod, so that timers and requests of threads that do not
 // wait here (SubmitAsync callbacks) are never held up for longer than that.
+// While callers wait side by side (one had to follow another within
+// kSharedPeriod), it keeps the token, as if there were none, so that the
+// token does not shuttle between threads.
 #include "worker_pool_core.h"
 
 namespace tatami::dojo {
@@ -30,7 +33,7 @@ constexpr std::chrono::milliseconds kIdleTokenPeriod{2};
 // callers leave the token with the I/O thread.
 constexpr std::chrono::milliseconds kSharedPeriod{20};
 
-// The pool whose handler this thread runs outside io_.run_one() (RunHere).
+// The pool whose handler this thread runs outside io_.run_one() (RunHereOrPost).
 thread_local const void* running_here = nullptr;
 
 }  // namespace
