@@ -175,14 +175,16 @@ void Lease::RunAllAsync(std::vector<nlohmann::json> requests, IndexedCallback do
 }
 
 ReplOutcome Lease::Run(nlohmann::json request, std::optional<std::chrono::milliseconds> timeout) {
-  if (auto core = state_ ? state_->core.lock() : nullptr; core && core->OnPoolThread())
+  // Held for the wait: the pool's I/O may run on this thread meanwhile.
+  const auto core = state_ ? state_->core.lock() : nullptr;
+  if (core && core->OnPoolThread())
     throw std::logic_error("Lease::Run called from a WorkerPool callback (would deadlock)");
   auto promise = std::make_shared<std::promise<ReplOutcome>>();
   auto future = promise->get_future();
   RunAsync(
       std::move(request),
       [promise](ReplOutcome outcome) { promise->set_value(std::move(outcome)); }, timeout);
-  if (auto core = state_ ? state_->core.lock() : nullptr) core->AwaitFuture(future);
+  if (core) core->AwaitFuture(future);
   return future.get();
 }
 
