@@ -605,6 +605,33 @@ TEST_F(ReplProcessTest, ManyWorkersShareOneIoContext) {
   for (int w = 1; w < kWorkers; ++w) EXPECT_EQ(responses[static_cast<std::size_t>(w)], kRequests);
 }
 
+TEST_F(ReplProcessTest, AnswersWrittenBeforeACrashSurviveAFailedWrite) {
+  // The child answers request 1 and crashes on request 2 while nothing reads
+  // its output; request 3 then finds it gone through a failed write (EPIPE).
+  // The answer to request 1 is in the pipe and must still be handed out.
+  boost::asio::io_context io;
+  ReplProcess process(io, DoubleOptions({"--instant", "--crash-on", "2"}));
+  bool started = false;
+  process.AsyncStart([&](StartResult r) { started = r.ok; });
+  RunUntil(io, [&] { return started; });
+  std::vector<std::optional<ReplOutcome>> got(3);
+  auto send = [&](std::size_t i) {
+    process.AsyncRequest(kDef, [&got, i](ReplOutcome o) { got[i] = std::move(o); });
+  };
+  send(0);
+  send(1);
+  const auto limit = std::chrono::steady_clock::now() + 10s;
+  while (!IsGone(process.pid()) && std::chrono::steady_clock::now() < limit) {
+    std::this_thread::yield();
+  }
+  ASSERT_TRUE(IsGone(process.pid())) << "the double did not crash on request 2";
+  send(2);
+  RunUntil(io, [&] { return got[0] && got[1] && got[2]; });
+  EXPECT_EQ(As<ReplResponse>(*got[0]).json, json({{"env", 0}}));
+  EXPECT_EQ(As<ReplCrash>(*got[1]).signal, SIGSEGV);
+  EXPECT_TRUE(std::holds_alternative<ReplCrash>(*got[2]));
+}
+
 TEST_F(ReplProcessTest, ChattyStderrNeverBlocksTheChild) {
   // 2000 lines of stderr per request is far beyond a pipe's buffer.
   auto options = DoubleOptions({"--instant", "--stderr-lines", "2000"});
