@@ -4,7 +4,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
-#include <sstream>
 
 #include "tatami/dojo/header.h"
 #include "tatami/dojo/lean_file.h"
@@ -33,10 +32,14 @@ struct StateNode {
   std::shared_ptr<TheoremSession> theorem;
   std::shared_ptr<StateNode> parent;  // null for the root
   std::string last_tactic;            // the tactic from parent to this state
-  std::vector<std::string> path;
   std::vector<std::string> goal_strings;
   std::string pretty;
-  std::vector<Goal> goals;
+  // Made on first use (PathOf, GoalsOf): a search keys most of the states it
+  // makes by `pretty` alone, and copying the path and parsing the goals of
+  // each was most of the Dojo's own work per tactic.
+  mutable std::once_flag path_once, goals_once;
+  mutable std::vector<std::string> path;
+  mutable std::vector<Goal> goals;
   std::uint64_t dojo_id = 0;
   std::uint64_t id = 0;
   // Where this state lives now; guarded by theorem->mu. A proof state id is
@@ -49,6 +52,42 @@ struct StateNode {
 
 using internal::StateNode;
 using internal::TheoremSession;
+
+namespace {
+
+std::vector<Goal> ParseGoalsLeniently(const std::vector<std::string>& goals) {
+  std::vector<Goal> out;
+  out.reserve(goals.size());
+  for (const std::string& g : goals) {
+    try {
+      out.push_back(ParseGoal(g));
+    } catch (const std::invalid_argument&) {
+      Goal whole;
+      whole.target = g;
+      out.push_back(std::move(whole));
+    }
+  }
+  return out;
+}
+
+// The tactics from the theorem's root to `node`.
+const std::vector<std::string>& PathOf(const StateNode& node) {
+  std::call_once(node.path_once, [&] {
+    std::size_t depth = 0;
+    for (const StateNode* s = &node; s->parent; s = s->parent.get()) ++depth;
+    node.path.resize(depth);
+    for (const StateNode* s = &node; s->parent; s = s->parent.get())
+      node.path[--depth] = s->last_tactic;
+  });
+  return node.path;
+}
+
+const std::vector<Goal>& GoalsOf(const StateNode& node) {
+  std::call_once(node.goals_once, [&] { node.goals = ParseGoalsLeniently(node.goal_strings); });
+  return node.goals;
+}
+
+}  // namespace
 
 // --- TacticState accessors -------------------------------------------------------
 
@@ -63,8 +102,8 @@ const std::string& TacticState::pretty() const { return NodeOf(node_).pretty; }
 const std::vector<std::string>& TacticState::goal_strings() const {
   return NodeOf(node_).goal_strings;
 }
-const std::vector<Goal>& TacticState::goals() const { return NodeOf(node_).goals; }
-const std::vector<std::string>& TacticState::path() const { return NodeOf(node_).path; }
+const std::vector<Goal>& TacticState::goals() const { return GoalsOf(NodeOf(node_)); }
+const std::vector<std::string>& TacticState::path() const { return PathOf(NodeOf(node_)); }
 const std::string& TacticState::theorem_name() const { return NodeOf(node_).theorem->name; }
 std::uint64_t TacticState::dojo_id() const { return NodeOf(node_).dojo_id; }
 std::uint64_t TacticState::id() const { return NodeOf(node_).id; }
@@ -105,49 +144,54 @@ RunResultKind KindOf(const RunResult& result) {
   return RunResultKind::kProofGivenUp;
 }
 
+// Plain concatenation: a search describes every failed tactic, and a string
+// stream's set-up (its locale) cost more than the text.
 std::string Describe(const RunResult& result) {
-  std::ostringstream out;
+  std::string out;
   if (const auto* s = std::get_if<TacticState>(&result)) {
-    out << "state " << s->id() << " (" << s->num_goals() << " goal"
-        << (s->num_goals() == 1 ? "" : "s") << ")";
+    out = "state " + std::to_string(s->id()) + " (" + std::to_string(s->num_goals()) + " goal" +
+          (s->num_goals() == 1 ? "" : "s") + ")";
   } else if (const auto* f = std::get_if<ProofFinished>(&result)) {
-    out << "proof finished (" << f->tactics.size() << " tactics, checked)";
+    out = "proof finished (" + std::to_string(f->tactics.size()) + " tactics, checked)";
   } else if (const auto* e = std::get_if<LeanError>(&result)) {
-    out << "lean error (" << ToString(e->kind) << "): " << e->message;
+    out = "lean error (";
+    out += ToString(e->kind);
+    out += "): ";
+    out += e->message;
   } else if (const auto* t = std::get_if<Timeout>(&result)) {
-    out << "timeout after " << t->limit.count() << " ms"
-        << (t->during_check ? " (completion check)" : "");
+    out = "timeout after " + std::to_string(t->limit.count()) + " ms" +
+          (t->during_check ? " (completion check)" : "");
   } else if (const auto* g = std::get_if<ProofGivenUp>(&result)) {
-    out << "proof given up (uses";
-    for (const auto& b : g->banned) out << ' ' << b;
-    out << ")";
+    out = "proof given up (uses";
+    for (const auto& b : g->banned) {
+      out += ' ';
+      out += b;
+    }
+    out += ")";
   }
-  return out.str();
+  return out;
 }
 
 namespace {
 
 std::atomic<std::uint64_t> next_dojo_id{1};
 
+// {"tactic": ..., "proofState": ...}. Built field by field: from an
+// initializer list, nlohmann copies each element through a temporary and
+// checks the list's shape, several times the cost of the request itself.
+nlohmann::json TacticBody(std::string_view tactic, std::int64_t proof_state) {
+  nlohmann::json body(nlohmann::json::value_t::object);
+  auto& fields = body.get_ref<nlohmann::json::object_t&>();
+  fields.emplace("proofState", proof_state);
+  fields.emplace("tactic", tactic);
+  return body;
+}
+
 std::size_t CountLines(std::string_view s) {
   std::size_t n = 0;
   for (char c : s)
     if (c == '\n') ++n;
   return n;
-}
-
-std::vector<Goal> ParseGoalsLeniently(const std::vector<std::string>& goals) {
-  std::vector<Goal> out;
-  for (const std::string& g : goals) {
-    try {
-      out.push_back(ParseGoal(g));
-    } catch (const std::invalid_argument&) {
-      Goal whole;
-      whole.target = g;
-      out.push_back(std::move(whole));
-    }
-  }
-  return out;
 }
 
 // Cuts a trailing `:= by sorry`, `:= by` or `:=` off a statement.
@@ -299,7 +343,7 @@ class Dojo::Impl {
           if (item.node->generation != generation || item.node->proof_state < 0) continue;
           item.sent = true;
           item.generation = generation;
-          bodies.push_back({{"tactic", item.tactic}, {"proofState", item.node->proof_state}});
+          bodies.push_back(TacticBody(item.tactic, item.node->proof_state));
           sent.push_back(i);
         }
         if (sent.empty()) continue;
@@ -322,9 +366,9 @@ class Dojo::Impl {
       Batch::Item& item = batch.items[i];
       if (!item.sent) continue;
       const ReplOutcome& out = *item.outcome;
-      const TacticResult r = InterpretTactic(out);
-      if (const auto* adv = std::get_if<TacticAdvanced>(&r)) {
-        item.result = MakeChild(item.node, item.tactic, *adv, item.generation);
+      TacticResult r = InterpretTactic(out);
+      if (auto* adv = std::get_if<TacticAdvanced>(&r)) {
+        item.result = MakeChild(item.node, item.tactic, std::move(*adv), item.generation);
       } else if (std::holds_alternative<ProofCompleted>(r) ||
                  std::holds_alternative<ProofUnverified>(r)) {
         checks.push_back(i);
@@ -430,11 +474,10 @@ class Dojo::Impl {
         continue;
       }
       const ReplOutcome out =
-          thm.lease.Run({{"tactic", std::string(tactic)}, {"proofState", node->proof_state}},
-                        Deadline(options_.tactic_timeout));
-      const TacticResult r = InterpretTactic(out);
-      if (const auto* adv = std::get_if<TacticAdvanced>(&r))
-        return MakeChild(node, tactic, *adv, thm.lease.generation());
+          thm.lease.Run(TacticBody(tactic, node->proof_state), Deadline(options_.tactic_timeout));
+      TacticResult r = InterpretTactic(out);
+      if (auto* adv = std::get_if<TacticAdvanced>(&r))
+        return MakeChild(node, tactic, std::move(*adv), thm.lease.generation());
       if (std::holds_alternative<ProofCompleted>(r) || std::holds_alternative<ProofUnverified>(r))
         return CheckCompletion(node, tactic);
       const auto& failed = std::get<TacticFailed>(r);
@@ -516,7 +559,7 @@ class Dojo::Impl {
     for (std::size_t i : checks) {
       Batch::Item& item = batch.items[i];
       TheoremSession* thm = item.node->theorem.get();
-      std::vector<std::string> tactics = item.node->path;
+      std::vector<std::string> tactics = PathOf(*item.node);
       tactics.push_back(item.tactic);
       item.proof = SpliceProof(thm->statement, tactics, thm->name);
       item.code = thm->context + item.proof;
@@ -608,7 +651,6 @@ class Dojo::Impl {
     if (root->goal_strings.empty() && root->pretty.empty()) {
       root->goal_strings = SplitGoals(last->goal);
       root->pretty = JoinGoals(root->goal_strings);
-      root->goals = ParseGoalsLeniently(root->goal_strings);
     }
     return {true, false, ""};
   }
@@ -639,9 +681,8 @@ class Dojo::Impl {
         std::lock_guard slock(stats_mu_);
         ++stats_.replayed;
       }
-      const ReplOutcome out =
-          thm.lease.Run({{"tactic", s->last_tactic}, {"proofState", s->parent->proof_state}},
-                        Deadline(options_.tactic_timeout));
+      const ReplOutcome out = thm.lease.Run(TacticBody(s->last_tactic, s->parent->proof_state),
+                                            Deadline(options_.tactic_timeout));
       const TacticResult r = InterpretTactic(out);
       if (const auto* adv = std::get_if<TacticAdvanced>(&r)) {
         s->generation = thm.lease.generation();
@@ -662,16 +703,13 @@ class Dojo::Impl {
 
   // `generation`: of the process whose answer `adv` is.
   TacticState MakeChild(const std::shared_ptr<StateNode>& parent, std::string_view tactic,
-                        const TacticAdvanced& adv, std::uint64_t generation) {
+                        TacticAdvanced&& adv, std::uint64_t generation) {
     auto child = std::make_shared<StateNode>();
     child->theorem = parent->theorem;
     child->parent = parent;
     child->last_tactic = std::string(tactic);
-    child->path = parent->path;
-    child->path.push_back(child->last_tactic);
-    child->goal_strings = adv.goals;
-    child->pretty = JoinGoals(adv.goals);
-    child->goals = ParseGoalsLeniently(adv.goals);
+    child->goal_strings = std::move(adv.goals);
+    child->pretty = JoinGoals(child->goal_strings);
     child->dojo_id = id_;
     child->id = next_state_id_++;
     child->generation = generation;
@@ -684,7 +722,7 @@ class Dojo::Impl {
   RunResult CheckCompletion(const std::shared_ptr<StateNode>& node, std::string_view tactic,
                             bool count = true) {
     TheoremSession& thm = *node->theorem;
-    std::vector<std::string> tactics = node->path;
+    std::vector<std::string> tactics = PathOf(*node);
     tactics.emplace_back(tactic);
     const std::string proof = SpliceProof(thm.statement, tactics, thm.name);
     const std::string code = thm.context + proof;
@@ -719,7 +757,7 @@ class Dojo::Impl {
           "completion check failed (" + std::string(ToString(v.failed)) + "): " + v.reason;
       return LeanError{LeanError::kProofRejected, std::move(message), std::move(v)};
     }
-    std::vector<std::string> tactics = node->path;
+    std::vector<std::string> tactics = PathOf(*node);
     tactics.emplace_back(tactic);
     return ProofFinished{std::move(tactics), code, std::move(v)};
   }

@@ -1,7 +1,9 @@
 #include "tatami/dojo/framing.h"
 
+#include <charconv>
 #include <stdexcept>
 
+#include <simdjson.h>
 #include <nlohmann/json.hpp>
 
 namespace tatami::dojo {
@@ -26,6 +28,96 @@ std::optional<std::string> FindInvalidUtf8(const nlohmann::json& j, const std::s
   return std::nullopt;
 }
 
+// Appends `s` quoted and escaped as nlohmann's dump() writes it (without
+// ensure_ascii): the short escapes for \b \t \n \f \r \" \\, \u00xx for the
+// other control characters, everything else as is. Returns false, having
+// appended nothing, if `s` is not valid UTF-8.
+bool AppendQuoted(std::string_view s, std::string* out) {
+  if (!simdjson::validate_utf8(s.data(), s.size())) return false;
+  out->push_back('"');
+  std::size_t run = 0;  // start of the bytes not yet copied
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        const char escape[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+        out->append(escape, sizeof escape);
+      }
+    }
+  }
+  out->append(s.data() + run, s.size() - run);
+  out->push_back('"');
+  return true;
+}
+
+// dump() of an object whose values are strings, integers, booleans or null
+// (every request tatami makes), byte for byte, without building a serializer
+// (which looks up the locale) or walking the tree generically. Returns false
+// for anything else, or a string that is not valid UTF-8, leaving dump() to
+// write it or to say what is wrong.
+bool EncodeFlatObject(const nlohmann::json& request, std::string* out) {
+  out->push_back('{');
+  bool first = true;
+  for (auto it = request.begin(); it != request.end(); ++it) {
+    if (!first) out->push_back(',');
+    first = false;
+    if (!AppendQuoted(it.key(), out)) return false;
+    out->push_back(':');
+    const nlohmann::json& v = it.value();
+    char digits[24];
+    switch (v.type()) {
+      case nlohmann::json::value_t::string:
+        if (!AppendQuoted(v.get_ref<const std::string&>(), out)) return false;
+        break;
+      case nlohmann::json::value_t::number_integer: {
+        auto r = std::to_chars(digits, digits + sizeof digits, v.get<std::int64_t>());
+        out->append(digits, r.ptr);
+        break;
+      }
+      case nlohmann::json::value_t::number_unsigned: {
+        auto r = std::to_chars(digits, digits + sizeof digits, v.get<std::uint64_t>());
+        out->append(digits, r.ptr);
+        break;
+      }
+      case nlohmann::json::value_t::boolean:
+        out->append(v.get<bool>() ? "true" : "false");
+        break;
+      case nlohmann::json::value_t::null:
+        out->append("null");
+        break;
+      default:
+        return false;
+    }
+  }
+  out->push_back('}');
+  return true;
+}
+
 }  // namespace
 
 std::string EncodeRequest(const nlohmann::json& request) {
@@ -34,6 +126,11 @@ std::string EncodeRequest(const nlohmann::json& request) {
                                 std::string(request.type_name()));
   }
   std::string out;
+  if (EncodeFlatObject(request, &out)) {
+    out += "\n\n";
+    return out;
+  }
+  out.clear();
   try {
     // dump() checks every string as it writes it; only a request that fails
     // is walked again, to say where.

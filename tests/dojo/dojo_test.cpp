@@ -89,12 +89,16 @@ TEST_F(DojoTest, EntersByNameAndProvesWithACheckedProof) {
   ASSERT_TRUE(std::holds_alternative<TacticState>(r)) << Describe(r);
   const TacticState split = std::get<TacticState>(r);
   EXPECT_EQ(split.path(), (std::vector<std::string>{"obtain ⟨hp, hq⟩ := h"}));
+  EXPECT_EQ(Describe(r), "state " + std::to_string(split.id()) + " (1 goal)");
 
   r = dojo.RunTac(split, "constructor");
   ASSERT_TRUE(std::holds_alternative<TacticState>(r)) << Describe(r);
   EXPECT_EQ(std::get<TacticState>(r).num_goals(), 2u);
   EXPECT_EQ(std::get<TacticState>(r).pretty(), kLeft + "\n\n" + kRight);
   EXPECT_EQ(std::get<TacticState>(r).goals()[1].case_tag, std::optional<std::string>("right"));
+  // Two levels down.
+  EXPECT_EQ(std::get<TacticState>(r).path(),
+            (std::vector<std::string>{"obtain ⟨hp, hq⟩ := h", "constructor"}));
 
   r = dojo.RunTac(split, "exact ⟨hq, hp⟩");
   ASSERT_TRUE(std::holds_alternative<ProofFinished>(r)) << Describe(r);
@@ -130,6 +134,18 @@ TEST_F(DojoTest, LeanErrorsGivingUpAndLimitsAreTypedOutcomes) {
   // The state is still good after all that.
   r = dojo.RunTac(root, "exact ⟨h.2, h.1⟩");
   EXPECT_TRUE(std::holds_alternative<ProofFinished>(r)) << Describe(r);
+}
+
+TEST(DescribeRunResult, SaysWhatEachOutcomeIs) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(Describe(LeanError{LeanError::kTactic, "unknown tactic", std::nullopt}),
+            "lean error (tactic): unknown tactic");
+  EXPECT_EQ(Describe(Timeout{milliseconds(1500), false}), "timeout after 1500 ms");
+  EXPECT_EQ(Describe(Timeout{milliseconds(20), true}), "timeout after 20 ms (completion check)");
+  EXPECT_EQ(Describe(ProofGivenUp{{"sorry", "admit"}}), "proof given up (uses sorry admit)");
+  ProofFinished done;
+  done.tactics = {"intro h", "exact h"};
+  EXPECT_EQ(Describe(done), "proof finished (2 tactics, checked)");
 }
 
 TEST_F(DojoTest, CompletionCheckRejectsNonStandardAxioms) {

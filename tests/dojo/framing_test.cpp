@@ -1,5 +1,8 @@
 #include "tatami/dojo/framing.h"
 
+#include <cstdint>
+#include <random>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -24,6 +27,67 @@ TEST(EncodeRequest, RejectsNonObjectsAndInvalidUtf8) {
     FAIL() << "expected invalid_argument";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("/tactic"), std::string::npos) << e.what();
+  }
+}
+
+// Requests of strings, integers, booleans and null are written by a path of
+// their own: it must give dump()'s bytes exactly.
+TEST(EncodeRequest, WritesTheBytesOfDumpForEveryFlatRequest) {
+  std::mt19937 rng(11);
+  // Every byte class the escaping tells apart, and multi-byte characters.
+  const std::vector<std::string> pieces = {
+      "a",    "Z",       " ",         "\"", "\\",       "/",
+      "\b",   "\t",      "\n",        "\f", "\r",       std::string(1, '\0'),
+      "\x01", "\x1f",    "\x7f",      "→",  "⟨hp, hq⟩", "ℕ",
+      "😀",    "exact h", "{\"x\": 1}"};
+  auto random_string = [&] {
+    std::string s;
+    for (int n = std::uniform_int_distribution<int>(0, 12)(rng); n > 0; --n)
+      s += pieces[std::uniform_int_distribution<std::size_t>(0, pieces.size() - 1)(rng)];
+    return s;
+  };
+  for (int round = 0; round < 2000; ++round) {
+    nlohmann::json req = nlohmann::json::object();
+    for (int n = std::uniform_int_distribution<int>(0, 5)(rng); n > 0; --n) {
+      const std::string key = random_string();
+      switch (std::uniform_int_distribution<int>(0, 5)(rng)) {
+        case 0:
+          req[key] = random_string();
+          break;
+        case 1:
+          req[key] = std::uniform_int_distribution<std::int64_t>(INT64_MIN, INT64_MAX)(rng);
+          break;
+        case 2:
+          req[key] = std::uniform_int_distribution<std::uint64_t>(0, UINT64_MAX)(rng);
+          break;
+        case 3:
+          req[key] = (rng() % 2) == 0;
+          break;
+        case 4:
+          req[key] = nullptr;
+          break;
+        default:
+          req[key] = std::uniform_int_distribution<int>(-3, 3)(rng);
+          break;
+      }
+    }
+    ASSERT_EQ(EncodeRequest(req), req.dump() + "\n\n") << req.dump();
+  }
+  // Other shapes take dump()'s own path, with the same result.
+  const nlohmann::json nested = {{"cmd", "example : True := trivial"},
+                                 {"env", 0},
+                                 {"opts", {{"all", true}}},
+                                 {"xs", {1, 2.5, "c"}}};
+  EXPECT_EQ(EncodeRequest(nested), nested.dump() + "\n\n");
+}
+
+TEST(EncodeRequest, NamesAnInvalidKey) {
+  nlohmann::json bad = {{std::string("k\xc3"), 1}};
+  try {
+    EncodeRequest(bad);
+    FAIL() << "expected invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("<key>"), std::string::npos) << e.what();
   }
 }
 
