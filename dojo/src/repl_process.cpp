@@ -129,6 +129,7 @@ struct Pending {
   ReplProcess::Callback done;
   milliseconds timeout{0};
   int startup_index = -1;  // >= 0 for the start-up request with this index
+  std::uint64_t end = 0;   // where its bytes end in the stream to the child
 };
 
 }  // namespace
@@ -322,6 +323,8 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
       in_flight_.push_back(std::move(queue_.front()));
       queue_.pop_front();
       out_ += in_flight_.back().bytes;
+      bytes_queued_ += in_flight_.back().bytes.size();
+      in_flight_.back().end = bytes_queued_;
       if (state_ == State::kReady) state_ = State::kBusy;
       if (in_flight_.size() == 1) StartHead();
     }
@@ -351,6 +354,7 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
       ssize_t n = ::write(fd, out_.data() + out_written_, out_.size() - out_written_);
       if (n > 0) {
         out_written_ += static_cast<std::size_t>(n);
+        bytes_written_ += static_cast<std::uint64_t>(n);
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
@@ -598,7 +602,10 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
     exit_watch_ = true;
     exit_watch_start_ = Clock::now();
     exit_poll_ = milliseconds(1);
-    PollExit(generation_);
+    // Posted: a failed write inside AsyncRequest or AsyncStart must not
+    // complete their callbacks before the call returns (a worker pool would
+    // re-enter its dispatch while it is placing the very job).
+    Post([self = shared_from_this(), gen = generation_] { self->PollExit(gen); });
   }
 
   void PollExit(std::uint64_t gen) {
@@ -709,6 +716,10 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
   // posted instead (for Kill() and destruction, where the caller is not ready
   // to be re-entered).
   void Die(Kind kind, const std::string& detail, std::string bytes, bool post) {
+    // The REPL starts on a request at its blank line: one the child did not
+    // receive whole (it died while it was written, or before) never ran.
+    const bool head_unsent = (kind == Kind::kExited || kind == Kind::kKilled) &&
+                             !in_flight_.empty() && in_flight_.front().end > bytes_written_;
     internal::ExitStatus status;
     if (child_alive_) {
       status = internal::KillGroupAndReap(pid_);
@@ -724,6 +735,11 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
     if (!in_flight_.empty()) {
       Pending& head = in_flight_.front();
       ReplOutcome outcome = obituary.in_flight ? std::move(*obituary.in_flight) : death;
+      if (head_unsent) {
+        ReplCrash not_run = death;
+        not_run.reason = "not run: " + death.reason;
+        outcome = std::move(not_run);
+      }
       if (head.startup_index >= 0) {
         startup_failure = std::move(outcome);
       } else {
@@ -790,6 +806,7 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
     write_blocked_ = false;
     out_.clear();
     out_written_ = 0;
+    bytes_written_ = bytes_queued_;
   }
 
   void Post(Callback cb, ReplOutcome outcome) {
@@ -827,8 +844,11 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
   std::deque<Pending> in_flight_;
   std::string out_;              // bytes of in_flight_ requests not yet written...
   std::size_t out_written_ = 0;  // ...from this offset on
-  bool write_blocked_ = false;   // waiting for the pipe to take more (or it broke)
-  bool holding_ = false;         // AsyncRequests is queueing: write once it is done
+  // Bytes ever queued for and written to the child: a request whose bytes
+  // were not all written when the child died never ran.
+  std::uint64_t bytes_queued_ = 0, bytes_written_ = 0;
+  bool write_blocked_ = false;  // waiting for the pipe to take more (or it broke)
+  bool holding_ = false;        // AsyncRequests is queueing: write once it is done
   Clock::time_point head_started_;
   Clock::time_point deadline_;
   bool dispatching_ = false;

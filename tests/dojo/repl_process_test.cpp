@@ -626,10 +626,46 @@ TEST_F(ReplProcessTest, AnswersWrittenBeforeACrashSurviveAFailedWrite) {
   }
   ASSERT_TRUE(IsGone(process.pid())) << "the double did not crash on request 2";
   send(2);
+  // Completions are never run inside AsyncRequest, not even when its write
+  // finds the child gone.
+  EXPECT_FALSE(got[0] || got[1] || got[2]) << "a callback ran inside AsyncRequest";
   RunUntil(io, [&] { return got[0] && got[1] && got[2]; });
   EXPECT_EQ(As<ReplResponse>(*got[0]).json, json({{"env", 0}}));
   EXPECT_EQ(As<ReplCrash>(*got[1]).signal, SIGSEGV);
-  EXPECT_TRUE(std::holds_alternative<ReplCrash>(*got[2]));
+  EXPECT_FALSE(NeverRan(*got[1]));
+  // Request 3 never reached the child.
+  EXPECT_TRUE(NeverRan(*got[2])) << As<ReplCrash>(*got[2]).reason;
+}
+
+TEST_F(ReplProcessTest, ARequestToAChildThatDiedUnnoticedNeverRan) {
+  boost::asio::io_context io;
+  ReplProcess process(io, DoubleOptions({"--instant"}));
+  bool started = false;
+  process.AsyncStart([&](StartResult r) { started = r.ok; });
+  RunUntil(io, [&] { return started; });
+  // Killed behind our back (the kernel's OOM killer, say) while idle.
+  ASSERT_EQ(::kill(process.pid(), SIGKILL), 0);
+  const auto limit = std::chrono::steady_clock::now() + 10s;
+  while (!IsGone(process.pid()) && std::chrono::steady_clock::now() < limit) {
+    std::this_thread::yield();
+  }
+  ASSERT_TRUE(IsGone(process.pid()));
+  std::optional<ReplOutcome> got;
+  process.AsyncRequest(kDef, [&](ReplOutcome o) { got = std::move(o); });
+  EXPECT_FALSE(got.has_value()) << "the callback ran inside AsyncRequest";
+  RunUntil(io, [&] { return got.has_value(); });
+  const ReplCrash& crash = As<ReplCrash>(*got);
+  EXPECT_TRUE(NeverRan(*got)) << crash.reason;
+  EXPECT_EQ(crash.signal, SIGKILL);
+  // And it restarts as any dead worker does.
+  std::optional<StartResult> restarted;
+  process.AsyncRestart([&](StartResult r) { restarted = std::move(r); });
+  RunUntil(io, [&] { return restarted.has_value(); });
+  ASSERT_TRUE(restarted->ok);
+  got.reset();
+  process.AsyncRequest(kDef, [&](ReplOutcome o) { got = std::move(o); });
+  RunUntil(io, [&] { return got.has_value(); });
+  EXPECT_EQ(As<ReplResponse>(*got).json, json({{"env", 0}}));
 }
 
 TEST_F(ReplProcessTest, ChattyStderrNeverBlocksTheChild) {

@@ -138,7 +138,9 @@ class ReplProcess {
   // child dies, the request it was working on gets the outcome saying how;
   // requests written behind it get a ReplCrash whose reason starts with
   // "not run: ", requests still queued one starting with "not sent: " (the
-  // REPL started on neither: NeverRan() in repl_outcome.h).
+  // REPL started on neither: NeverRan() in repl_outcome.h). So does the
+  // request it was working on when the child never received it whole (it
+  // had died unnoticed, or died while the request was written).
   void AsyncRequest(nlohmann::json request, Callback done,
                     std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
