@@ -211,7 +211,8 @@ class WorkerPool::Core {
   // The caller's token after a wait: kept idle, or to the I/O thread when
   // others wait or the pool stops. drive_mu_ held.
   void StopDriving();
-  // One io_.run_one_for() for a driving caller.
+  // Runs at least one of io_'s handlers for a driving caller, or returns
+  // after kIdleTokenPeriod.
   void RunHandlers();
 
   // --- worker_pool_core.cpp ---
@@ -299,6 +300,10 @@ class WorkerPool::Core {
   bool want_ = false;          // a caller asked the I/O thread to yield
   bool quit_ = false;          // shutting down: the I/O thread drives
   bool io_exited_ = false;     // io_ stopped and the I/O thread ended
+  // Whether the driving caller polls before it sleeps: its last wait for a
+  // handler ended within the polling budget (RunHandlers). Only the token's
+  // holder reads and writes it.
+  bool poll_first_ = false;
   // Handlers posted by caller threads that have not started: a caller runs
   // its own handler at once only when none is waiting (RunHereOrPost).
   std::atomic<std::size_t> caller_posts_{0};

@@ -20,6 +20,8 @@
 // token does not shuttle between threads.
 #include "worker_pool_core.h"
 
+#include <thread>
+
 namespace tatami::dojo {
 
 namespace {
@@ -32,6 +34,15 @@ constexpr std::chrono::milliseconds kIdleTokenPeriod{2};
 // How long after a caller last had to wait for another thread's driving the
 // callers leave the token with the I/O thread.
 constexpr std::chrono::milliseconds kSharedPeriod{20};
+
+// How long a driving caller polls for a handler before it sleeps, when its
+// last wait ended within that time. A worker that answers in microseconds
+// (the REPL double, a cached state) then finds this CPU awake: on virtual
+// machines, waking a sleeping CPU costs tens of microseconds, as much as the
+// answer itself. A worker that takes longer (a Lean tactic: milliseconds)
+// turns polling off after one wait, so it costs at most this once.
+constexpr std::chrono::microseconds kPollBudget{100};
+constexpr std::chrono::microseconds kNoWait{5};
 
 // The pool whose handler this thread runs outside io_.run_one() (RunHereOrPost).
 thread_local const void* running_here = nullptr;
@@ -173,9 +184,20 @@ void WorkerPool::Core::Await(const std::function<bool()>& ready,
 
 void WorkerPool::Core::RunHandlers() {
   try {
+    const auto start = std::chrono::steady_clock::now();
+    if (poll_first_) {
+      do {
+        if (io_.poll_one() > 0) return;  // poll_first_ stays: it ended in time
+        // The worker may be waiting for this very CPU.
+        std::this_thread::yield();
+      } while (std::chrono::steady_clock::now() - start < kPollBudget && !io_.stopped());
+    }
     // Bounded, so that a ready() made true by something other than this
     // pool's handlers is seen.
-    io_.run_one_for(kIdleTokenPeriod);
+    const bool ran = io_.run_one_for(kIdleTokenPeriod) > 0;
+    const auto waited = std::chrono::steady_clock::now() - start;
+    // A handler that was ready at once says nothing of the worker's pace.
+    if (!ran || waited >= kNoWait) poll_first_ = ran && waited < kPollBudget;
   } catch (...) {
     // A callback threw. On the I/O thread that ends the process; so it does
     // here, rather than surfacing in whichever caller happened to drive.
