@@ -60,6 +60,8 @@
 // lone searching thread's request and answer are never handed between threads),
 // and keeps the token between its waits; otherwise the I/O thread runs them,
 // and it takes the token back from a caller that has not used it for 2 ms.
+// A caller that runs them polls up to 100 us (yielding its CPU) before it
+// sleeps, while its worker's answers come within that time.
 // Every public member function is thread-safe and may be called from any number
 // of threads, except that the blocking calls (Submit(...).get() on the future,
 // Acquire, Lease::Run, Lease::Restart, Await) must not be made from a callback
