@@ -421,7 +421,11 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
     if (!Current(gen)) return;
     if (ec) {
       stdout_closed_ = true;  // EOF (or a read error, which is as final)
-      BeginExitWatch();
+      if (exit_watch_) {
+        PollExit(gen);  // the exit may be known already, waiting for this
+      } else {
+        BeginExitWatch();
+      }
       return;
     }
     splitter_.Append(std::string_view(read_buf_.get(), n));
@@ -610,11 +614,17 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
 
   void PollExit(std::uint64_t gen) {
     if (!Current(gen)) return;
-    if (auto status = internal::PeekExited(pid_)) {
+    const bool exited = internal::PeekExited(pid_).has_value();
+    const bool grace_over = Clock::now() - exit_watch_start_ >= kExitGrace;
+    // The child's last answers may be in a read asio has already made, whose
+    // handler still waits in the queue: its exit counts once the read path
+    // has met the end of its output (or the grace is over), so that they are
+    // handed out first.
+    if (exited && (stdout_closed_ || grace_over)) {
       OnChildExited();
       return;
     }
-    if (Clock::now() - exit_watch_start_ >= kExitGrace) {
+    if (grace_over) {
       Die(Kind::kExited,
           stdout_closed_ ? "closed its output but did not exit; killed"
                          : "stopped reading its input; killed",

@@ -637,6 +637,39 @@ TEST_F(ReplProcessTest, AnswersWrittenBeforeACrashSurviveAFailedWrite) {
   EXPECT_TRUE(NeverRan(*got[2])) << As<ReplCrash>(*got[2]).reason;
 }
 
+TEST_F(ReplProcessTest, AnAnswerReadAheadOfTheNoticedExitIsHandedOut) {
+  // The double answers request 1, then request 2 in a write of its own, then
+  // crashes on request 3. Request 1's callback returns only once the child is
+  // gone, and asks for request 4, whose write fails (EPIPE): the exit is then
+  // known while the answer to request 2 is still on its way through the read
+  // path. It must be handed out, and request 3 blamed for the crash.
+  boost::asio::io_context io;
+  ReplProcess process(io, DoubleOptions({"--instant", "--latency-ms", "20", "--crash-on", "3"}));
+  bool started = false;
+  process.AsyncStart([&](StartResult r) { started = r.ok; });
+  RunUntil(io, [&] { return started; });
+  std::vector<std::optional<ReplOutcome>> got(4);
+  auto record = [&got](std::size_t i) {
+    return [&got, i](ReplOutcome o) { got[i] = std::move(o); };
+  };
+  process.AsyncRequest(kDef, [&](ReplOutcome o) {
+    got[0] = std::move(o);
+    const auto limit = std::chrono::steady_clock::now() + 10s;
+    while (!IsGone(process.pid()) && std::chrono::steady_clock::now() < limit) {
+      std::this_thread::yield();
+    }
+    process.AsyncRequest(kDef, record(3));
+  });
+  process.AsyncRequest(kDef, record(1));
+  process.AsyncRequest(kDef, record(2));
+  RunUntil(io, [&] { return got[0] && got[1] && got[2] && got[3]; });
+  EXPECT_EQ(As<ReplResponse>(*got[0]).json, json({{"env", 0}}));
+  EXPECT_EQ(As<ReplResponse>(*got[1]).json, json({{"env", 1}}));
+  EXPECT_EQ(As<ReplCrash>(*got[2]).signal, SIGSEGV);
+  EXPECT_FALSE(NeverRan(*got[2]));
+  EXPECT_TRUE(NeverRan(*got[3])) << As<ReplCrash>(*got[3]).reason;
+}
+
 TEST_F(ReplProcessTest, ARequestToAChildThatDiedUnnoticedNeverRan) {
   boost::asio::io_context io;
   ReplProcess process(io, DoubleOptions({"--instant"}));
