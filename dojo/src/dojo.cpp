@@ -176,15 +176,8 @@ namespace {
 
 std::atomic<std::uint64_t> next_dojo_id{1};
 
-// {"tactic": ..., "proofState": ...}. Built field by field: from an
-// initializer list, nlohmann copies each element through a temporary and
-// checks the list's shape, several times the cost of the request itself.
 nlohmann::json TacticBody(std::string_view tactic, std::int64_t proof_state) {
-  nlohmann::json body(nlohmann::json::value_t::object);
-  auto& fields = body.get_ref<nlohmann::json::object_t&>();
-  fields.emplace("proofState", proof_state);
-  fields.emplace("tactic", tactic);
-  return body;
+  return protocol::ToJson(protocol::ProofStepRequest{proof_state, std::string(tactic), {}});
 }
 
 std::size_t CountLines(std::string_view s) {

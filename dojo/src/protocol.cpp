@@ -609,7 +609,12 @@ Json ToJson(const FileRequest& request) {
 }
 
 Json ToJson(const ProofStepRequest& request) {
-  Json out = {{"proofState", request.proof_state}, {"tactic", request.tactic}};
+  // Field by field: a search sends one of these per tactic, and from an
+  // initializer list nlohmann copies each element through a temporary.
+  Json out(Json::value_t::object);
+  auto& fields = out.get_ref<Json::object_t&>();
+  fields.emplace("proofState", request.proof_state);
+  fields.emplace("tactic", request.tactic);
   return WithExtra(std::move(out), request.extra);
 }
 
