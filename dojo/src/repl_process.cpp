@@ -32,8 +32,6 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr std::size_t kReadChunk = 64 * 1024;
-// At most this much of a dead child's output is read after its exit.
-constexpr std::size_t kExitDrainBytes = std::size_t{256} << 20;
 constexpr std::size_t kStderrChunk = 4096;
 // Offending output quoted in a ReplProtocolError.
 constexpr std::size_t kMaxQuotedBytes = 4096;
@@ -429,14 +427,6 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
       return;
     }
     splitter_.Append(std::string_view(read_buf_.get(), n));
-    DeliverFrames(gen);
-    Flush();  // also serves a child launched by a callback meanwhile
-    if (Current(gen)) ReadStdout();
-  }
-
-  // Hands out every complete response in the buffer. Returns false if the
-  // worker died or was replaced meanwhile (by a fault or by a callback).
-  bool DeliverFrames(std::uint64_t gen) {
     // Requests issued by callbacks wait until every complete frame in the
     // buffer is handled: a frame left over would otherwise be taken as the
     // response to a request that the child has not even read.
@@ -450,29 +440,8 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
           "response exceeds the limit of " + std::to_string(options_.max_response_bytes) + " bytes",
           splitter_.pending());
     }
-    return Current(gen);
-  }
-
-  // Reads what the child left in its stdout before it exited. Its exit can be
-  // noticed before its output is read (a write that fails with EPIPE finds it
-  // gone), and the answers it wrote before dying are still answers. Returns
-  // false if the worker died or was replaced meanwhile.
-  bool DrainStdout(std::uint64_t gen) {
-    if (stdout_closed_ || !stdout_.is_open()) return true;
-    const int fd = stdout_.native_handle();
-    // Its own buffer: read_buf_ belongs to the pending asynchronous read.
-    std::unique_ptr<char[]> buf(new char[kReadChunk]);
-    // Bounded: a writer outside the killed group could keep the pipe busy.
-    for (std::size_t total = 0; total < kExitDrainBytes;) {
-      ssize_t n = ::read(fd, buf.get(), kReadChunk);
-      if (n < 0 && errno == EINTR) continue;
-      if (n == 0) stdout_closed_ = true;
-      if (n <= 0) break;
-      total += static_cast<std::size_t>(n);
-      splitter_.Append(std::string_view(buf.get(), static_cast<std::size_t>(n)));
-      if (!DeliverFrames(gen)) return false;
-    }
-    return true;
+    Flush();  // also serves a child launched by a callback meanwhile
+    if (Current(gen)) ReadStdout();
   }
 
   // Returns false if the worker died.
@@ -639,7 +608,6 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void OnChildExited() {
-    if (!DrainStdout(generation_)) return;
     std::optional<internal::ExitStatus> status = internal::PeekExited(pid_);
     const bool clean = status && status->exit_code && *status->exit_code == 0;
     if (!in_flight_.empty() && splitter_.pending_size() > 0 && clean) {

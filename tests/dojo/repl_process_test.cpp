@@ -81,6 +81,13 @@ bool IsGone(int pid) {
   return close != std::string::npos && line[close + 2] == 'Z';
 }
 
+// Waits (bounded) until `pid` has exited: gone, or a zombie not yet reaped.
+bool WaitUntilGone(int pid) {
+  const auto limit = std::chrono::steady_clock::now() + 10s;
+  while (!IsGone(pid) && std::chrono::steady_clock::now() < limit) std::this_thread::yield();
+  return IsGone(pid);
+}
+
 class ReplProcessTest : public NoLeaksTest {};
 
 TEST_F(ReplProcessTest, AnswersRequestsInOrder) {
@@ -566,11 +573,7 @@ TEST_F(ReplProcessTest, KillReachesGrandchildrenAndChildrenInheritNoDescriptors)
   first.Kill();
   // SIGKILL to the group is delivered at once, but the orphaned grandchild is
   // reaped by init, not by us: wait for that (bounded).
-  const auto limit = std::chrono::steady_clock::now() + 10s;
-  while (!IsGone(grandchild) && std::chrono::steady_clock::now() < limit) {
-    std::this_thread::yield();
-  }
-  EXPECT_TRUE(IsGone(grandchild)) << "the grandchild survived the kill of the group";
+  EXPECT_TRUE(WaitUntilGone(grandchild)) << "the grandchild survived the kill of the group";
   io.poll();
 }
 
@@ -620,11 +623,7 @@ TEST_F(ReplProcessTest, AnswersWrittenBeforeACrashSurviveAFailedWrite) {
   };
   send(0);
   send(1);
-  const auto limit = std::chrono::steady_clock::now() + 10s;
-  while (!IsGone(process.pid()) && std::chrono::steady_clock::now() < limit) {
-    std::this_thread::yield();
-  }
-  ASSERT_TRUE(IsGone(process.pid())) << "the double did not crash on request 2";
+  ASSERT_TRUE(WaitUntilGone(process.pid())) << "the double did not crash on request 2";
   send(2);
   // Completions are never run inside AsyncRequest, not even when its write
   // finds the child gone.
@@ -654,10 +653,7 @@ TEST_F(ReplProcessTest, AnAnswerReadAheadOfTheNoticedExitIsHandedOut) {
   };
   process.AsyncRequest(kDef, [&](ReplOutcome o) {
     got[0] = std::move(o);
-    const auto limit = std::chrono::steady_clock::now() + 10s;
-    while (!IsGone(process.pid()) && std::chrono::steady_clock::now() < limit) {
-      std::this_thread::yield();
-    }
+    EXPECT_TRUE(WaitUntilGone(process.pid())) << "the double did not crash on request 3";
     process.AsyncRequest(kDef, record(3));
   });
   process.AsyncRequest(kDef, record(1));
@@ -678,11 +674,7 @@ TEST_F(ReplProcessTest, ARequestToAChildThatDiedUnnoticedNeverRan) {
   RunUntil(io, [&] { return started; });
   // Killed behind our back (the kernel's OOM killer, say) while idle.
   ASSERT_EQ(::kill(process.pid(), SIGKILL), 0);
-  const auto limit = std::chrono::steady_clock::now() + 10s;
-  while (!IsGone(process.pid()) && std::chrono::steady_clock::now() < limit) {
-    std::this_thread::yield();
-  }
-  ASSERT_TRUE(IsGone(process.pid()));
+  ASSERT_TRUE(WaitUntilGone(process.pid()));
   std::optional<ReplOutcome> got;
   process.AsyncRequest(kDef, [&](ReplOutcome o) { got = std::move(o); });
   EXPECT_FALSE(got.has_value()) << "the callback ran inside AsyncRequest";
