@@ -33,10 +33,25 @@ std::optional<std::string> FindInvalidUtf8(const nlohmann::json& j, const std::s
 // other control characters, everything else as is. Returns false, having
 // appended nothing, if `s` is not valid UTF-8.
 bool AppendQuoted(std::string_view s, std::string* out) {
+  // Printable ASCII without quotes or backslashes (nearly every key, tactic
+  // and name) is valid UTF-8 and needs no escape: copied whole, unchecked.
+  std::size_t plain = 0;
+  while (plain < s.size()) {
+    const auto c = static_cast<unsigned char>(s[plain]);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+    ++plain;
+  }
+  if (plain == s.size()) {
+    out->push_back('"');
+    out->append(s);
+    out->push_back('"');
+    return true;
+  }
   if (!simdjson::validate_utf8(s.data(), s.size())) return false;
   out->push_back('"');
-  std::size_t run = 0;  // start of the bytes not yet copied
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  out->append(s.data(), plain);
+  std::size_t run = plain;  // start of the bytes not yet copied
+  for (std::size_t i = plain; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out->append(s.data() + run, i - run);
@@ -81,6 +96,15 @@ bool AppendQuoted(std::string_view s, std::string* out) {
 // for anything else, or a string that is not valid UTF-8, leaving dump() to
 // write it or to say what is wrong.
 bool EncodeFlatObject(const nlohmann::json& request, std::string* out) {
+  // One allocation for the whole request (and its blank line), unless
+  // escapes lengthen it: growing the string step by step cost more than
+  // writing it.
+  std::size_t size = 4;
+  for (auto it = request.begin(); it != request.end(); ++it) {
+    size += it.key().size() + 4;
+    size += it.value().is_string() ? it.value().get_ref<const std::string&>().size() + 2 : 24;
+  }
+  out->reserve(size);
   out->push_back('{');
   bool first = true;
   for (auto it = request.begin(); it != request.end(); ++it) {

@@ -608,6 +608,31 @@ TEST_F(ReplProcessTest, ManyWorkersShareOneIoContext) {
   for (int w = 1; w < kWorkers; ++w) EXPECT_EQ(responses[static_cast<std::size_t>(w)], kRequests);
 }
 
+TEST_F(ReplProcessTest, AnswersSpanningManyReadsAreHandedOutWholeAndInOrder) {
+  // Eight requests written at once; the double answers them in one go, the
+  // third with 300 KB of padding, so the answers come over many reads, most
+  // of them made as soon as the one before is handled.
+  boost::asio::io_context io;
+  auto options = DoubleOptions({"--instant", "--huge-on", "3", "--huge-bytes", "300000"});
+  options.max_pipelined_requests = 8;
+  ReplProcess process(io, options);
+  bool started = false;
+  process.AsyncStart([&](StartResult r) { started = r.ok; });
+  std::vector<ReplOutcome> outcomes;
+  for (int i = 0; i < 8; ++i) {
+    process.AsyncRequest(kDef, [&](ReplOutcome o) { outcomes.push_back(std::move(o)); });
+  }
+  RunUntil(io, [&] { return outcomes.size() == 8; });
+  ASSERT_TRUE(started);
+  for (int i = 0; i < 8; ++i) {
+    const ResponseJson& response = As<ReplResponse>(outcomes[static_cast<std::size_t>(i)]).json;
+    EXPECT_EQ(response.at("env").get<int>(), i);
+    EXPECT_EQ(response.contains("tatamiReplDoublePadding"), i == 2) << i;
+  }
+  EXPECT_EQ(As<ReplResponse>(outcomes[2]).json["tatamiReplDoublePadding"].get<std::string>().size(),
+            300000u);
+}
+
 TEST_F(ReplProcessTest, AnswersWrittenBeforeACrashSurviveAFailedWrite) {
   // The child answers request 1 and crashes on request 2 while nothing reads
   // its output; request 3 then finds it gone through a failed write (EPIPE).
