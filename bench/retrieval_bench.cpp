@@ -446,6 +446,12 @@ int main(int argc, char** argv) {
   app.add_option("--premises", premises, "number of premises");
   app.add_option("--dim", dim, "embedding dimension");
   app.add_option("--access", access, "fraction of premises accessible to each query");
+  std::size_t file_rows = 0;
+  app.add_option("--file-rows", file_rows,
+                 "masks made of whole files, as accessibility makes them (a query sees a file's "
+                 "premises all or none; the index keeps each file's rows together), files of 1 "
+                 "to 2N-1 rows, N on average; 0 (the default): each row accessible or not on its "
+                 "own, the most scattered reads");
   app.add_option("--k", k, "premises per query");
   app.add_option("--rounds", rounds,
                  "rounds of side-by-side timings (read probes, one f32 and one f16 query; "
@@ -563,10 +569,26 @@ int main(int argc, char** argv) {
   std::vector<tr::AccessMask> masks;
   std::mt19937_64 rng(3);
   std::bernoulli_distribution keep(access);
+  // With --file-rows: the files' row ranges, the same for every query.
+  std::vector<tr::PremiseRange> mask_files;
+  if (file_rows > 0) {
+    std::uniform_int_distribution<std::size_t> size(1, 2 * file_rows - 1);
+    for (std::size_t begin = 0; begin < premises;) {
+      const std::size_t end = std::min(premises, begin + size(rng));
+      mask_files.push_back({static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end)});
+      begin = end;
+    }
+  }
   for (std::size_t q = 0; q < nqueries; ++q) {
     tr::AccessMask mask(premises);
-    for (std::size_t i = 0; i < premises; ++i) {
-      if (keep(rng)) mask.Set(i);
+    if (file_rows == 0) {
+      for (std::size_t i = 0; i < premises; ++i) {
+        if (keep(rng)) mask.Set(i);
+      }
+    } else {
+      for (const tr::PremiseRange& file : mask_files) {
+        if (keep(rng)) mask.SetRange(file);
+      }
     }
     masks.push_back(std::move(mask));
   }
@@ -664,8 +686,13 @@ int main(int argc, char** argv) {
       median_of([](const Round& r) { return r.ours32.cpu_ms / r.Bound32(true); });
   const double f16_over_bound_cpu =
       median_of([](const Round& r) { return r.ours16.cpu_ms / r.Bound16(true); });
-  std::printf("%zu rounds, medians (%u threads, %s kernel, top-%d, %.3f of the rows accessible):\n",
-              rounds, threads, std::string(tr::ToString(r32.KernelFor(1))).c_str(), k, covered);
+  std::printf(
+      "%zu rounds, medians (%u threads, %s kernel, top-%d, %.3f of the rows accessible, %s):\n",
+      rounds, threads, std::string(tr::ToString(r32.KernelFor(1))).c_str(), k, covered,
+      file_rows == 0 ? "each row on its own"
+                     : ("whole files of " + std::to_string(file_rows) + " rows on average, " +
+                        std::to_string(mask_files.size()) + " files")
+                           .c_str());
   std::printf("  sequential read of the whole f32 matrix (%.0f MB): %.2f ms = %.1f GB/s\n",
               f32_bytes / 1e6, bound_ms, bandwidth / 1e9);
   std::printf(
@@ -789,11 +816,12 @@ int main(int argc, char** argv) {
       "f16_over_masked=%.3f f32_over_seq_bound=%.3f f16_over_seq_bound=%.3f "
       "f32_over_bound_cpu=%.3f f16_over_bound_cpu=%.3f "
       "ours_b8_ms_per_query=%.2f ours_b64_ms_per_query=%.2f ours_b64_f16_ms_per_query=%.2f "
-      "load_ms=%.2f open_ms=%.1f huge_page_share=%.3f exact=%d exact_queries=%zu\n",
+      "load_ms=%.2f open_ms=%.1f huge_page_share=%.3f exact=%d exact_queries=%zu "
+      "mask_file_rows=%zu\n",
       premises, dim, covered, k, rounds, bandwidth / 1e9, bound_ms, masked_bandwidth / 1e9,
       masked_f32, masked_f16, bound_f32, bound_f16, seq_bound_f32, seq_bound_f16, ours_f32,
       ours_f16, f32_over_bound, f16_over_bound, f32_over_masked, f16_over_masked, f32_over_seq,
       f16_over_seq, f32_over_bound_cpu, f16_over_bound_cpu, b8, b64, b64_f16, load_ms, open_f32_ms,
-      huge_share, exact ? 1 : 0, exact_queries);
+      huge_share, exact ? 1 : 0, exact_queries, file_rows);
   return exact ? 0 : 1;
 }

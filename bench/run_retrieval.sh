@@ -3,7 +3,7 @@
 # read bounds measured side by side in the same run and against a
 # ReProver-style torch baseline on the same BLAS (OpenBLAS, pthread build).
 # Run through scripts/bench.sh retrieval [--premises N] [--dim D] [--access F]
-# [--rounds N] [--exact-queries N] [--threads N] [--mmap].
+# [--file-rows N] [--rounds N] [--exact-queries N] [--threads N] [--mmap].
 # The queries and the read probes use copies of the indexes loaded into huge
 # pages (IndexOpenOptions::load_into_memory); --mmap reads the file mappings.
 # TATAMI_BENCH_SCRATCH=DIR keeps the generated indexes in DIR and reuses them
