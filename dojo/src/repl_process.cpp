@@ -273,6 +273,7 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
     pid_ = child.pid;
     child_alive_ = true;
     stdout_closed_ = false;
+    inline_backoff_ = inline_skip_ = 0;  // a new child: no history of its speed
     stdin_.assign(child.stdin_fd);
     stdout_.assign(child.stdout_fd);
     stderr_.assign(child.stderr_fd);
@@ -465,8 +466,9 @@ class ReplProcess::Impl : public std::enable_shared_from_this<Impl> {
   // request; a child sharing our core, which runs as soon as we write) has
   // its answer waiting here, and reading it now saves a handler posted behind
   // a poll of every descriptor: one system call in three per round trip. A
-  // slower child makes the attempt a wasted read, so after one that finds
-  // nothing the next attempts are spaced out (1, 2, 4, ... up to
+  // slower child makes the attempt a wasted read (and Asio's read that
+  // follows, which it makes before waiting, a second one), so after one that
+  // finds nothing the next attempts are spaced out (1, 2, 4, ... up to
   // kMaxInlineBackoff reads through the event loop in between) until one
   // succeeds again.
   bool ReadInline(boost::system::error_code* ec, std::size_t* n) {
