@@ -86,7 +86,8 @@ print(f"targets: one f32 query {f('f32_over_bound'):.2f}x its bound (<= 1.3; "
       f"batch-64 per query {ratio:.1f}x faster than one baseline query (>= 5; batched vs "
       f"unbatched), one query {ratio_single:.1f}x faster than one baseline query, "
       f"load {f('load_ms'):.1f} ms (< 50)")
-keys = ["premises", "dim", "access", "k", "rounds", "bandwidth_gbs", "bound_ms",
+keys = ["premises", "dim", "access", "mask_file_rows", "k", "rounds", "bandwidth_gbs",
+        "bandwidth_f16_gbs", "bound_ms",
         "masked_bandwidth_gbs", "masked_f32_ms", "masked_f16_ms", "bound_f32_ms", "bound_f16_ms",
         "seq_bound_f32_ms", "seq_bound_f16_ms", "ours_f32_ms", "ours_f16_ms", "f32_over_bound",
         "f16_over_bound", "f32_over_masked", "f16_over_masked", "f32_over_seq_bound",
