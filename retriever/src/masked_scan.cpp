@@ -5,6 +5,8 @@
 #include <bit>
 #include <cstdint>
 #include <span>
+#include <utility>
+#include <vector>
 
 #include "top_k.h"
 
@@ -42,28 +44,72 @@ std::vector<Chunk> ChunksByAccessibleRows(std::span<const std::uint64_t> any) {
   return chunks;
 }
 
-// Per-thread state: a top-k per query and the scratch row list of a chunk.
+// Per-thread state: a top-k per query and the scratch row lists of a chunk
+// and of the one after it.
 struct ScanState {
   ScanState(std::size_t queries, std::size_t k) : tops(queries, TopK(k)) {
     rows.reserve(kChunkMaxWords * 64);
+    next_rows.reserve(kChunkMaxWords * 64);
     scores.reserve(kChunkMaxWords * 64);
   }
   std::vector<TopK> tops;
-  std::vector<std::uint32_t> rows;
+  std::vector<std::uint32_t> rows, next_rows;
   std::vector<float> scores;
 };
 
-// One query over one chunk: its accessible rows are listed first, so that the
-// kernel sees the whole sequence of rows it must read and can prefetch ahead.
-void ScanOneQuery(const EmbeddingMatrix& m, const DotKernels& dots, const QueryBatch& batch,
-                  std::size_t q, Chunk chunk, ScanState& state) {
-  const auto words = batch.mask(q).words();
-  state.rows.clear();
+// The rows of `chunk` that `words` (a mask) lets through, in order.
+void ListRows(std::span<const std::uint64_t> words, Chunk chunk, std::vector<std::uint32_t>* rows) {
+  rows->clear();
   for (std::size_t w = chunk.begin; w < chunk.end; ++w) {
     for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
-      state.rows.push_back(static_cast<std::uint32_t>(w * 64 + std::countr_zero(bits)));
+      rows->push_back(static_cast<std::uint32_t>(w * 64 + std::countr_zero(bits)));
     }
   }
+}
+
+// Requests the first lines of the first listed rows, which the kernel reads
+// first when it starts on them.
+void PrefetchFirstRows(const EmbeddingMatrix& m, const std::vector<std::uint32_t>& rows) {
+  constexpr std::size_t kRows = 12, kBytes = 512;
+  const std::size_t row_bytes = m.row_stride * (m.type == EmbeddingType::kF32 ? 4 : 2);
+  const auto* base = static_cast<const char*>(m.data);
+  for (std::size_t i = 0; i < std::min(kRows, rows.size()); ++i) {
+    const char* row = base + std::size_t{rows[i]} * row_bytes;
+    for (std::size_t b = 0; b < std::min(kBytes, row_bytes); b += 64) __builtin_prefetch(row + b);
+  }
+}
+
+// One query over its chunks, taken one ahead from `next_chunk`: a chunk's
+// accessible rows are listed first, so that the kernel sees the whole
+// sequence of rows it must read and can prefetch ahead; while the scores of
+// one chunk enter the top-k, the first rows of the next are already being
+// fetched (the memory would otherwise idle then, and the next chunk would
+// start by waiting a full memory latency).
+void ScanOneQuery(const EmbeddingMatrix& m, const DotKernels& dots, const QueryBatch& batch,
+                  std::size_t q, std::span<const Chunk> chunks,
+                  std::atomic<std::size_t>& next_chunk, ScanState& state) {
+  const auto words = batch.mask(q).words();
+  TopK& top = state.tops[q];
+  std::size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
+  if (c < chunks.size()) ListRows(words, chunks[c], &state.rows);
+  while (c < chunks.size()) {
+    const std::size_t following = next_chunk.fetch_add(1, std::memory_order_relaxed);
+    state.scores.resize(state.rows.size());
+    ScoreRows(dots, m, batch.query(q), state.rows.data(), state.rows.size(), state.scores.data());
+    if (following < chunks.size()) {
+      ListRows(words, chunks[following], &state.next_rows);
+      PrefetchFirstRows(m, state.next_rows);
+    }
+    for (std::size_t i = 0; i < state.rows.size(); ++i) top.Push(state.scores[i], state.rows[i]);
+    std::swap(state.rows, state.next_rows);
+    c = following;
+  }
+}
+
+// One query over one chunk (the odd one out of a batch).
+void ScanChunkOfOneQuery(const EmbeddingMatrix& m, const DotKernels& dots, const QueryBatch& batch,
+                         std::size_t q, Chunk chunk, ScanState& state) {
+  ListRows(batch.mask(q).words(), chunk, &state.rows);
   state.scores.resize(state.rows.size());
   ScoreRows(dots, m, batch.query(q), state.rows.data(), state.rows.size(), state.scores.data());
   TopK& top = state.tops[q];
@@ -108,12 +154,16 @@ std::vector<std::vector<Hit>> MaskedScan(const EmbeddingMatrix& m, const DotKern
   for (unsigned t = 0; t < pool.size(); ++t) states.emplace_back(nq, batch.k());
   pool.Run([&](unsigned t) {
     ScanState& state = states[t];
+    if (nq == 1) {
+      ScanOneQuery(m, dots, batch, 0, chunks, next_chunk, state);
+      return;
+    }
     for (;;) {
       const std::size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
       if (c >= chunks.size()) break;
       std::size_t q = 0;
       for (; q + 2 <= nq; q += 2) ScanQueryPair(m, dots, batch, q, chunks[c], state);
-      if (q < nq) ScanOneQuery(m, dots, batch, q, chunks[c], state);
+      if (q < nq) ScanChunkOfOneQuery(m, dots, batch, q, chunks[c], state);
     }
   });
   std::vector<std::vector<Hit>> results(nq);

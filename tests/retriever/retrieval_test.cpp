@@ -149,6 +149,11 @@ TEST(RetrievalTest, LargeMatricesSplitIntoManyChunksStayExact) {
       }
       EXPECT_EQ(r.RetrieveBatch(queries, ptrs, 50), want)
           << ToString(type) << " batch, threads " << threads;
+      // An odd batch: pairs of queries, and one on its own.
+      const std::vector<const AccessMask*> three(ptrs.begin(), ptrs.begin() + 3);
+      EXPECT_EQ(r.RetrieveBatch(std::span<const float>(queries).subspan(0, 3 * dim), three, 50),
+                std::vector<std::vector<Hit>>(want.begin(), want.begin() + 3))
+          << ToString(type) << " batch of three, threads " << threads;
     }
   }
 }
