@@ -403,21 +403,28 @@ TEST_F(ReplProcessTest, QueuedRequestsGoOneAtATimeInOrder) {
   for (int i = 0; i < kCount; ++i) ASSERT_EQ(envs[static_cast<std::size_t>(i)], i);
 }
 
-// Four requests queued at once on a double that crashes on the second;
-// `window` is max_pipelined_requests. The first two outcomes are checked here.
-std::vector<ReplOutcome> FourRequestsDyingOnTheSecond(std::size_t window) {
+// `count` requests (kDef) queued at once, before the start completes, on a
+// worker with `options`; their outcomes in order, once all have come.
+std::vector<ReplOutcome> QueuedAtOnce(const ReplProcessOptions& options, int count) {
   boost::asio::io_context io;
-  ReplProcessOptions options = DoubleOptions({"--instant", "--crash-on", "2"});
-  options.max_pipelined_requests = window;
   ReplProcess process(io, options);
   bool started = false;
   process.AsyncStart([&](StartResult r) { started = r.ok; });
   std::vector<ReplOutcome> outcomes;
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < count; ++i) {
     process.AsyncRequest(kDef, [&](ReplOutcome o) { outcomes.push_back(std::move(o)); });
   }
-  RunUntil(io, [&] { return outcomes.size() == 4; });
+  RunUntil(io, [&] { return static_cast<int>(outcomes.size()) == count; });
   EXPECT_TRUE(started);
+  return outcomes;
+}
+
+// Four requests queued at once on a double that crashes on the second;
+// `window` is max_pipelined_requests. The first two outcomes are checked here.
+std::vector<ReplOutcome> FourRequestsDyingOnTheSecond(std::size_t window) {
+  ReplProcessOptions options = DoubleOptions({"--instant", "--crash-on", "2"});
+  options.max_pipelined_requests = window;
+  std::vector<ReplOutcome> outcomes = QueuedAtOnce(options, 4);
   As<ReplResponse>(outcomes[0]);
   EXPECT_EQ(As<ReplCrash>(outcomes[1]).signal, std::optional<int>(SIGSEGV));
   EXPECT_FALSE(NeverRan(outcomes[1]));  // the REPL died working on it
@@ -612,18 +619,9 @@ TEST_F(ReplProcessTest, AnswersSpanningManyReadsAreHandedOutWholeAndInOrder) {
   // Eight requests written at once; the double answers them in one go, the
   // third with 300 KB of padding, so the answers come over many reads, most
   // of them made as soon as the one before is handled.
-  boost::asio::io_context io;
   auto options = DoubleOptions({"--instant", "--huge-on", "3", "--huge-bytes", "300000"});
   options.max_pipelined_requests = 8;
-  ReplProcess process(io, options);
-  bool started = false;
-  process.AsyncStart([&](StartResult r) { started = r.ok; });
-  std::vector<ReplOutcome> outcomes;
-  for (int i = 0; i < 8; ++i) {
-    process.AsyncRequest(kDef, [&](ReplOutcome o) { outcomes.push_back(std::move(o)); });
-  }
-  RunUntil(io, [&] { return outcomes.size() == 8; });
-  ASSERT_TRUE(started);
+  const std::vector<ReplOutcome> outcomes = QueuedAtOnce(options, 8);
   for (int i = 0; i < 8; ++i) {
     const ResponseJson& response = As<ReplResponse>(outcomes[static_cast<std::size_t>(i)]).json;
     EXPECT_EQ(response.at("env").get<int>(), i);
