@@ -29,6 +29,7 @@
 #include <CLI/CLI.hpp>
 
 #include "row_stream_prefetch.h"  // the library's prefetch schedule, for the masked read
+#include "score_kernels.h"        // the AVX-512 scan's schedule, likewise
 #include "tatami/retriever/premise_index.h"
 #include "tatami/retriever/retrieval.h"
 
@@ -148,8 +149,8 @@ __attribute__((target("avx2"))) inline void OrRowPair(const unsigned char* r0,
 // side by side at the same offsets, each the current row of one of twelve
 // streams that continue into `next` (the next twelve rows, or null), with
 // lines requested kPrefetchBytes ahead in every stream.
-constexpr std::size_t kRowsTogether = 12;
-constexpr std::size_t kPrefetchBytes = 512;
+constexpr std::size_t kRowsTogether = tri::kRowsReadTogether;
+constexpr std::size_t kPrefetchBytes = tri::kStreamPrefetchBytes;
 __attribute__((target("avx2"))) inline void OrRowGroup(const unsigned char* const* r,
                                                        const unsigned char* const* next,
                                                        std::size_t bytes, __m256i* acc) {

@@ -67,16 +67,30 @@ void ListRows(std::span<const std::uint64_t> words, Chunk chunk, std::vector<std
   }
 }
 
-// Requests the first lines of the first listed rows, which the kernel reads
-// first when it starts on them.
+// Requests the lines the kernel reads first when it starts on `rows`: the
+// heads of the rows it reads side by side.
 void PrefetchFirstRows(const EmbeddingMatrix& m, const std::vector<std::uint32_t>& rows) {
-  constexpr std::size_t kRows = 12, kBytes = 512;
   const std::size_t row_bytes = m.row_stride * (m.type == EmbeddingType::kF32 ? 4 : 2);
   const auto* base = static_cast<const char*>(m.data);
-  for (std::size_t i = 0; i < std::min(kRows, rows.size()); ++i) {
+  for (std::size_t i = 0; i < std::min(kRowsReadTogether, rows.size()); ++i) {
     const char* row = base + std::size_t{rows[i]} * row_bytes;
-    for (std::size_t b = 0; b < std::min(kBytes, row_bytes); b += 64) __builtin_prefetch(row + b);
+    for (std::size_t b = 0; b < std::min(kStreamPrefetchBytes, row_bytes); b += 64) {
+      __builtin_prefetch(row + b);
+    }
   }
+}
+
+// Scores state.rows for query q (into state.scores).
+void ScoreListedRows(const EmbeddingMatrix& m, const DotKernels& dots, const QueryBatch& batch,
+                     std::size_t q, ScanState& state) {
+  state.scores.resize(state.rows.size());
+  ScoreRows(dots, m, batch.query(q), state.rows.data(), state.rows.size(), state.scores.data());
+}
+
+// Offers the scored state.rows to query q's top-k.
+void KeepBest(ScanState& state, std::size_t q) {
+  TopK& top = state.tops[q];
+  for (std::size_t i = 0; i < state.rows.size(); ++i) top.Push(state.scores[i], state.rows[i]);
 }
 
 // One query over its chunks, taken one ahead from `next_chunk`: a chunk's
@@ -89,18 +103,16 @@ void ScanOneQuery(const EmbeddingMatrix& m, const DotKernels& dots, const QueryB
                   std::size_t q, std::span<const Chunk> chunks,
                   std::atomic<std::size_t>& next_chunk, ScanState& state) {
   const auto words = batch.mask(q).words();
-  TopK& top = state.tops[q];
   std::size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
   if (c < chunks.size()) ListRows(words, chunks[c], &state.rows);
   while (c < chunks.size()) {
     const std::size_t following = next_chunk.fetch_add(1, std::memory_order_relaxed);
-    state.scores.resize(state.rows.size());
-    ScoreRows(dots, m, batch.query(q), state.rows.data(), state.rows.size(), state.scores.data());
+    ScoreListedRows(m, dots, batch, q, state);
     if (following < chunks.size()) {
       ListRows(words, chunks[following], &state.next_rows);
       PrefetchFirstRows(m, state.next_rows);
     }
-    for (std::size_t i = 0; i < state.rows.size(); ++i) top.Push(state.scores[i], state.rows[i]);
+    KeepBest(state, q);
     std::swap(state.rows, state.next_rows);
     c = following;
   }
@@ -110,10 +122,8 @@ void ScanOneQuery(const EmbeddingMatrix& m, const DotKernels& dots, const QueryB
 void ScanChunkOfOneQuery(const EmbeddingMatrix& m, const DotKernels& dots, const QueryBatch& batch,
                          std::size_t q, Chunk chunk, ScanState& state) {
   ListRows(batch.mask(q).words(), chunk, &state.rows);
-  state.scores.resize(state.rows.size());
-  ScoreRows(dots, m, batch.query(q), state.rows.data(), state.rows.size(), state.scores.data());
-  TopK& top = state.tops[q];
-  for (std::size_t i = 0; i < state.rows.size(); ++i) top.Push(state.scores[i], state.rows[i]);
+  ScoreListedRows(m, dots, batch, q, state);
+  KeepBest(state, q);
 }
 
 // Queries q and q + 1 over one chunk: a row both may see is read once for

@@ -33,6 +33,13 @@ struct DotKernels {
   void (*half_to_float)(const std::uint16_t* in, float* out, std::size_t n);
 };
 
+// The AVX-512 row scoring's schedule (score_kernels_avx512.cpp says why):
+// how many listed rows it reads side by side, each as a stream of its own,
+// and how far ahead of its reads each stream requests lines. The masked scan
+// and the retrieval benchmark's read probe follow the same schedule.
+inline constexpr std::size_t kRowsReadTogether = 12;
+inline constexpr std::size_t kStreamPrefetchBytes = 512;
+
 const DotKernels& ScalarKernels();
 // AVX2+FMA+F16C kernels; only call after CpuHasAvx2Kernels().
 const DotKernels& Avx2Kernels();

@@ -54,11 +54,12 @@ inline float Reduce(__m512 a01, __m512 a23) {
 
 // Rows read side by side (see the top of this file). Their 24 accumulators
 // and the two query registers fit the 32 vector registers.
-constexpr std::size_t kRowsTogether = 12;
+constexpr std::size_t kRowsTogether = kRowsReadTogether;
+static_assert(kRowsTogether == 12, "DotRows unrolls twelve rows");
 
 // How far ahead of the reads lines are requested, in each of the
 // kRowsTogether streams (see the top of this file).
-constexpr std::size_t kPrefetchBytes = 512;
+constexpr std::size_t kPrefetchBytes = kStreamPrefetchBytes;
 
 // kRows rows with independent accumulators (two registers per row), so that
 // 2 * kRows chains of dependent FMAs are in flight and kRows rows are read at
